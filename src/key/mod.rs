@@ -1,0 +1,11 @@
+//! Keys: the specs a user picks, private keys, public keys and signature algorithms.
+
+mod private;
+pub(crate) mod public;
+mod sigalg;
+mod spec;
+
+pub use private::{KeyEncryption, MAX_KEY_INPUT, Password, PrivateKey};
+pub use public::{Fingerprint, PublicKey};
+pub use sigalg::SignatureAlgorithm;
+pub use spec::{EcCurve, KeyKind, KeySpec, SignatureHash};

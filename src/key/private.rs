@@ -1,0 +1,547 @@
+//! Private keys: generation, import from every PEM form OpenSSL writes, PKCS#8 export
+//! (plain and password-encrypted), and signing.
+
+use std::fmt;
+
+use der::Decode;
+use pkcs8::pkcs5::{self, pbes2};
+use pkcs8::{DecodePrivateKey, EncodePrivateKey, EncryptedPrivateKeyInfoRef, PrivateKeyInfoRef};
+use rand_core::{CryptoRng, UnwrapErr};
+use elliptic_curve::Generate;
+use signature::Signer;
+use signature::hazmat::PrehashSigner;
+use zeroize::Zeroizing;
+
+use crate::error::{KeyError, RequestError};
+use crate::key::public::{Fingerprint, PublicKey, SpkiProblem};
+use crate::key::{KeyKind, KeySpec, SignatureAlgorithm, SignatureHash};
+use crate::{oid, pem};
+
+/// The largest key input read, in bytes. An RSA-8192 key in encrypted PEM is under 7 KiB.
+pub const MAX_KEY_INPUT: usize = 64 * 1024;
+
+/// PBKDF2 iteration counts above this are refused when decrypting untrusted input
+/// (OpenSSL writes 2048, OWASP asks for 600 000).
+const MAX_PBKDF2_ITERATIONS: u32 = 10_000_000;
+/// scrypt `N * r` above this (more than 256 MiB of memory) is refused when decrypting.
+const MAX_SCRYPT_N_TIMES_R: u64 = 1 << 21;
+/// scrypt `p` above this is refused when decrypting.
+const MAX_SCRYPT_P: u64 = 16;
+
+/// A password for an encrypted private key. Zeroized on drop, never printed.
+#[derive(Clone, zeroize::ZeroizeOnDrop)]
+pub struct Password(Vec<u8>);
+
+impl Password {
+    /// Wraps a password. Its bytes are used as given (UTF-8 for a `String`).
+    pub fn new(password: impl Into<Vec<u8>>) -> Self {
+        Password(password.into())
+    }
+
+    /// Reads a password from a password file's contents, dropping one trailing line break as
+    /// `openssl -passin file:` does.
+    pub fn from_file_contents(mut contents: Vec<u8>) -> Self {
+        if contents.ends_with(b"\n") {
+            contents.pop();
+        }
+        if contents.ends_with(b"\r") {
+            contents.pop();
+        }
+        Password(contents)
+    }
+
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// Whether the password is empty.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password(<redacted>)")
+    }
+}
+
+/// How [`PrivateKey::to_encrypted_pkcs8_pem`] derives the encryption key from the password.
+/// Both use PBES2 with AES-256-CBC, which OpenSSL 1.1+ and 3.x open.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum KeyEncryption {
+    /// scrypt with N = 2^14, r = 8, p = 1: what RustCrypto recommends and the largest cost
+    /// OpenSSL 3 opens within its default memory limit.
+    #[default]
+    Scrypt,
+    /// PBKDF2-HMAC-SHA256 with the given iteration count (600 000 is OWASP's figure), for
+    /// readers without scrypt such as Java's keytool.
+    Pbkdf2Sha256 {
+        /// Iterations (at most 10 000 000, the cap applied when reading).
+        iterations: u32,
+    },
+}
+
+/// A private key of a kind certdesk handles.
+///
+/// Zeroized on drop; `Debug` shows only the kind; there is no `Serialize`. Key material leaves
+/// only through the methods named for what comes out: [`to_pkcs8_pem`](Self::to_pkcs8_pem),
+/// [`to_pkcs8_der`](Self::to_pkcs8_der), [`to_encrypted_pkcs8_pem`](Self::to_encrypted_pkcs8_pem).
+pub struct PrivateKey {
+    secret: Secret,
+    public: PublicKey,
+}
+
+// Every variant's type zeroizes itself on drop (`rsa::RsaPrivateKey` and
+// `elliptic_curve::SecretKey` implement `ZeroizeOnDrop`).
+enum Secret {
+    Rsa(Box<rsa::RsaPrivateKey>),
+    P256(p256::SecretKey),
+    P384(p384::SecretKey),
+    P521(p521::SecretKey),
+    Sm2(sm2::SecretKey),
+}
+
+impl PrivateKey {
+    /// Generates a fresh key with the operating system's random source.
+    pub fn generate(spec: KeySpec) -> Result<Self, KeyError> {
+        Self::generate_with_rng(spec, &mut UnwrapErr(getrandom::SysRng))
+    }
+
+    /// Generates a fresh key with the caller's random source (for reproducible tests and benches).
+    pub fn generate_with_rng<R: CryptoRng + ?Sized>(
+        spec: KeySpec,
+        rng: &mut R,
+    ) -> Result<Self, KeyError> {
+        let secret = match spec.kind() {
+            KeyKind::Rsa { bits } => {
+                let key = rsa::RsaPrivateKey::new(rng, bits as usize).map_err(|e| {
+                    KeyError::Generation {
+                        detail: e.to_string(),
+                    }
+                })?;
+                Secret::Rsa(Box::new(key))
+            }
+            KeyKind::Ec { curve } => match curve {
+                crate::key::EcCurve::P256 => Secret::P256(p256::SecretKey::generate_from_rng(rng)),
+                crate::key::EcCurve::P384 => Secret::P384(p384::SecretKey::generate_from_rng(rng)),
+                crate::key::EcCurve::P521 => Secret::P521(p521::SecretKey::generate_from_rng(rng)),
+            },
+            KeyKind::Sm2 => Secret::Sm2(sm2::SecretKey::generate_from_rng(rng)),
+        };
+        Self::from_secret(secret)
+    }
+
+    fn from_secret(secret: Secret) -> Result<Self, KeyError> {
+        let public = match &secret {
+            Secret::Rsa(k) => PublicKey::from_rsa(k.to_public_key()),
+            Secret::P256(k) => PublicKey::from_p256(k.public_key()),
+            Secret::P384(k) => PublicKey::from_p384(k.public_key()),
+            Secret::P521(k) => PublicKey::from_p521(k.public_key()),
+            Secret::Sm2(k) => PublicKey::from_sm2(k.public_key()),
+        }
+        .map_err(spki_to_key_error)?;
+        Ok(PrivateKey { secret, public })
+    }
+
+    /// Reads an unencrypted key: PEM `PRIVATE KEY` (PKCS#8), `RSA PRIVATE KEY` (PKCS#1) or
+    /// `EC PRIVATE KEY` (SEC1, with or without the `EC PARAMETERS` block OpenSSL puts first),
+    /// or DER of any of them. An encrypted key gives [`KeyError::PasswordRequired`].
+    pub fn from_pem_or_der(input: &[u8]) -> Result<Self, KeyError> {
+        Self::read(input, None)
+    }
+
+    /// Reads a key that may be encrypted (`ENCRYPTED PRIVATE KEY`, PBES2); an unencrypted key
+    /// is read as well and the password ignored. A wrong password gives
+    /// [`KeyError::WrongPassword`].
+    pub fn from_pem_or_der_with_password(input: &[u8], password: &Password) -> Result<Self, KeyError> {
+        Self::read(input, Some(password))
+    }
+
+    fn read(input: &[u8], password: Option<&Password>) -> Result<Self, KeyError> {
+        if input.len() > MAX_KEY_INPUT {
+            return Err(KeyError::TooLarge {
+                len: input.len(),
+                max: MAX_KEY_INPUT,
+            });
+        }
+        if input.iter().all(u8::is_ascii_whitespace) {
+            return Err(KeyError::Empty);
+        }
+        let first = input.iter().find(|b| !b.is_ascii_whitespace()).copied();
+        if first == Some(0x30) {
+            return Self::from_der_any(input, password);
+        }
+        let text = std::str::from_utf8(input).map_err(|_| KeyError::NotAKey {
+            found: "binary data that is neither PEM nor DER".into(),
+        })?;
+        let blocks = pem::blocks(text).map_err(|p| match p {
+            pem::PemProblem::Unterminated(d) | pem::PemProblem::BadBase64(d) => {
+                KeyError::Malformed { detail: d }
+            }
+        })?;
+        let key_labels = [
+            "PRIVATE KEY",
+            "ENCRYPTED PRIVATE KEY",
+            "RSA PRIVATE KEY",
+            "EC PRIVATE KEY",
+        ];
+        let Some(block) = blocks.iter().find(|b| key_labels.contains(&b.label)) else {
+            let found = match blocks.first() {
+                Some(b) => format!("a PEM block labelled {:?}", b.label),
+                None => "text without a PEM block".to_owned(),
+            };
+            return Err(KeyError::NotAKey { found });
+        };
+        if block.has_headers {
+            return Err(KeyError::UnsupportedEncryption {
+                detail: "legacy OpenSSL PEM encryption (Proc-Type: 4,ENCRYPTED); convert it with `openssl pkcs8 -topk8 -v2 aes-256-cbc`".into(),
+            });
+        }
+        let der = Zeroizing::new(pem::decode_body(block.body, MAX_KEY_INPUT).map_err(|p| {
+            match p {
+                pem::PemProblem::Unterminated(d) | pem::PemProblem::BadBase64(d) => {
+                    KeyError::Malformed { detail: d }
+                }
+            }
+        })?);
+        match block.label {
+            "PRIVATE KEY" => Self::from_pkcs8_der(&der),
+            "ENCRYPTED PRIVATE KEY" => match password {
+                Some(p) => Self::from_encrypted_pkcs8_der(&der, p),
+                None => Err(KeyError::PasswordRequired),
+            },
+            "RSA PRIVATE KEY" => Self::from_pkcs1_der(&der),
+            _ => Self::from_sec1_der(&der),
+        }
+    }
+
+    fn from_der_any(der: &[u8], password: Option<&Password>) -> Result<Self, KeyError> {
+        if let Ok(info) = PrivateKeyInfoRef::from_der(der) {
+            return Self::from_pkcs8_info(&info, der);
+        }
+        if EncryptedPrivateKeyInfoRef::from_der(der).is_ok() {
+            return match password {
+                Some(p) => Self::from_encrypted_pkcs8_der(der, p),
+                None => Err(KeyError::PasswordRequired),
+            };
+        }
+        if pkcs1::RsaPrivateKeyRef::from_der(der).is_ok() {
+            return Self::from_pkcs1_der(der);
+        }
+        if sec1::EcPrivateKey::from_der(der).is_ok() {
+            return Self::from_sec1_der(der);
+        }
+        Err(KeyError::NotAKey {
+            found: "DER that is not PKCS#8, encrypted PKCS#8, PKCS#1 or SEC1".into(),
+        })
+    }
+
+    /// Reads an unencrypted PKCS#8 `PrivateKeyInfo` in DER.
+    pub fn from_pkcs8_der(der: &[u8]) -> Result<Self, KeyError> {
+        let info = PrivateKeyInfoRef::from_der(der).map_err(malformed)?;
+        Self::from_pkcs8_info(&info, der)
+    }
+
+    fn from_pkcs8_info(info: &PrivateKeyInfoRef<'_>, der: &[u8]) -> Result<Self, KeyError> {
+        let alg = &info.algorithm;
+        let secret = if alg.oid == oid::RSA_ENCRYPTION {
+            Secret::Rsa(Box::new(
+                rsa::RsaPrivateKey::from_pkcs8_der(der).map_err(malformed)?,
+            ))
+        } else if alg.oid == oid::EC_PUBLIC_KEY {
+            let curve: const_oid::ObjectIdentifier = alg
+                .parameters
+                .ok_or_else(|| KeyError::Malformed {
+                    detail: "EC key without curve parameters".into(),
+                })?
+                .decode_as()
+                .map_err(|_| KeyError::Unsupported {
+                    found: "ECDSA with explicit curve parameters".into(),
+                })?;
+            match curve {
+                c if c == oid::SECP256R1 => {
+                    Secret::P256(p256::SecretKey::from_pkcs8_der(der).map_err(malformed)?)
+                }
+                c if c == oid::SECP384R1 => {
+                    Secret::P384(p384::SecretKey::from_pkcs8_der(der).map_err(malformed)?)
+                }
+                c if c == oid::SECP521R1 => {
+                    Secret::P521(p521::SecretKey::from_pkcs8_der(der).map_err(malformed)?)
+                }
+                c if c == oid::SM2_CURVE => {
+                    Secret::Sm2(sm2::SecretKey::from_pkcs8_der(der).map_err(malformed)?)
+                }
+                other => {
+                    return Err(KeyError::Unsupported {
+                        found: oid::unsupported_key_name(&other),
+                    });
+                }
+            }
+        } else {
+            return Err(KeyError::Unsupported {
+                found: oid::unsupported_key_name(&alg.oid),
+            });
+        };
+        Self::from_secret(secret)
+    }
+
+    /// Reads a PKCS#1 `RSAPrivateKey` in DER (PEM label `RSA PRIVATE KEY`).
+    pub fn from_pkcs1_der(der: &[u8]) -> Result<Self, KeyError> {
+        use pkcs1::DecodeRsaPrivateKey;
+        let key = rsa::RsaPrivateKey::from_pkcs1_der(der).map_err(malformed)?;
+        Self::from_secret(Secret::Rsa(Box::new(key)))
+    }
+
+    /// Reads a SEC1 `ECPrivateKey` in DER (PEM label `EC PRIVATE KEY`); the curve comes from
+    /// the key's own parameters.
+    pub fn from_sec1_der(der: &[u8]) -> Result<Self, KeyError> {
+        let parsed = sec1::EcPrivateKey::from_der(der).map_err(malformed)?;
+        let curve = parsed
+            .parameters
+            .and_then(|p| p.named_curve())
+            .ok_or_else(|| KeyError::Malformed {
+                detail: "EC PRIVATE KEY without a named curve".into(),
+            })?;
+        let secret = match curve {
+            c if c == oid::SECP256R1 => {
+                Secret::P256(p256::SecretKey::from_sec1_der(der).map_err(malformed)?)
+            }
+            c if c == oid::SECP384R1 => {
+                Secret::P384(p384::SecretKey::from_sec1_der(der).map_err(malformed)?)
+            }
+            c if c == oid::SECP521R1 => {
+                Secret::P521(p521::SecretKey::from_sec1_der(der).map_err(malformed)?)
+            }
+            c if c == oid::SM2_CURVE => {
+                Secret::Sm2(sm2::SecretKey::from_sec1_der(der).map_err(malformed)?)
+            }
+            other => {
+                return Err(KeyError::Unsupported {
+                    found: oid::unsupported_key_name(&other),
+                });
+            }
+        };
+        Self::from_secret(secret)
+    }
+
+    /// Reads an `EncryptedPrivateKeyInfo` (PBES2 with PBKDF2 or scrypt) in DER.
+    ///
+    /// The key-derivation cost comes from the input, so it is capped first: PBKDF2 at
+    /// 10 000 000 iterations, scrypt at 256 MiB of memory and p <= 16.
+    pub fn from_encrypted_pkcs8_der(der: &[u8], password: &Password) -> Result<Self, KeyError> {
+        let encrypted = EncryptedPrivateKeyInfoRef::from_der(der).map_err(malformed)?;
+        check_encryption_cost(&encrypted.encryption_algorithm)?;
+        let plain = encrypted
+            .decrypt(password.as_bytes())
+            .map_err(|_| KeyError::WrongPassword)?;
+        Self::from_pkcs8_der(plain.as_bytes()).map_err(|e| match e {
+            // CBC padding can pass by chance with a wrong password; the garbage then fails here.
+            KeyError::Malformed { .. } => KeyError::WrongPassword,
+            other => other,
+        })
+    }
+
+    /// The key's algorithm and size or curve.
+    pub fn kind(&self) -> KeyKind {
+        self.public.kind()
+    }
+
+    /// The [`KeySpec`] this key is, when it is one of ours.
+    pub fn key_spec(&self) -> Option<KeySpec> {
+        self.public.key_spec()
+    }
+
+    /// The public half.
+    pub fn public_key(&self) -> &PublicKey {
+        &self.public
+    }
+
+    /// SHA-256 of the public key's DER `SubjectPublicKeyInfo`.
+    pub fn public_key_sha256(&self) -> Fingerprint {
+        self.public.sha256()
+    }
+
+    /// Unencrypted PKCS#8 DER.
+    pub fn to_pkcs8_der(&self) -> Result<Zeroizing<Vec<u8>>, KeyError> {
+        let doc = match &self.secret {
+            Secret::Rsa(k) => k.to_pkcs8_der(),
+            Secret::P256(k) => k.to_pkcs8_der(),
+            Secret::P384(k) => k.to_pkcs8_der(),
+            Secret::P521(k) => k.to_pkcs8_der(),
+            Secret::Sm2(k) => k.to_pkcs8_der(),
+        }
+        .map_err(|e| KeyError::Export {
+            detail: e.to_string(),
+        })?;
+        Ok(Zeroizing::new(doc.as_bytes().to_vec()))
+    }
+
+    /// Unencrypted PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`), as `openssl genpkey` writes it.
+    pub fn to_pkcs8_pem(&self) -> Result<Zeroizing<String>, KeyError> {
+        let der = self.to_pkcs8_der()?;
+        Ok(Zeroizing::new(pem::encode("PRIVATE KEY", &der)))
+    }
+
+    /// Password-encrypted PKCS#8 PEM (`-----BEGIN ENCRYPTED PRIVATE KEY-----`), PBES2 with
+    /// AES-256-CBC and the given key derivation; `openssl pkey -passin` opens it.
+    pub fn to_encrypted_pkcs8_pem(
+        &self,
+        password: &Password,
+        encryption: KeyEncryption,
+    ) -> Result<String, KeyError> {
+        let export = |e: &dyn fmt::Display| KeyError::Export {
+            detail: e.to_string(),
+        };
+        let mut rng = UnwrapErr(getrandom::SysRng);
+        let params = match encryption {
+            KeyEncryption::Scrypt => {
+                pbes2::Parameters::generate_scrypt(&mut rng).map_err(|e| export(&e))?
+            }
+            KeyEncryption::Pbkdf2Sha256 { iterations } => {
+                if iterations == 0 || iterations > MAX_PBKDF2_ITERATIONS {
+                    return Err(KeyError::Export {
+                        detail: format!(
+                            "PBKDF2 iterations must be 1 to {MAX_PBKDF2_ITERATIONS}, not {iterations}"
+                        ),
+                    });
+                }
+                let mut salt = [0u8; 16];
+                let mut iv = [0u8; 16];
+                rand_core::Rng::fill_bytes(&mut rng, &mut salt);
+                rand_core::Rng::fill_bytes(&mut rng, &mut iv);
+                pbes2::Parameters::generate_pbkdf2_sha256_aes256cbc(iterations, &salt, iv)
+                    .map_err(|e| export(&e))?
+            }
+        };
+        let der = self.to_pkcs8_der()?;
+        let info = PrivateKeyInfoRef::from_der(&der).map_err(|e| export(&e))?;
+        let encrypted = info
+            .encrypt_with_params(params, password.as_bytes())
+            .map_err(|e| export(&e))?;
+        Ok(pem::encode("ENCRYPTED PRIVATE KEY", encrypted.as_bytes()))
+    }
+
+    /// Signs `message` for a CSR: RSA PKCS#1 v1.5 (blinded), deterministic ECDSA (RFC 6979),
+    /// or SM2-with-SM3 with the distinguishing ID. Signatures are DER `SEQUENCE {r, s}` for
+    /// ECDSA and SM2.
+    pub(crate) fn sign(
+        &self,
+        hash: SignatureHash,
+        message: &[u8],
+        sm2_distid: &str,
+    ) -> Result<(SignatureAlgorithm, Vec<u8>), RequestError> {
+        let not_allowed = || RequestError::HashNotAllowed {
+            key: self.kind(),
+            hash,
+            allowed: allowed_for(self.kind()).to_vec(),
+        };
+        if !allowed_for(self.kind()).contains(&hash) {
+            return Err(not_allowed());
+        }
+        let failed = |e: &dyn fmt::Display| RequestError::Signing {
+            detail: e.to_string(),
+        };
+        let signed = match &self.secret {
+            Secret::Rsa(key) => {
+                let scheme = hash.pkcs1v15().ok_or_else(not_allowed)?;
+                let digest = hash.digest(message);
+                let mut rng = UnwrapErr(getrandom::SysRng);
+                let sig = key
+                    .sign_with_rng(&mut rng, scheme, &digest)
+                    .map_err(|e| failed(&e))?;
+                (SignatureAlgorithm::RsaPkcs1(hash), sig)
+            }
+            Secret::P256(key) => {
+                let signer = p256::ecdsa::SigningKey::from(key);
+                let sig: p256::ecdsa::Signature = signer
+                    .sign_prehash(&hash.digest(message))
+                    .map_err(|e| failed(&e))?;
+                (SignatureAlgorithm::Ecdsa(hash), sig.to_der().as_bytes().to_vec())
+            }
+            Secret::P384(key) => {
+                let signer = p384::ecdsa::SigningKey::from(key);
+                let sig: p384::ecdsa::Signature = signer
+                    .sign_prehash(&hash.digest(message))
+                    .map_err(|e| failed(&e))?;
+                (SignatureAlgorithm::Ecdsa(hash), sig.to_der().as_bytes().to_vec())
+            }
+            Secret::P521(key) => {
+                let signer = p521::ecdsa::SigningKey::from(key);
+                let sig: p521::ecdsa::Signature = signer
+                    .sign_prehash(&hash.digest(message))
+                    .map_err(|e| failed(&e))?;
+                (SignatureAlgorithm::Ecdsa(hash), sig.to_der().as_bytes().to_vec())
+            }
+            Secret::Sm2(key) => {
+                let signer =
+                    sm2::dsa::SigningKey::new(sm2_distid, key).map_err(|e| failed(&e))?;
+                let sig: sm2::dsa::Signature = signer.try_sign(message).map_err(|e| failed(&e))?;
+                (SignatureAlgorithm::Sm2Sm3, sig.to_der().as_bytes().to_vec())
+            }
+        };
+        Ok(signed)
+    }
+}
+
+/// Hashes a key of this kind may sign with: the same table as [`KeySpec::allowed_hashes`],
+/// extended to RSA keys of sizes that are not a spec.
+pub(crate) fn allowed_for(kind: KeyKind) -> &'static [SignatureHash] {
+    match kind {
+        KeyKind::Sm2 => KeySpec::Sm2.allowed_hashes(),
+        _ => KeySpec::Rsa2048.allowed_hashes(),
+    }
+}
+
+fn check_encryption_cost(scheme: &pkcs5::EncryptionScheme) -> Result<(), KeyError> {
+    let Some(params) = scheme.pbes2() else {
+        return Err(KeyError::UnsupportedEncryption {
+            detail: format!(
+                "PBES1 ({}); re-encrypt with `openssl pkcs8 -topk8 -v2 aes-256-cbc`",
+                scheme.oid()
+            ),
+        });
+    };
+    if let Some(pbkdf2) = params.kdf.pbkdf2() {
+        if pbkdf2.iteration_count > MAX_PBKDF2_ITERATIONS {
+            return Err(KeyError::EncryptionTooCostly {
+                detail: format!(
+                    "PBKDF2 with {} iterations; at most {MAX_PBKDF2_ITERATIONS} are tried",
+                    pbkdf2.iteration_count
+                ),
+            });
+        }
+    } else if let Some(scrypt) = params.kdf.scrypt() {
+        let n = u64::from(scrypt.cost_parameter);
+        let r = u64::from(scrypt.block_size);
+        let p = u64::from(scrypt.parallelization);
+        if n.saturating_mul(r) > MAX_SCRYPT_N_TIMES_R || p > MAX_SCRYPT_P {
+            return Err(KeyError::EncryptionTooCostly {
+                detail: format!(
+                    "scrypt with N={n}, r={r}, p={p}; at most N*r={MAX_SCRYPT_N_TIMES_R} and p={MAX_SCRYPT_P} are tried"
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn malformed(e: impl fmt::Display) -> KeyError {
+    KeyError::Malformed {
+        detail: e.to_string(),
+    }
+}
+
+fn spki_to_key_error(p: SpkiProblem) -> KeyError {
+    match p {
+        SpkiProblem::Malformed(detail) => KeyError::Malformed { detail },
+        SpkiProblem::Unsupported(found) => KeyError::Unsupported { found },
+    }
+}
+
+impl fmt::Debug for PrivateKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PrivateKey({}, <redacted>)", self.kind())
+    }
+}

@@ -1,0 +1,71 @@
+//! # certdesk
+//!
+//! What the Tencent Cloud and Alibaba Cloud SSL-certificate consoles do behind their forms, as a
+//! library: make and check certificate signing requests (CSRs) and their private keys for every
+//! key the vendors offer (RSA 2048/3072/4096, ECDSA P-256/P-384/P-521, SM2), and read and verify
+//! CSRs made anywhere else.
+//!
+//! ```
+//! use certdesk::{CsrRequest, KeySpec, Subject, Csr};
+//!
+//! # fn main() -> Result<(), certdesk::Error> {
+//! let subject = Subject::builder()
+//!     .common_name("www.example.com")
+//!     .organization("Example Co., Ltd.")
+//!     .country("cn")
+//!     .build()?;
+//! let request = CsrRequest::builder()
+//!     .subject(subject)
+//!     .san_text("example.com")
+//!     .key_spec(KeySpec::EcP256)
+//!     .build()?;
+//! let (csr, key) = request.generate()?;
+//!
+//! // Anyone can read it back and check it.
+//! let read = Csr::parse(csr.to_pem().as_bytes())?;
+//! assert!(read.matches_key(&key));
+//! assert_eq!(read.info().subject.get("C"), Some("CN"));
+//! # Ok(()) }
+//! ```
+//!
+//! ## Key specs and the vendors' names for them
+//!
+//! | [`KeySpec`] | Tencent `EncryptAlgo`/`KeyParameter` | Alibaba `Algorithm`/`KeySize` | default hash |
+//! |---|---|---|---|
+//! | `rsa2048` | `RSA` / `2048` | `RSA` / 2048 | SHA-256 |
+//! | `rsa3072` | `RSA` / `3072` | `RSA` / 3072 | SHA-256 |
+//! | `rsa4096` | `RSA` / `4096` | `RSA` / 4096 | SHA-256 |
+//! | `ec-p256` | `ECC` / `prime256v1` | `ECC` / 256 (`p256`) | SHA-256 |
+//! | `ec-p384` | `ECC` / `secp384r1` | `ECC` / 384 (`p384`) | SHA-384 |
+//! | `ec-p521` | `ECC` / `secp521r1` | `ECC` / 521 (`p512` in the console) | SHA-512 |
+//! | `sm2` | `SM2` | `SM2` / 256 | SM3 (distinguishing ID `1234567812345678`) |
+//!
+//! Every CSR certdesk writes verifies with `openssl req -verify` (SM2 with
+//! `-vfyopt distid:1234567812345678`); the test suite checks it.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![warn(unreachable_pub)]
+
+mod csr;
+mod error;
+mod key;
+mod oid;
+mod pem;
+mod san;
+mod subject;
+
+pub use csr::{
+    Csr, CsrInfo, CsrRequest, CsrRequestBuilder, CsrSan, DEFAULT_SM2_DISTID, DistinguishedName,
+    MAX_CSR_INPUT, MAX_SANS, ParseOptions,
+};
+pub use error::{
+    CsrError, Error, FieldError, FieldProblem, KeyError, KeySpecError, NameError, RequestError,
+    SubjectError,
+};
+pub use key::{
+    EcCurve, Fingerprint, KeyEncryption, KeyKind, KeySpec, MAX_KEY_INPUT, Password, PrivateKey,
+    PublicKey, SignatureAlgorithm, SignatureHash,
+};
+pub use san::{DomainName, EmailAddress, MAX_DOMAIN_LEN, MAX_LABEL_LEN, SanEntry, SanList};
+pub use subject::{CountryCode, Subject, SubjectBuilder, SubjectField};
