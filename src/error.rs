@@ -39,7 +39,8 @@ pub enum KeySpecError {
 }
 
 fn suggest(s: &Option<KeySpec>) -> String {
-    s.map(|k| format!(" (did you mean {k}?)")).unwrap_or_default()
+    s.map(|k| format!(" (did you mean {k}?)"))
+        .unwrap_or_default()
 }
 
 fn expected_strengths(algorithm: &str) -> &'static str {
@@ -79,7 +80,9 @@ pub enum KeyError {
         max: usize,
     },
     /// The input is not a private key (another PEM block, or no PEM at all).
-    #[error("not a private key: {found}; expected a PEM block labelled PRIVATE KEY, ENCRYPTED PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY")]
+    #[error(
+        "not a private key: {found}; expected a PEM block labelled PRIVATE KEY, ENCRYPTED PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY"
+    )]
     NotAKey {
         /// What was found instead.
         found: String,
@@ -185,7 +188,9 @@ pub enum CsrError {
         found: String,
     },
     /// The CSR is signed with an algorithm certdesk does not verify.
-    #[error("unsupported signature algorithm {found}; supported: RSA PKCS#1 v1.5 and PSS with SHA-1/SHA-2, ECDSA with SHA-1/SHA-2, SM2-with-SM3")]
+    #[error(
+        "unsupported signature algorithm {found}; supported: RSA PKCS#1 v1.5 and PSS with SHA-1/SHA-2, ECDSA with SHA-1/SHA-2, SM2-with-SM3"
+    )]
     UnsupportedSignature {
         /// The algorithm's name or OID.
         found: String,
@@ -239,7 +244,9 @@ pub enum NameError {
         len: usize,
     },
     /// A label longer than 63 octets in A-label form.
-    #[error("label {label:?} of {input:?} is {len} characters as an A-label; at most 63 are allowed")]
+    #[error(
+        "label {label:?} of {input:?} is {len} characters as an A-label; at most 63 are allowed"
+    )]
     LabelTooLong {
         /// What was given.
         input: String,

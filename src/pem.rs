@@ -27,7 +27,9 @@ pub(crate) fn blocks(text: &str) -> Result<Vec<Block<'_>>, PemProblem> {
     while let Some(begin) = rest.find("-----BEGIN ") {
         let after = &rest[begin + "-----BEGIN ".len()..];
         let Some(label_end) = after.find("-----") else {
-            return Err(PemProblem::Unterminated("BEGIN line is not closed by -----".into()));
+            return Err(PemProblem::Unterminated(
+                "BEGIN line is not closed by -----".into(),
+            ));
         };
         let label = after[..label_end].trim();
         let body_start = &after[label_end + 5..];

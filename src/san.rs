@@ -146,7 +146,10 @@ fn explain_idna_failure(input: &str) -> String {
         "underscores are not allowed in a host name".into()
     } else if input.chars().any(char::is_whitespace) {
         "spaces are not allowed in a domain name".into()
-    } else if input.split('.').any(|l| l.starts_with('-') || l.ends_with('-')) {
+    } else if input
+        .split('.')
+        .any(|l| l.starts_with('-') || l.ends_with('-'))
+    {
         "a label may not start or end with a hyphen".into()
     } else if input.contains('@') {
         "'@' is not allowed (an e-mail address belongs in an e-mail SAN)".into()
@@ -215,10 +218,15 @@ impl EmailAddress {
             return Err(invalid("nothing before the '@'"));
         }
         if local.len() > 64 {
-            return Err(invalid("the part before the '@' is longer than 64 characters"));
+            return Err(invalid(
+                "the part before the '@' is longer than 64 characters",
+            ));
         }
         let atext = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~".contains(c);
-        if local.split('.').any(|atom| atom.is_empty() || !atom.chars().all(atext)) {
+        if local
+            .split('.')
+            .any(|atom| atom.is_empty() || !atom.chars().all(atext))
+        {
             return Err(invalid(
                 "the part before the '@' must be ASCII letters, digits and !#$%&'*+-/=?^_`{|}~ in dot-separated runs",
             ));
@@ -429,8 +437,14 @@ mod tests {
         assert_eq!(d.as_str(), "xn--fsqu00a.xn--fiqs8s");
         assert_eq!(d.unicode(), "例子.中国");
         assert!(d.is_internationalized());
-        assert_eq!(DomainName::parse("WWW.Example.COM").unwrap().as_str(), "www.example.com");
-        assert_eq!(DomainName::parse("Bücher.de").unwrap().as_str(), "xn--bcher-kva.de");
+        assert_eq!(
+            DomainName::parse("WWW.Example.COM").unwrap().as_str(),
+            "www.example.com"
+        );
+        assert_eq!(
+            DomainName::parse("Bücher.de").unwrap().as_str(),
+            "xn--bcher-kva.de"
+        );
     }
 
     #[test]
@@ -458,7 +472,10 @@ mod tests {
         assert_eq!(code("-bad.example.com"), "domain.invalid");
         assert_eq!(code("has space.com"), "domain.invalid");
         assert_eq!(code("https://example.com"), "domain.invalid");
-        assert_eq!(code(&format!("{}.com", "a".repeat(64))), "domain.label_too_long");
+        assert_eq!(
+            code(&format!("{}.com", "a".repeat(64))),
+            "domain.label_too_long"
+        );
         let long = vec!["abcdefghi"; 26].join(".");
         assert_eq!(code(&long), "domain.too_long");
         assert_eq!(code("1.2.3.4"), "domain.invalid");
@@ -478,10 +495,22 @@ mod tests {
 
     #[test]
     fn san_entries_are_typed_by_content() {
-        assert!(matches!(SanEntry::parse("10.0.0.1").unwrap(), SanEntry::Ip(_)));
-        assert!(matches!(SanEntry::parse("[2001:db8::1]").unwrap(), SanEntry::Ip(_)));
-        assert!(matches!(SanEntry::parse("a@example.com").unwrap(), SanEntry::Email(_)));
-        assert!(matches!(SanEntry::parse("example.com").unwrap(), SanEntry::Dns(_)));
+        assert!(matches!(
+            SanEntry::parse("10.0.0.1").unwrap(),
+            SanEntry::Ip(_)
+        ));
+        assert!(matches!(
+            SanEntry::parse("[2001:db8::1]").unwrap(),
+            SanEntry::Ip(_)
+        ));
+        assert!(matches!(
+            SanEntry::parse("a@example.com").unwrap(),
+            SanEntry::Email(_)
+        ));
+        assert!(matches!(
+            SanEntry::parse("example.com").unwrap(),
+            SanEntry::Dns(_)
+        ));
     }
 
     #[test]
@@ -490,18 +519,34 @@ mod tests {
             EmailAddress::parse("Admin@Bücher.de").unwrap().as_str(),
             "Admin@xn--bcher-kva.de"
         );
-        for bad in ["no-at.example.com", "@example.com", "a..b@example.com", "a b@example.com", "a@*.example.com"] {
-            assert_eq!(EmailAddress::parse(bad).unwrap_err().code(), "email.invalid", "{bad}");
+        for bad in [
+            "no-at.example.com",
+            "@example.com",
+            "a..b@example.com",
+            "a b@example.com",
+            "a@*.example.com",
+        ] {
+            assert_eq!(
+                EmailAddress::parse(bad).unwrap_err().code(),
+                "email.invalid",
+                "{bad}"
+            );
         }
         assert_eq!(EmailAddress::parse(" ").unwrap_err().code(), "email.empty");
     }
 
     #[test]
     fn san_list_removes_duplicates_keeping_order() {
-        let list: SanList = ["b.example.com", "A.example.com", "B.EXAMPLE.COM", "10.0.0.1", "10.0.0.1"]
-            .iter()
-            .map(|s| SanEntry::parse(s).unwrap())
-            .collect();
+        let list: SanList = [
+            "b.example.com",
+            "A.example.com",
+            "B.EXAMPLE.COM",
+            "10.0.0.1",
+            "10.0.0.1",
+        ]
+        .iter()
+        .map(|s| SanEntry::parse(s).unwrap())
+        .collect();
         let values: Vec<String> = list.iter().map(SanEntry::value).collect();
         assert_eq!(values, ["b.example.com", "a.example.com", "10.0.0.1"]);
     }

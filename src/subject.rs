@@ -30,9 +30,10 @@ impl CountryCode {
             return Err(NameError::Empty { what: "country" });
         }
         match trimmed.as_bytes() {
-            [a, b] if a.is_ascii_alphabetic() && b.is_ascii_alphabetic() => {
-                Ok(CountryCode([a.to_ascii_uppercase(), b.to_ascii_uppercase()]))
-            }
+            [a, b] if a.is_ascii_alphabetic() && b.is_ascii_alphabetic() => Ok(CountryCode([
+                a.to_ascii_uppercase(),
+                b.to_ascii_uppercase(),
+            ])),
             _ => Err(NameError::InvalidCountry {
                 input: input.to_owned(),
             }),
@@ -363,8 +364,14 @@ mod tests {
     #[test]
     fn country_is_normalised_to_upper_case() {
         assert_eq!(CountryCode::parse("cn").unwrap().as_str(), "CN");
-        assert_eq!(CountryCode::parse("China").unwrap_err().code(), "country.invalid");
-        assert_eq!(CountryCode::parse("C1").unwrap_err().code(), "country.invalid");
+        assert_eq!(
+            CountryCode::parse("China").unwrap_err().code(),
+            "country.invalid"
+        );
+        assert_eq!(
+            CountryCode::parse("C1").unwrap_err().code(),
+            "country.invalid"
+        );
     }
 
     #[test]
@@ -394,8 +401,16 @@ mod tests {
     fn bounds_are_counted_in_characters() {
         // 64 Chinese characters are 192 bytes of UTF-8 but within the bound of 64.
         let name = "腾".repeat(64);
-        assert!(Subject::builder().organization(name.clone()).build().is_ok());
-        let err = Subject::builder().organization(name + "讯").build().unwrap_err();
+        assert!(
+            Subject::builder()
+                .organization(name.clone())
+                .build()
+                .is_ok()
+        );
+        let err = Subject::builder()
+            .organization(name + "讯")
+            .build()
+            .unwrap_err();
         assert_eq!(err.0[0].problem, FieldProblem::TooLong { len: 65, max: 64 });
     }
 

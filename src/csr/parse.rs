@@ -3,7 +3,9 @@
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use der::asn1::{AnyRef, BmpString, Ia5StringRef, PrintableStringRef, TeletexStringRef, Utf8StringRef};
+use der::asn1::{
+    AnyRef, BmpString, Ia5StringRef, PrintableStringRef, TeletexStringRef, Utf8StringRef,
+};
 use der::referenced::OwnedToRef;
 use der::{Decode, Encode, Reader, SliceReader, Tag, Tagged};
 use serde::ser::SerializeMap;
@@ -154,7 +156,12 @@ impl Csr {
             .as_bytes()
             .ok_or_else(|| CsrError::malformed("signature bit string has unused bits"))?;
         let signature_algorithm = public_key
-            .verify(&request.algorithm.owned_to_ref(), tbs, signature, &options.sm2_distid)
+            .verify(
+                &request.algorithm.owned_to_ref(),
+                tbs,
+                signature,
+                &options.sm2_distid,
+            )
             .map_err(|p| match p {
                 VerifyProblem::UnsupportedAlgorithm(found) => {
                     CsrError::UnsupportedSignature { found }
@@ -175,12 +182,12 @@ impl Csr {
     /// (the signature was made a moment ago by the matching private key).
     pub(crate) fn from_signed_der(der: Vec<u8>, public_key: PublicKey) -> Result<Csr, CsrError> {
         let (request, _) = decode(&der)?;
-        let signature_algorithm =
-            SignatureAlgorithm::from_identifier(&request.algorithm.owned_to_ref()).map_err(
-                |_| CsrError::UnsupportedSignature {
-                    found: request.algorithm.oid.to_string(),
-                },
-            )?;
+        let signature_algorithm = SignatureAlgorithm::from_identifier(
+            &request.algorithm.owned_to_ref(),
+        )
+        .map_err(|_| CsrError::UnsupportedSignature {
+            found: request.algorithm.oid.to_string(),
+        })?;
         let info = describe(&request, &public_key, signature_algorithm)?;
         Ok(Csr {
             der,
@@ -323,7 +330,12 @@ fn describe(
 fn read_name(name: &Name) -> DistinguishedName {
     let entries = name
         .iter()
-        .map(|atv| (short_name(&atv.oid), directory_string(&atv.value.to_der().unwrap_or_default())))
+        .map(|atv| {
+            (
+                short_name(&atv.oid),
+                directory_string(&atv.value.to_der().unwrap_or_default()),
+            )
+        })
         .collect();
     DistinguishedName(entries)
 }
@@ -352,12 +364,18 @@ fn short_name(o: &const_oid::ObjectIdentifier) -> String {
 /// its DER, as OpenSSL does.
 fn directory_string(der: &[u8]) -> String {
     let decoded = AnyRef::from_der(der).ok().and_then(|any| match any.tag() {
-        Tag::Utf8String => any.decode_as::<Utf8StringRef<'_>>().ok().map(|s| s.as_str().to_owned()),
+        Tag::Utf8String => any
+            .decode_as::<Utf8StringRef<'_>>()
+            .ok()
+            .map(|s| s.as_str().to_owned()),
         Tag::PrintableString => any
             .decode_as::<PrintableStringRef<'_>>()
             .ok()
             .map(|s| s.as_str().to_owned()),
-        Tag::Ia5String => any.decode_as::<Ia5StringRef<'_>>().ok().map(|s| s.as_str().to_owned()),
+        Tag::Ia5String => any
+            .decode_as::<Ia5StringRef<'_>>()
+            .ok()
+            .map(|s| s.as_str().to_owned()),
         Tag::TeletexString => any
             .decode_as::<TeletexStringRef<'_>>()
             .ok()
@@ -397,7 +415,10 @@ fn read_sans(request: &CertReq) -> Result<Vec<CsrSan>, CsrError> {
             let extensions: Vec<Extension> = value
                 .decode_as()
                 .map_err(|e| CsrError::malformed(format!("extensionRequest: {e}")))?;
-            for extension in extensions.iter().filter(|e| e.extn_id == oid::SUBJECT_ALT_NAME) {
+            for extension in extensions
+                .iter()
+                .filter(|e| e.extn_id == oid::SUBJECT_ALT_NAME)
+            {
                 let names = SubjectAltName::from_der(extension.extn_value.as_bytes())
                     .map_err(|e| CsrError::malformed(format!("subjectAltName: {e}")))?;
                 if sans.len() + names.0.len() > MAX_SANS {

@@ -120,9 +120,11 @@ impl CsrRequest {
         };
         let tbs = info.to_der().map_err(encode)?;
         let (algorithm, signature) = key.sign(self.hash, &tbs, &self.sm2_distid)?;
-        let algorithm = algorithm.identifier().ok_or_else(|| RequestError::Signing {
-            detail: format!("{} cannot be written", algorithm.name()),
-        })?;
+        let algorithm = algorithm
+            .identifier()
+            .ok_or_else(|| RequestError::Signing {
+                detail: format!("{} cannot be written", algorithm.name()),
+            })?;
         let request = CertReq {
             info,
             algorithm,
@@ -316,8 +318,14 @@ mod tests {
 
     #[test]
     fn ip_cn_becomes_ip_san() {
-        let req = CsrRequest::builder().subject(subject("192.0.2.7")).build().unwrap();
-        assert_eq!(req.sans().iter().next().unwrap().to_string(), "IP:192.0.2.7");
+        let req = CsrRequest::builder()
+            .subject(subject("192.0.2.7"))
+            .build()
+            .unwrap();
+        assert_eq!(
+            req.sans().iter().next().unwrap().to_string(),
+            "IP:192.0.2.7"
+        );
     }
 
     #[test]
@@ -350,6 +358,9 @@ mod tests {
 
     #[test]
     fn empty_request_is_refused() {
-        assert_eq!(CsrRequest::builder().build().unwrap_err().code(), "request.empty");
+        assert_eq!(
+            CsrRequest::builder().build().unwrap_err().code(),
+            "request.empty"
+        );
     }
 }

@@ -4,10 +4,10 @@
 use std::fmt;
 
 use der::Decode;
+use elliptic_curve::Generate;
 use pkcs8::pkcs5::{self, pbes2};
 use pkcs8::{DecodePrivateKey, EncodePrivateKey, EncryptedPrivateKeyInfoRef, PrivateKeyInfoRef};
 use rand_core::{CryptoRng, UnwrapErr};
-use elliptic_curve::Generate;
 use signature::Signer;
 use signature::hazmat::PrehashSigner;
 use zeroize::Zeroizing;
@@ -155,7 +155,10 @@ impl PrivateKey {
     /// Reads a key that may be encrypted (`ENCRYPTED PRIVATE KEY`, PBES2); an unencrypted key
     /// is read as well and the password ignored. A wrong password gives
     /// [`KeyError::WrongPassword`].
-    pub fn from_pem_or_der_with_password(input: &[u8], password: &Password) -> Result<Self, KeyError> {
+    pub fn from_pem_or_der_with_password(
+        input: &[u8],
+        password: &Password,
+    ) -> Result<Self, KeyError> {
         Self::read(input, Some(password))
     }
 
@@ -199,13 +202,13 @@ impl PrivateKey {
                 detail: "legacy OpenSSL PEM encryption (Proc-Type: 4,ENCRYPTED); convert it with `openssl pkcs8 -topk8 -v2 aes-256-cbc`".into(),
             });
         }
-        let der = Zeroizing::new(pem::decode_body(block.body, MAX_KEY_INPUT).map_err(|p| {
-            match p {
+        let der = Zeroizing::new(pem::decode_body(block.body, MAX_KEY_INPUT).map_err(
+            |p| match p {
                 pem::PemProblem::Unterminated(d) | pem::PemProblem::BadBase64(d) => {
                     KeyError::Malformed { detail: d }
                 }
-            }
-        })?);
+            },
+        )?);
         match block.label {
             "PRIVATE KEY" => Self::from_pkcs8_der(&der),
             "ENCRYPTED PRIVATE KEY" => match password {
@@ -458,25 +461,33 @@ impl PrivateKey {
                 let sig: p256::ecdsa::Signature = signer
                     .sign_prehash(&hash.digest(message))
                     .map_err(|e| failed(&e))?;
-                (SignatureAlgorithm::Ecdsa(hash), sig.to_der().as_bytes().to_vec())
+                (
+                    SignatureAlgorithm::Ecdsa(hash),
+                    sig.to_der().as_bytes().to_vec(),
+                )
             }
             Secret::P384(key) => {
                 let signer = p384::ecdsa::SigningKey::from(key);
                 let sig: p384::ecdsa::Signature = signer
                     .sign_prehash(&hash.digest(message))
                     .map_err(|e| failed(&e))?;
-                (SignatureAlgorithm::Ecdsa(hash), sig.to_der().as_bytes().to_vec())
+                (
+                    SignatureAlgorithm::Ecdsa(hash),
+                    sig.to_der().as_bytes().to_vec(),
+                )
             }
             Secret::P521(key) => {
                 let signer = p521::ecdsa::SigningKey::from(key);
                 let sig: p521::ecdsa::Signature = signer
                     .sign_prehash(&hash.digest(message))
                     .map_err(|e| failed(&e))?;
-                (SignatureAlgorithm::Ecdsa(hash), sig.to_der().as_bytes().to_vec())
+                (
+                    SignatureAlgorithm::Ecdsa(hash),
+                    sig.to_der().as_bytes().to_vec(),
+                )
             }
             Secret::Sm2(key) => {
-                let signer =
-                    sm2::dsa::SigningKey::new(sm2_distid, key).map_err(|e| failed(&e))?;
+                let signer = sm2::dsa::SigningKey::new(sm2_distid, key).map_err(|e| failed(&e))?;
                 let sig: sm2::dsa::Signature = signer.try_sign(message).map_err(|e| failed(&e))?;
                 (SignatureAlgorithm::Sm2Sm3, sig.to_der().as_bytes().to_vec())
             }

@@ -105,7 +105,9 @@ impl PublicKey {
             return Self::rsa_from_pkcs1(key_bytes);
         }
         if alg.oid != oid::EC_PUBLIC_KEY {
-            return Err(SpkiProblem::Unsupported(oid::unsupported_key_name(&alg.oid)));
+            return Err(SpkiProblem::Unsupported(oid::unsupported_key_name(
+                &alg.oid,
+            )));
         }
         let params = alg.parameters.ok_or_else(|| {
             SpkiProblem::Malformed("EC public key without curve parameters".into())
@@ -116,7 +118,9 @@ impl PublicKey {
             )
         })?;
         let bad_point = |e: elliptic_curve::Error| {
-            SpkiProblem::Malformed(format!("EC point is not on the curve or badly encoded ({e})"))
+            SpkiProblem::Malformed(format!(
+                "EC point is not on the curve or badly encoded ({e})"
+            ))
         };
         let inner = match curve {
             c if c == oid::SECP256R1 => {
@@ -298,14 +302,22 @@ impl PublicKey {
             }
             (Inner::Sm2(key), SignatureAlgorithm::Sm2Sm3) => {
                 let sig = sm2::dsa::Signature::from_der(signature).map_err(invalid)?;
-                sm2::dsa::VerifyingKey::new(sm2_distid, *key)
-                    .map_err(|e| VerifyProblem::Invalid(format!("SM2 key: {e}")))?
-                    .verify(message, &sig)
-                    .map_err(|_| {
-                        VerifyProblem::Invalid(format!(
-                            "SM2 signature does not verify with distinguishing ID {sm2_distid:?}"
-                        ))
-                    })?;
+                let verifies = |distid: &str| {
+                    sm2::dsa::VerifyingKey::new(distid, *key)
+                        .is_ok_and(|vk| vk.verify(message, &sig).is_ok())
+                };
+                if !verifies(sm2_distid) {
+                    // OpenSSL 3 signs with an empty ID unless told `-sigopt distid:...`: say so
+                    // rather than leave the user to guess.
+                    let hint = if !sm2_distid.is_empty() && verifies("") {
+                        "; it verifies with an empty ID, which OpenSSL 3 uses when signed without `-sigopt distid:...`: read it with that ID or re-sign it"
+                    } else {
+                        ""
+                    };
+                    return Err(VerifyProblem::Invalid(format!(
+                        "SM2 signature does not verify with distinguishing ID {sm2_distid:?}{hint}"
+                    )));
+                }
             }
             _ => return Err(mismatch()),
         }
@@ -337,4 +349,3 @@ fn bit_length(be: &[u8]) -> usize {
     };
     trimmed.len() * 8 - trimmed[0].leading_zeros() as usize
 }
-

@@ -198,7 +198,9 @@ impl FromStr for SignatureHash {
         SignatureHash::ALL
             .into_iter()
             .find(|h| h.name() == folded)
-            .ok_or_else(|| KeySpecError::UnknownHash { input: s.to_owned() })
+            .ok_or_else(|| KeySpecError::UnknownHash {
+                input: s.to_owned(),
+            })
     }
 }
 
@@ -459,14 +461,32 @@ mod tests {
 
     #[test]
     fn vendor_spellings_map_to_specs() {
-        assert_eq!(KeySpec::from_tencent("RSA", "2048").unwrap(), KeySpec::Rsa2048);
-        assert_eq!(KeySpec::from_tencent("ECC", "prime256v1").unwrap(), KeySpec::EcP256);
-        assert_eq!(KeySpec::from_tencent("ecc", "secp384r1").unwrap(), KeySpec::EcP384);
-        assert_eq!(KeySpec::from_alibaba("RSA", 3072).unwrap(), KeySpec::Rsa3072);
+        assert_eq!(
+            KeySpec::from_tencent("RSA", "2048").unwrap(),
+            KeySpec::Rsa2048
+        );
+        assert_eq!(
+            KeySpec::from_tencent("ECC", "prime256v1").unwrap(),
+            KeySpec::EcP256
+        );
+        assert_eq!(
+            KeySpec::from_tencent("ecc", "secp384r1").unwrap(),
+            KeySpec::EcP384
+        );
+        assert_eq!(
+            KeySpec::from_alibaba("RSA", 3072).unwrap(),
+            KeySpec::Rsa3072
+        );
         assert_eq!(KeySpec::from_alibaba("ECC", 256).unwrap(), KeySpec::EcP256);
         assert_eq!(KeySpec::from_alibaba("SM2", 256).unwrap(), KeySpec::Sm2);
-        assert_eq!(KeySpec::from_alibaba_console("ECC", "p512").unwrap(), KeySpec::EcP521);
-        assert_eq!(KeySpec::from_alibaba_console("ECC", "p384").unwrap(), KeySpec::EcP384);
+        assert_eq!(
+            KeySpec::from_alibaba_console("ECC", "p512").unwrap(),
+            KeySpec::EcP521
+        );
+        assert_eq!(
+            KeySpec::from_alibaba_console("ECC", "p384").unwrap(),
+            KeySpec::EcP384
+        );
         for spec in KeySpec::ALL {
             let (a, p) = spec.tencent_params();
             assert_eq!(KeySpec::from_tencent(a, p).unwrap(), spec);
@@ -501,11 +521,17 @@ mod tests {
 
     #[test]
     fn hash_names_parse_loosely() {
-        assert_eq!("SHA-384".parse::<SignatureHash>().unwrap(), SignatureHash::Sha384);
+        assert_eq!(
+            "SHA-384".parse::<SignatureHash>().unwrap(),
+            SignatureHash::Sha384
+        );
         assert_eq!("sm3".parse::<SignatureHash>().unwrap(), SignatureHash::Sm3);
         assert!("md5".parse::<SignatureHash>().is_err());
         for spec in KeySpec::ALL {
-            assert!(!spec.allows(SignatureHash::Sha1), "{spec} must not sign with SHA-1");
+            assert!(
+                !spec.allows(SignatureHash::Sha1),
+                "{spec} must not sign with SHA-1"
+            );
         }
     }
 }

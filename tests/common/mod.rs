@@ -1,0 +1,73 @@
+//! Helpers shared by the integration tests: running OpenSSL and reading test vectors.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// A test vector under `tests/data/`.
+pub fn data(name: &str) -> Vec<u8> {
+    std::fs::read(data_path(name)).unwrap_or_else(|e| panic!("tests/data/{name}: {e}"))
+}
+
+pub fn data_path(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name)
+}
+
+/// Runs `openssl` with `args` in `dir`; returns its output whatever the exit status.
+pub fn openssl(dir: &Path, args: &[&str]) -> Output {
+    Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("the openssl command line must be installed")
+}
+
+/// Runs `openssl` and insists it succeeds; returns stdout and stderr together.
+pub fn openssl_ok(dir: &Path, args: &[&str]) -> String {
+    let out = openssl(dir, args);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "openssl {args:?} failed:\n{text}");
+    text
+}
+
+/// SHA-256 of the public key in `csr_file` as OpenSSL computes it (DER SPKI), lower-case hex.
+pub fn openssl_csr_pubkey_sha256(dir: &Path, csr_file: &str) -> String {
+    openssl_ok(
+        dir,
+        &[
+            "req", "-in", csr_file, "-pubkey", "-noout", "-out", "pub.pem",
+        ],
+    );
+    openssl_ok(
+        dir,
+        &[
+            "pkey", "-pubin", "-in", "pub.pem", "-outform", "DER", "-out", "pub.der",
+        ],
+    );
+    let out = openssl_ok(dir, &["dgst", "-sha256", "-r", "pub.der"]);
+    out.split_whitespace().next().unwrap().to_owned()
+}
+
+/// Whether `openssl req -verify` accepts the CSR in `file` (SM2 with the given distinguishing
+/// ID). OpenSSL 3.0 exits 0 even when the signature fails, so the verdict is read from its text.
+pub fn openssl_req_verifies(dir: &Path, file: &str, sm2_distid: Option<&str>) -> bool {
+    let vfyopt = sm2_distid.map(|id| format!("distid:{id}"));
+    let mut args = vec!["req", "-in", file, "-verify", "-noout"];
+    if let Some(opt) = &vfyopt {
+        args.extend(["-vfyopt", opt.as_str()]);
+    }
+    let out = openssl(dir, &args);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.status.success() && text.contains("self-signature verify OK")
+}
