@@ -85,7 +85,21 @@ pub enum KeyEncryption {
 
 /// A private key of a kind certdesk handles.
 ///
-/// Zeroized on drop; `Debug` shows only the kind; there is no `Serialize`. Key material leaves
+/// Zeroized on drop; `Debug` shows only the kind; there is no `Serialize`:
+///
+/// ```compile_fail
+/// fn needs_serialize<T: serde::Serialize>() {}
+/// needs_serialize::<certdesk::PrivateKey>();
+/// ```
+///
+/// (while the public types are, so the failure above is the key's own):
+///
+/// ```
+/// fn needs_serialize<T: serde::Serialize>() {}
+/// needs_serialize::<certdesk::KeySpec>();
+/// needs_serialize::<certdesk::CsrInfo>();
+/// ```
+/// Key material leaves
 /// only through the methods named for what comes out: [`to_pkcs8_pem`](Self::to_pkcs8_pem),
 /// [`to_pkcs8_der`](Self::to_pkcs8_der), [`to_encrypted_pkcs8_pem`](Self::to_encrypted_pkcs8_pem).
 pub struct PrivateKey {
@@ -93,8 +107,7 @@ pub struct PrivateKey {
     public: PublicKey,
 }
 
-// Every variant's type zeroizes itself on drop (`rsa::RsaPrivateKey` and
-// `elliptic_curve::SecretKey` implement `ZeroizeOnDrop`).
+// Every variant's type zeroizes itself on drop; the assertion below keeps it so.
 enum Secret {
     Rsa(Box<rsa::RsaPrivateKey>),
     P256(p256::SecretKey),
@@ -102,6 +115,19 @@ enum Secret {
     P521(p521::SecretKey),
     Sm2(sm2::SecretKey),
 }
+
+const _: () = {
+    fn zeroized_on_drop<T: zeroize::ZeroizeOnDrop>() {}
+    fn secrets_are_zeroized_on_drop() {
+        zeroized_on_drop::<rsa::RsaPrivateKey>();
+        zeroized_on_drop::<p256::SecretKey>();
+        zeroized_on_drop::<p384::SecretKey>();
+        zeroized_on_drop::<p521::SecretKey>();
+        zeroized_on_drop::<sm2::SecretKey>();
+        zeroized_on_drop::<Password>();
+    }
+    let _ = secrets_are_zeroized_on_drop;
+};
 
 impl PrivateKey {
     /// Generates a fresh key with the operating system's random source.
