@@ -28,44 +28,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Generate a private key and a CSR; writes DIR/csr.pem and DIR/key.pem.
-    Generate {
-        /// Key spec: rsa2048, rsa3072, rsa4096, ec-p256, ec-p384, ec-p521, sm2.
-        #[arg(long)]
-        key: String,
-        /// Common name (usually the primary domain).
-        #[arg(long)]
-        cn: String,
-        /// Organization.
-        #[arg(long)]
-        o: Option<String>,
-        /// Organizational unit (department).
-        #[arg(long)]
-        ou: Option<String>,
-        /// City or locality.
-        #[arg(long)]
-        l: Option<String>,
-        /// State or province.
-        #[arg(long)]
-        st: Option<String>,
-        /// Two-letter country code.
-        #[arg(long)]
-        c: Option<String>,
-        /// E-mail address.
-        #[arg(long)]
-        email: Option<String>,
-        /// Subject alternative name: a domain, an IP address or an e-mail (repeatable).
-        #[arg(long)]
-        san: Vec<String>,
-        /// Signature hash: sha256, sha384, sha512, sm3 (default: the key's).
-        #[arg(long)]
-        hash: Option<String>,
-        /// File holding the password that encrypts key.pem (PKCS#8, PBES2).
-        #[arg(long)]
-        password_file: Option<PathBuf>,
-        /// Output directory.
-        #[arg(long)]
-        out: PathBuf,
-    },
+    Generate(Box<GenerateArgs>),
     /// Print what a CSR says, as one JSON object.
     Inspect {
         /// CSR file, PEM or DER.
@@ -86,33 +49,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Generate {
-            key,
-            cn,
-            o,
-            ou,
-            l,
-            st,
-            c,
-            email,
-            san,
-            hash,
-            password_file,
-            out,
-        } => generate(GenerateArgs {
-            key,
-            cn,
-            o,
-            ou,
-            l,
-            st,
-            c,
-            email,
-            san,
-            hash,
-            password_file,
-            out,
-        }),
+        Command::Generate(args) => generate(*args),
         Command::Inspect { file } => inspect(&file),
         Command::Match {
             csr_file,
@@ -162,36 +99,66 @@ fn read_password(path: Option<&Path>) -> Result<Option<Password>, Failure> {
         .transpose()
 }
 
+#[derive(clap::Args)]
 struct GenerateArgs {
+    /// Key spec: rsa2048, rsa3072, rsa4096, ec-p256, ec-p384, ec-p521, sm2.
+    #[arg(long)]
     key: String,
+    /// Common name (usually the primary domain).
+    #[arg(long)]
     cn: String,
+    /// Organization.
+    #[arg(long)]
     o: Option<String>,
+    /// Organizational unit (department).
+    #[arg(long)]
     ou: Option<String>,
+    /// City or locality.
+    #[arg(long)]
     l: Option<String>,
+    /// State or province.
+    #[arg(long)]
     st: Option<String>,
+    /// Two-letter country code.
+    #[arg(long)]
     c: Option<String>,
+    /// E-mail address.
+    #[arg(long)]
     email: Option<String>,
+    /// Subject alternative name: a domain, an IP address or an e-mail (repeatable).
+    #[arg(long)]
     san: Vec<String>,
+    /// Signature hash: sha256, sha384, sha512, sm3 (default: the key's).
+    #[arg(long)]
     hash: Option<String>,
+    /// File holding the password that encrypts key.pem (PKCS#8, PBES2).
+    #[arg(long)]
     password_file: Option<PathBuf>,
+    /// Output directory.
+    #[arg(long)]
     out: PathBuf,
 }
 
 fn generate(args: GenerateArgs) -> Result<ExitCode, Failure> {
     let spec: KeySpec = args.key.parse().map_err(certdesk::Error::from)?;
     let mut subject = Subject::builder().common_name(args.cn);
-    let optional = [
-        (args.o, SubjectBuilderField::O),
-        (args.ou, SubjectBuilderField::Ou),
-        (args.l, SubjectBuilderField::L),
-        (args.st, SubjectBuilderField::St),
-        (args.c, SubjectBuilderField::C),
-        (args.email, SubjectBuilderField::Email),
-    ];
-    for (value, field) in optional {
-        if let Some(value) = value {
-            subject = field.set(subject, value);
-        }
+    if let Some(v) = args.o {
+        subject = subject.organization(v);
+    }
+    if let Some(v) = args.ou {
+        subject = subject.organizational_unit(v);
+    }
+    if let Some(v) = args.l {
+        subject = subject.locality(v);
+    }
+    if let Some(v) = args.st {
+        subject = subject.state(v);
+    }
+    if let Some(v) = args.c {
+        subject = subject.country(v);
+    }
+    if let Some(v) = args.email {
+        subject = subject.email(v);
     }
     let subject = subject.build().map_err(certdesk::Error::from)?;
     let mut request = CsrRequest::builder().subject(subject).key_spec(spec);
@@ -242,28 +209,6 @@ fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
         options.mode(0o600);
     }
     options.open(path)?.write_all(contents)
-}
-
-enum SubjectBuilderField {
-    O,
-    Ou,
-    L,
-    St,
-    C,
-    Email,
-}
-
-impl SubjectBuilderField {
-    fn set(self, b: certdesk::SubjectBuilder, v: String) -> certdesk::SubjectBuilder {
-        match self {
-            SubjectBuilderField::O => b.organization(v),
-            SubjectBuilderField::Ou => b.organizational_unit(v),
-            SubjectBuilderField::L => b.locality(v),
-            SubjectBuilderField::St => b.state(v),
-            SubjectBuilderField::C => b.country(v),
-            SubjectBuilderField::Email => b.email(v),
-        }
-    }
 }
 
 fn inspect(file: &Path) -> Result<ExitCode, Failure> {

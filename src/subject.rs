@@ -296,34 +296,29 @@ impl SubjectBuilder {
         let mut subject = Subject::default();
         let mut errors = Vec::new();
         for (field, raw) in self.values {
-            match check_value(field, &raw) {
-                Ok(value) => {
-                    let stored = match field {
-                        SubjectField::Country => CountryCode::parse(&value)
-                            .map(|c| subject.country = Some(c))
-                            .map_err(FieldProblem::Invalid),
-                        SubjectField::Email => EmailAddress::parse(&value)
-                            .map(|e| subject.email = Some(e))
-                            .map_err(FieldProblem::Invalid),
-                        SubjectField::State => Ok(subject.state = Some(value)),
-                        SubjectField::Locality => Ok(subject.locality = Some(value)),
-                        SubjectField::Organization => Ok(subject.organization = Some(value)),
-                        SubjectField::OrganizationalUnit => {
-                            Ok(subject.organizational_unit = Some(value))
-                        }
-                        SubjectField::CommonName => Ok(subject.common_name = Some(value)),
-                    };
-                    if let Err(problem) = stored {
-                        errors.push(FieldError {
-                            field: field.short_name(),
-                            problem,
-                        });
+            let stored = check_value(field, &raw).and_then(|value| {
+                match field {
+                    SubjectField::Country => {
+                        subject.country =
+                            Some(CountryCode::parse(&value).map_err(FieldProblem::Invalid)?);
                     }
+                    SubjectField::Email => {
+                        subject.email =
+                            Some(EmailAddress::parse(&value).map_err(FieldProblem::Invalid)?);
+                    }
+                    SubjectField::State => subject.state = Some(value),
+                    SubjectField::Locality => subject.locality = Some(value),
+                    SubjectField::Organization => subject.organization = Some(value),
+                    SubjectField::OrganizationalUnit => subject.organizational_unit = Some(value),
+                    SubjectField::CommonName => subject.common_name = Some(value),
                 }
-                Err(problem) => errors.push(FieldError {
+                Ok(())
+            });
+            if let Err(problem) = stored {
+                errors.push(FieldError {
                     field: field.short_name(),
                     problem,
-                }),
+                });
             }
         }
         if errors.is_empty() {

@@ -66,7 +66,7 @@ fn bad_key_inputs_get_precise_codes() {
         "key.too_large"
     );
     let pem = String::from_utf8(data("rsa2048.key.pem")).unwrap();
-    assert_eq!(code(pem[..pem.len() / 2].as_bytes()), "key.malformed");
+    assert_eq!(code(&pem.as_bytes()[..pem.len() / 2]), "key.malformed");
 
     let err = PrivateKey::from_pem_or_der(&data("ed25519.key.pem")).unwrap_err();
     assert_eq!(err.code(), "key.unsupported");

@@ -550,7 +550,7 @@ fn check_encryption_cost(scheme: &pkcs5::EncryptionScheme) -> Result<(), KeyErro
             });
         }
     } else if let Some(scrypt) = params.kdf.scrypt() {
-        let n = u64::from(scrypt.cost_parameter);
+        let n = scrypt.cost_parameter;
         let r = u64::from(scrypt.block_size);
         let p = u64::from(scrypt.parallelization);
         if n.saturating_mul(r) > MAX_SCRYPT_N_TIMES_R || p > MAX_SCRYPT_P {

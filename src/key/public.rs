@@ -186,7 +186,7 @@ impl PublicKey {
         .map_err(|e| SpkiProblem::Malformed(format!("re-encoding the public key: {e}")))?;
         let kind = match &inner {
             Inner::Rsa(k) => KeyKind::Rsa {
-                bits: u32::try_from(k.n().bits_vartime()).unwrap_or(u32::MAX),
+                bits: k.n().bits_vartime(),
             },
             Inner::P256(_) => KeyKind::Ec {
                 curve: EcCurve::P256,
