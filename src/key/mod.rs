@@ -3,6 +3,7 @@
 mod private;
 pub(crate) mod public;
 mod sigalg;
+mod sm2_sign;
 mod spec;
 
 pub use private::{KeyEncryption, MAX_KEY_INPUT, Password, PrivateKey};

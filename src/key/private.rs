@@ -8,12 +8,12 @@ use elliptic_curve::Generate;
 use pkcs8::pkcs5::{self, pbes2};
 use pkcs8::{DecodePrivateKey, EncodePrivateKey, EncryptedPrivateKeyInfoRef, PrivateKeyInfoRef};
 use rand_core::{CryptoRng, UnwrapErr};
-use signature::Signer;
 use signature::hazmat::PrehashSigner;
 use zeroize::Zeroizing;
 
 use crate::error::{KeyError, RequestError};
 use crate::key::public::{Fingerprint, PublicKey, SpkiProblem};
+use crate::key::sm2_sign;
 use crate::key::{KeyKind, KeySpec, SignatureAlgorithm, SignatureHash};
 use crate::{oid, pem};
 
@@ -110,9 +110,9 @@ pub struct PrivateKey {
 // Every variant's type zeroizes itself on drop; the assertion below keeps it so.
 enum Secret {
     Rsa(Box<rsa::RsaPrivateKey>),
-    P256(p256::SecretKey),
-    P384(p384::SecretKey),
-    P521(p521::SecretKey),
+    P256(p256::ecdsa::SigningKey),
+    P384(p384::ecdsa::SigningKey),
+    P521(p521::ecdsa::SigningKey),
     Sm2(sm2::SecretKey),
 }
 
@@ -120,9 +120,9 @@ const _: () = {
     fn zeroized_on_drop<T: zeroize::ZeroizeOnDrop>() {}
     fn secrets_are_zeroized_on_drop() {
         zeroized_on_drop::<rsa::RsaPrivateKey>();
-        zeroized_on_drop::<p256::SecretKey>();
-        zeroized_on_drop::<p384::SecretKey>();
-        zeroized_on_drop::<p521::SecretKey>();
+        zeroized_on_drop::<p256::ecdsa::SigningKey>();
+        zeroized_on_drop::<p384::ecdsa::SigningKey>();
+        zeroized_on_drop::<p521::ecdsa::SigningKey>();
         zeroized_on_drop::<sm2::SecretKey>();
         zeroized_on_drop::<Password>();
     }
@@ -150,9 +150,15 @@ impl PrivateKey {
                 Secret::Rsa(Box::new(key))
             }
             KeyKind::Ec { curve } => match curve {
-                crate::key::EcCurve::P256 => Secret::P256(p256::SecretKey::generate_from_rng(rng)),
-                crate::key::EcCurve::P384 => Secret::P384(p384::SecretKey::generate_from_rng(rng)),
-                crate::key::EcCurve::P521 => Secret::P521(p521::SecretKey::generate_from_rng(rng)),
+                crate::key::EcCurve::P256 => {
+                    Secret::P256(p256::SecretKey::generate_from_rng(rng).into())
+                }
+                crate::key::EcCurve::P384 => {
+                    Secret::P384(p384::SecretKey::generate_from_rng(rng).into())
+                }
+                crate::key::EcCurve::P521 => {
+                    Secret::P521(p521::SecretKey::generate_from_rng(rng).into())
+                }
             },
             KeyKind::Sm2 => Secret::Sm2(sm2::SecretKey::generate_from_rng(rng)),
         };
@@ -162,9 +168,9 @@ impl PrivateKey {
     fn from_secret(secret: Secret) -> Result<Self, KeyError> {
         let public = match &secret {
             Secret::Rsa(k) => PublicKey::from_rsa(k.to_public_key()),
-            Secret::P256(k) => PublicKey::from_p256(k.public_key()),
-            Secret::P384(k) => PublicKey::from_p384(k.public_key()),
-            Secret::P521(k) => PublicKey::from_p521(k.public_key()),
+            Secret::P256(k) => PublicKey::from_p256(k.verifying_key().into()),
+            Secret::P384(k) => PublicKey::from_p384(k.verifying_key().into()),
+            Secret::P521(k) => PublicKey::from_p521(k.verifying_key().into()),
             Secret::Sm2(k) => PublicKey::from_sm2(k.public_key()),
         }
         .map_err(spki_to_key_error)?;
@@ -290,15 +296,21 @@ impl PrivateKey {
                     found: "ECDSA with explicit curve parameters".into(),
                 })?;
             match curve {
-                c if c == oid::SECP256R1 => {
-                    Secret::P256(p256::SecretKey::from_pkcs8_der(der).map_err(malformed)?)
-                }
-                c if c == oid::SECP384R1 => {
-                    Secret::P384(p384::SecretKey::from_pkcs8_der(der).map_err(malformed)?)
-                }
-                c if c == oid::SECP521R1 => {
-                    Secret::P521(p521::SecretKey::from_pkcs8_der(der).map_err(malformed)?)
-                }
+                c if c == oid::SECP256R1 => Secret::P256(
+                    p256::SecretKey::from_pkcs8_der(der)
+                        .map_err(malformed)?
+                        .into(),
+                ),
+                c if c == oid::SECP384R1 => Secret::P384(
+                    p384::SecretKey::from_pkcs8_der(der)
+                        .map_err(malformed)?
+                        .into(),
+                ),
+                c if c == oid::SECP521R1 => Secret::P521(
+                    p521::SecretKey::from_pkcs8_der(der)
+                        .map_err(malformed)?
+                        .into(),
+                ),
                 c if c == oid::SM2_CURVE => {
                     Secret::Sm2(sm2::SecretKey::from_pkcs8_der(der).map_err(malformed)?)
                 }
@@ -334,15 +346,21 @@ impl PrivateKey {
                 detail: "EC PRIVATE KEY without a named curve".into(),
             })?;
         let secret = match curve {
-            c if c == oid::SECP256R1 => {
-                Secret::P256(p256::SecretKey::from_sec1_der(der).map_err(malformed)?)
-            }
-            c if c == oid::SECP384R1 => {
-                Secret::P384(p384::SecretKey::from_sec1_der(der).map_err(malformed)?)
-            }
-            c if c == oid::SECP521R1 => {
-                Secret::P521(p521::SecretKey::from_sec1_der(der).map_err(malformed)?)
-            }
+            c if c == oid::SECP256R1 => Secret::P256(
+                p256::SecretKey::from_sec1_der(der)
+                    .map_err(malformed)?
+                    .into(),
+            ),
+            c if c == oid::SECP384R1 => Secret::P384(
+                p384::SecretKey::from_sec1_der(der)
+                    .map_err(malformed)?
+                    .into(),
+            ),
+            c if c == oid::SECP521R1 => Secret::P521(
+                p521::SecretKey::from_sec1_der(der)
+                    .map_err(malformed)?
+                    .into(),
+            ),
             c if c == oid::SM2_CURVE => {
                 Secret::Sm2(sm2::SecretKey::from_sec1_der(der).map_err(malformed)?)
             }
@@ -483,8 +501,7 @@ impl PrivateKey {
                 (SignatureAlgorithm::RsaPkcs1(hash), sig)
             }
             Secret::P256(key) => {
-                let signer = p256::ecdsa::SigningKey::from(key);
-                let sig: p256::ecdsa::Signature = signer
+                let sig: p256::ecdsa::Signature = key
                     .sign_prehash(&hash.digest(message))
                     .map_err(|e| failed(&e))?;
                 (
@@ -493,8 +510,7 @@ impl PrivateKey {
                 )
             }
             Secret::P384(key) => {
-                let signer = p384::ecdsa::SigningKey::from(key);
-                let sig: p384::ecdsa::Signature = signer
+                let sig: p384::ecdsa::Signature = key
                     .sign_prehash(&hash.digest(message))
                     .map_err(|e| failed(&e))?;
                 (
@@ -503,8 +519,7 @@ impl PrivateKey {
                 )
             }
             Secret::P521(key) => {
-                let signer = p521::ecdsa::SigningKey::from(key);
-                let sig: p521::ecdsa::Signature = signer
+                let sig: p521::ecdsa::Signature = key
                     .sign_prehash(&hash.digest(message))
                     .map_err(|e| failed(&e))?;
                 (
@@ -513,8 +528,10 @@ impl PrivateKey {
                 )
             }
             Secret::Sm2(key) => {
-                let signer = sm2::dsa::SigningKey::new(sm2_distid, key).map_err(|e| failed(&e))?;
-                let sig: sm2::dsa::Signature = signer.try_sign(message).map_err(|e| failed(&e))?;
+                let public = key.public_key();
+                let mut rng = UnwrapErr(getrandom::SysRng);
+                let sig = sm2_sign::sign(key, &public, sm2_distid.as_bytes(), message, &mut rng)
+                    .map_err(|e| failed(&e))?;
                 (SignatureAlgorithm::Sm2Sm3, sig.to_der().as_bytes().to_vec())
             }
         };
