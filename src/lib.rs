@@ -69,3 +69,8 @@ pub use key::{
 };
 pub use san::{DomainName, EmailAddress, MAX_DOMAIN_LEN, MAX_LABEL_LEN, SanEntry, SanList};
 pub use subject::{CountryCode, Subject, SubjectBuilder, SubjectField};
+
+/// The README's example, compiled and run as a doctest so it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
