@@ -204,9 +204,12 @@ impl PrivateKey {
         if input.iter().all(u8::is_ascii_whitespace) {
             return Err(KeyError::Empty);
         }
-        let first = input.iter().find(|b| !b.is_ascii_whitespace()).copied();
-        if first == Some(0x30) {
-            return Self::from_der_any(input, password);
+        let start = input
+            .iter()
+            .position(|b| !b.is_ascii_whitespace())
+            .unwrap_or(0);
+        if input[start] == 0x30 {
+            return Self::from_der_any(&input[start..], password);
         }
         let text = std::str::from_utf8(input).map_err(|_| KeyError::NotAKey {
             found: "binary data that is neither PEM nor DER".into(),
