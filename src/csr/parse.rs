@@ -249,16 +249,11 @@ fn extract_der(input: &[u8], max: usize) -> Result<Vec<u8>, CsrError> {
     let text = std::str::from_utf8(input).map_err(|_| CsrError::NotACsr {
         found: "binary data that is neither PEM nor DER".into(),
     })?;
-    let blocks = pem::blocks(text).map_err(|p| match p {
-        pem::PemProblem::Unterminated(d) | pem::PemProblem::BadBase64(d) => CsrError::malformed(d),
-    })?;
+    let blocks = pem::blocks(text).map_err(|e| CsrError::malformed(e.0))?;
     let labels = ["CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST"];
     if let Some(block) = blocks.iter().find(|b| labels.contains(&b.label)) {
-        return pem::decode_body(block.body, max).map_err(|p| match p {
-            pem::PemProblem::Unterminated(d) | pem::PemProblem::BadBase64(d) => {
-                CsrError::malformed(format!("PEM body: {d}"))
-            }
-        });
+        return pem::decode_body(block.body, max)
+            .map_err(|e| CsrError::malformed(format!("PEM body: {}", e.0)));
     }
     if let Some(other) = blocks.first() {
         return Err(CsrError::NotACsr {

@@ -113,7 +113,18 @@ enum Secret {
     P256(p256::ecdsa::SigningKey),
     P384(p384::ecdsa::SigningKey),
     P521(p521::ecdsa::SigningKey),
-    Sm2(sm2::SecretKey),
+    Sm2 {
+        secret: sm2::SecretKey,
+        // Kept so that signing, which needs it for Z_A, does not redo a scalar multiplication.
+        public: sm2::PublicKey,
+    },
+}
+
+impl Secret {
+    fn sm2(secret: sm2::SecretKey) -> Self {
+        let public = secret.public_key();
+        Secret::Sm2 { secret, public }
+    }
 }
 
 const _: () = {
@@ -160,7 +171,7 @@ impl PrivateKey {
                     Secret::P521(p521::SecretKey::generate_from_rng(rng).into())
                 }
             },
-            KeyKind::Sm2 => Secret::Sm2(sm2::SecretKey::generate_from_rng(rng)),
+            KeyKind::Sm2 => Secret::sm2(sm2::SecretKey::generate_from_rng(rng)),
         };
         Self::from_secret(secret)
     }
@@ -171,7 +182,7 @@ impl PrivateKey {
             Secret::P256(k) => PublicKey::from_p256(k.verifying_key().into()),
             Secret::P384(k) => PublicKey::from_p384(k.verifying_key().into()),
             Secret::P521(k) => PublicKey::from_p521(k.verifying_key().into()),
-            Secret::Sm2(k) => PublicKey::from_sm2(k.public_key()),
+            Secret::Sm2 { public, .. } => PublicKey::from_sm2(*public),
         }
         .map_err(spki_to_key_error)?;
         Ok(PrivateKey { secret, public })
@@ -214,11 +225,7 @@ impl PrivateKey {
         let text = std::str::from_utf8(input).map_err(|_| KeyError::NotAKey {
             found: "binary data that is neither PEM nor DER".into(),
         })?;
-        let blocks = pem::blocks(text).map_err(|p| match p {
-            pem::PemProblem::Unterminated(d) | pem::PemProblem::BadBase64(d) => {
-                KeyError::Malformed { detail: d }
-            }
-        })?;
+        let blocks = pem::blocks(text).map_err(|e| KeyError::Malformed { detail: e.0 })?;
         let key_labels = [
             "PRIVATE KEY",
             "ENCRYPTED PRIVATE KEY",
@@ -237,13 +244,10 @@ impl PrivateKey {
                 detail: "legacy OpenSSL PEM encryption (Proc-Type: 4,ENCRYPTED); convert it with `openssl pkcs8 -topk8 -v2 aes-256-cbc`".into(),
             });
         }
-        let der = Zeroizing::new(pem::decode_body(block.body, MAX_KEY_INPUT).map_err(
-            |p| match p {
-                pem::PemProblem::Unterminated(d) | pem::PemProblem::BadBase64(d) => {
-                    KeyError::Malformed { detail: d }
-                }
-            },
-        )?);
+        let der = Zeroizing::new(
+            pem::decode_body(block.body, MAX_KEY_INPUT)
+                .map_err(|e| KeyError::Malformed { detail: e.0 })?,
+        );
         match block.label {
             "PRIVATE KEY" => Self::from_pkcs8_der(&der),
             "ENCRYPTED PRIVATE KEY" => match password {
@@ -315,7 +319,7 @@ impl PrivateKey {
                         .into(),
                 ),
                 c if c == oid::SM2_CURVE => {
-                    Secret::Sm2(sm2::SecretKey::from_pkcs8_der(der).map_err(malformed)?)
+                    Secret::sm2(sm2::SecretKey::from_pkcs8_der(der).map_err(malformed)?)
                 }
                 other => {
                     return Err(KeyError::Unsupported {
@@ -365,7 +369,7 @@ impl PrivateKey {
                     .into(),
             ),
             c if c == oid::SM2_CURVE => {
-                Secret::Sm2(sm2::SecretKey::from_sec1_der(der).map_err(malformed)?)
+                Secret::sm2(sm2::SecretKey::from_sec1_der(der).map_err(malformed)?)
             }
             other => {
                 return Err(KeyError::Unsupported {
@@ -420,7 +424,7 @@ impl PrivateKey {
             Secret::P256(k) => k.to_pkcs8_der(),
             Secret::P384(k) => k.to_pkcs8_der(),
             Secret::P521(k) => k.to_pkcs8_der(),
-            Secret::Sm2(k) => k.to_pkcs8_der(),
+            Secret::Sm2 { secret, .. } => secret.to_pkcs8_der(),
         }
         .map_err(|e| KeyError::Export {
             detail: e.to_string(),
@@ -530,10 +534,9 @@ impl PrivateKey {
                     sig.to_der().as_bytes().to_vec(),
                 )
             }
-            Secret::Sm2(key) => {
-                let public = key.public_key();
+            Secret::Sm2 { secret, public } => {
                 let mut rng = UnwrapErr(getrandom::SysRng);
-                let sig = sm2_sign::sign(key, &public, sm2_distid.as_bytes(), message, &mut rng)
+                let sig = sm2_sign::sign(secret, public, sm2_distid.as_bytes(), message, &mut rng)
                     .map_err(|e| failed(&e))?;
                 (SignatureAlgorithm::Sm2Sm3, sig.to_der().as_bytes().to_vec())
             }

@@ -7,6 +7,7 @@
 
 use elliptic_curve::Generate;
 use elliptic_curve::PrimeField;
+use elliptic_curve::group::Group;
 use elliptic_curve::ops::Reduce;
 use elliptic_curve::point::AffineCoordinates;
 use elliptic_curve::sec1::ToSec1Point;
@@ -78,7 +79,8 @@ pub(crate) fn sign<R: CryptoRng + ?Sized>(
     // A3-A6, repeated in the (probability ~2^-256) cases the standard says to retry.
     for _ in 0..16 {
         let k = Zeroizing::new(NonZeroScalar::generate_from_rng(rng));
-        let x1 = (ProjectivePoint::GENERATOR * k.as_ref()).to_affine().x();
+        let k_scalar: &Scalar = &k;
+        let x1 = ProjectivePoint::mul_by_generator(k_scalar).to_affine().x();
         let r = e + <Scalar as Reduce<FieldBytes>>::reduce(&x1);
         if bool::from(r.is_zero()) || bool::from((r + k.as_ref()).is_zero()) {
             continue;
