@@ -13,7 +13,7 @@ use zeroize::Zeroizing;
 
 use crate::error::{KeyError, RequestError};
 use crate::key::public::{Fingerprint, PublicKey, SpkiProblem};
-use crate::key::sm2_sign;
+use crate::key::sm2_sign::Sm2Signer;
 use crate::key::{KeyKind, KeySpec, SignatureAlgorithm, SignatureHash};
 use crate::{oid, pem};
 
@@ -113,17 +113,15 @@ enum Secret {
     P256(p256::ecdsa::SigningKey),
     P384(p384::ecdsa::SigningKey),
     P521(p521::ecdsa::SigningKey),
-    Sm2 {
-        secret: sm2::SecretKey,
-        // Kept so that signing, which needs it for Z_A, does not redo a scalar multiplication.
-        public: sm2::PublicKey,
-    },
+    Sm2(Box<Sm2Signer>),
 }
 
 impl Secret {
-    fn sm2(secret: sm2::SecretKey) -> Self {
-        let public = secret.public_key();
-        Secret::Sm2 { secret, public }
+    fn sm2(secret: sm2::SecretKey) -> Result<Self, KeyError> {
+        let signer = Sm2Signer::new(secret).map_err(|_| KeyError::Malformed {
+            detail: "the SM2 private key is n - 1, which GB/T 32918 does not allow".into(),
+        })?;
+        Ok(Secret::Sm2(Box::new(signer)))
     }
 }
 
@@ -134,7 +132,10 @@ const _: () = {
         zeroized_on_drop::<p256::ecdsa::SigningKey>();
         zeroized_on_drop::<p384::ecdsa::SigningKey>();
         zeroized_on_drop::<p521::ecdsa::SigningKey>();
+        // Sm2Signer declares ZeroizeOnDrop because its secret fields are these two:
         zeroized_on_drop::<sm2::SecretKey>();
+        zeroized_on_drop::<Zeroizing<sm2::Scalar>>();
+        zeroized_on_drop::<Sm2Signer>();
         zeroized_on_drop::<Password>();
     }
     let _ = secrets_are_zeroized_on_drop;
@@ -171,7 +172,7 @@ impl PrivateKey {
                     Secret::P521(p521::SecretKey::generate_from_rng(rng).into())
                 }
             },
-            KeyKind::Sm2 => Secret::sm2(sm2::SecretKey::generate_from_rng(rng)),
+            KeyKind::Sm2 => Secret::sm2(sm2::SecretKey::generate_from_rng(rng))?,
         };
         Self::from_secret(secret)
     }
@@ -182,7 +183,7 @@ impl PrivateKey {
             Secret::P256(k) => PublicKey::from_p256(k.verifying_key().into()),
             Secret::P384(k) => PublicKey::from_p384(k.verifying_key().into()),
             Secret::P521(k) => PublicKey::from_p521(k.verifying_key().into()),
-            Secret::Sm2 { public, .. } => PublicKey::from_sm2(*public),
+            Secret::Sm2(signer) => PublicKey::from_sm2(*signer.public()),
         }
         .map_err(spki_to_key_error)?;
         Ok(PrivateKey { secret, public })
@@ -319,7 +320,7 @@ impl PrivateKey {
                         .into(),
                 ),
                 c if c == oid::SM2_CURVE => {
-                    Secret::sm2(sm2::SecretKey::from_pkcs8_der(der).map_err(malformed)?)
+                    Secret::sm2(sm2::SecretKey::from_pkcs8_der(der).map_err(malformed)?)?
                 }
                 other => {
                     return Err(KeyError::Unsupported {
@@ -369,7 +370,7 @@ impl PrivateKey {
                     .into(),
             ),
             c if c == oid::SM2_CURVE => {
-                Secret::sm2(sm2::SecretKey::from_sec1_der(der).map_err(malformed)?)
+                Secret::sm2(sm2::SecretKey::from_sec1_der(der).map_err(malformed)?)?
             }
             other => {
                 return Err(KeyError::Unsupported {
@@ -424,7 +425,7 @@ impl PrivateKey {
             Secret::P256(k) => k.to_pkcs8_der(),
             Secret::P384(k) => k.to_pkcs8_der(),
             Secret::P521(k) => k.to_pkcs8_der(),
-            Secret::Sm2 { secret, .. } => secret.to_pkcs8_der(),
+            Secret::Sm2(signer) => signer.secret().to_pkcs8_der(),
         }
         .map_err(|e| KeyError::Export {
             detail: e.to_string(),
@@ -534,9 +535,10 @@ impl PrivateKey {
                     sig.to_der().as_bytes().to_vec(),
                 )
             }
-            Secret::Sm2 { secret, public } => {
+            Secret::Sm2(signer) => {
                 let mut rng = UnwrapErr(getrandom::SysRng);
-                let sig = sm2_sign::sign(secret, public, sm2_distid.as_bytes(), message, &mut rng)
+                let sig = signer
+                    .sign(sm2_distid.as_bytes(), message, &mut rng)
                     .map_err(|e| failed(&e))?;
                 (SignatureAlgorithm::Sm2Sm3, sig.to_der().as_bytes().to_vec())
             }

@@ -59,40 +59,77 @@ pub(crate) fn identity_hash(distid: &[u8], public: &sm2::PublicKey) -> [u8; 32] 
     h.finalize().into()
 }
 
-/// Signs `message` as SM2-with-SM3 with distinguishing ID `distid`, `k` drawn from `rng`.
-pub(crate) fn sign<R: CryptoRng + ?Sized>(
-    secret: &sm2::SecretKey,
-    public: &sm2::PublicKey,
-    distid: &[u8],
-    message: &[u8],
-    rng: &mut R,
-) -> Result<sm2::dsa::Signature, signature::Error> {
-    // A1-A2: e = SM3(Z_A || M).
-    let z = identity_hash(distid, public);
-    let e_bytes: FieldBytes = Sm3::new().chain_update(z).chain_update(message).finalize();
-    let e = <Scalar as Reduce<FieldBytes>>::reduce(&e_bytes);
-    let d = Zeroizing::new(secret.to_nonzero_scalar());
-    let d_plus_1_inv = Zeroizing::new(
-        Option::<Scalar>::from((Scalar::ONE + d.as_ref()).invert())
-            .ok_or_else(signature::Error::new)?,
-    );
-    // A3-A6, repeated in the (probability ~2^-256) cases the standard says to retry.
-    for _ in 0..16 {
-        let k = Zeroizing::new(NonZeroScalar::generate_from_rng(rng));
-        let k_scalar: &Scalar = &k;
-        let x1 = ProjectivePoint::mul_by_generator(k_scalar).to_affine().x();
-        let r = e + <Scalar as Reduce<FieldBytes>>::reduce(&x1);
-        if bool::from(r.is_zero()) || bool::from((r + k.as_ref()).is_zero()) {
-            continue;
-        }
-        let rd = Zeroizing::new(r * d.as_ref());
-        let s = *d_plus_1_inv * (*k.as_ref() - *rd);
-        if bool::from(s.is_zero()) {
-            continue;
-        }
-        return sm2::dsa::Signature::from_scalars(r.to_repr(), s.to_repr());
+/// An SM2 private key ready to sign: the secret, its public point, `(1 + d)^-1` and `Z_A` for
+/// the default distinguishing ID, all computed once. Every secret field zeroizes on drop.
+pub(crate) struct Sm2Signer {
+    secret: sm2::SecretKey,
+    public: sm2::PublicKey,
+    d_plus_1_inv: Zeroizing<Scalar>,
+    default_z: [u8; 32],
+}
+
+impl zeroize::ZeroizeOnDrop for Sm2Signer {}
+
+impl Sm2Signer {
+    /// Prepares `secret`; refuses `d = n - 1`, which GB/T 32918.1 excludes (`1 + d` has no inverse).
+    pub(crate) fn new(secret: sm2::SecretKey) -> Result<Self, signature::Error> {
+        let public = secret.public_key();
+        let d = Zeroizing::new(secret.to_nonzero_scalar());
+        let d_plus_1_inv = Zeroizing::new(
+            Option::<Scalar>::from((Scalar::ONE + d.as_ref()).invert())
+                .ok_or_else(signature::Error::new)?,
+        );
+        let default_z = identity_hash(crate::DEFAULT_SM2_DISTID.as_bytes(), &public);
+        Ok(Sm2Signer {
+            secret,
+            public,
+            d_plus_1_inv,
+            default_z,
+        })
     }
-    Err(signature::Error::new())
+
+    pub(crate) fn secret(&self) -> &sm2::SecretKey {
+        &self.secret
+    }
+
+    pub(crate) fn public(&self) -> &sm2::PublicKey {
+        &self.public
+    }
+
+    /// Signs `message` as SM2-with-SM3 with distinguishing ID `distid`, `k` drawn from `rng`.
+    pub(crate) fn sign<R: CryptoRng + ?Sized>(
+        &self,
+        distid: &[u8],
+        message: &[u8],
+        rng: &mut R,
+    ) -> Result<sm2::dsa::Signature, signature::Error> {
+        // A1-A2: e = SM3(Z_A || M).
+        let z = if distid == crate::DEFAULT_SM2_DISTID.as_bytes() {
+            self.default_z
+        } else {
+            identity_hash(distid, &self.public)
+        };
+        let e_bytes: FieldBytes = Sm3::new().chain_update(z).chain_update(message).finalize();
+        let e = <Scalar as Reduce<FieldBytes>>::reduce(&e_bytes);
+        let d = Zeroizing::new(self.secret.to_nonzero_scalar());
+        // A3-A6, repeated in the (probability ~2^-256) cases the standard says to retry.
+        for _ in 0..16 {
+            let k = Zeroizing::new(NonZeroScalar::generate_from_rng(rng));
+            let k_scalar: &Scalar = &k;
+            let x1 = ProjectivePoint::mul_by_generator(k_scalar).to_affine().x();
+            let r = e + <Scalar as Reduce<FieldBytes>>::reduce(&x1);
+            if bool::from(r.is_zero()) || bool::from((r + k.as_ref()).is_zero()) {
+                continue;
+            }
+            let rd = Zeroizing::new(r * d.as_ref());
+            let s = *self.d_plus_1_inv * (*k.as_ref() - *rd);
+            if bool::from(s.is_zero()) {
+                continue;
+            }
+            return sm2::dsa::Signature::from_scalars(r.to_repr(), s.to_repr());
+        }
+        Err(signature::Error::new())
+    }
 }
 
 #[cfg(test)]
@@ -111,9 +148,11 @@ mod tests {
     fn signatures_verify_with_the_sm2_crate_and_fail_when_altered() {
         let mut rng = rand_core::UnwrapErr(getrandom::SysRng);
         for distid in ["1234567812345678", "", "another id"] {
-            let secret = sm2::SecretKey::generate_from_rng(&mut rng);
-            let public = secret.public_key();
-            let sig = sign(&secret, &public, distid.as_bytes(), b"message", &mut rng).unwrap();
+            let signer = Sm2Signer::new(sm2::SecretKey::generate_from_rng(&mut rng)).unwrap();
+            let public = *signer.public();
+            let sig = signer
+                .sign(distid.as_bytes(), b"message", &mut rng)
+                .unwrap();
             let vk = sm2::dsa::VerifyingKey::new(distid, public).unwrap();
             assert!(vk.verify(b"message", &sig).is_ok(), "{distid:?}");
             assert!(vk.verify(b"messagf", &sig).is_err());
