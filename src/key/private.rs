@@ -213,13 +213,9 @@ impl PrivateKey {
                 max: MAX_KEY_INPUT,
             });
         }
-        if input.iter().all(u8::is_ascii_whitespace) {
+        let Some(start) = input.iter().position(|b| !b.is_ascii_whitespace()) else {
             return Err(KeyError::Empty);
-        }
-        let start = input
-            .iter()
-            .position(|b| !b.is_ascii_whitespace())
-            .unwrap_or(0);
+        };
         if input[start] == 0x30 {
             return Self::from_der_any(&input[start..], password);
         }
