@@ -355,40 +355,16 @@ fn short_name(o: &const_oid::ObjectIdentifier) -> String {
         .unwrap_or_else(|| o.to_string())
 }
 
-/// Decodes any DirectoryString form (and IA5String); anything else is shown as `#` + hex of
-/// its DER, as OpenSSL does.
+/// Decodes the DirectoryString forms and IA5String; anything else is shown as `#` + hex of its
+/// DER, as OpenSSL does. (UniversalString cannot reach here: the `der` crate has no tag for it,
+/// so a name holding one fails to decode and the CSR is reported malformed.)
 fn directory_string(der: &[u8]) -> String {
     let decoded = AnyRef::from_der(der).ok().and_then(|any| match any.tag() {
-        Tag::Utf8String => any
-            .decode_as::<Utf8StringRef<'_>>()
-            .ok()
-            .map(|s| s.as_str().to_owned()),
-        Tag::PrintableString => any
-            .decode_as::<PrintableStringRef<'_>>()
-            .ok()
-            .map(|s| s.as_str().to_owned()),
-        Tag::Ia5String => any
-            .decode_as::<Ia5StringRef<'_>>()
-            .ok()
-            .map(|s| s.as_str().to_owned()),
-        Tag::TeletexString => any
-            .decode_as::<TeletexStringRef<'_>>()
-            .ok()
-            .map(|s| s.as_str().to_owned()),
-        Tag::BmpString => any.decode_as::<BmpString>().ok().map(|s| s.to_string()),
-        // UniversalString (tag 28) is UCS-4, big-endian.
-        Tag::Application { .. } | Tag::ContextSpecific { .. } | Tag::Private { .. } => None,
-        tag if tag.number().value() == 28 && !tag.is_constructed() => {
-            let bytes = any.value();
-            (bytes.len() % 4 == 0)
-                .then(|| {
-                    bytes
-                        .chunks(4)
-                        .map(|c| char::from_u32(u32::from_be_bytes([c[0], c[1], c[2], c[3]])))
-                        .collect::<Option<String>>()
-                })
-                .flatten()
-        }
+        Tag::Utf8String => text::<Utf8StringRef<'_>>(any),
+        Tag::PrintableString => text::<PrintableStringRef<'_>>(any),
+        Tag::Ia5String => text::<Ia5StringRef<'_>>(any),
+        Tag::TeletexString => text::<TeletexStringRef<'_>>(any),
+        Tag::BmpString => text::<BmpString>(any),
         _ => None,
     });
     decoded.unwrap_or_else(|| {
@@ -398,6 +374,13 @@ fn directory_string(der: &[u8]) -> String {
         }
         hex
     })
+}
+
+fn text<'a, T>(any: AnyRef<'a>) -> Option<String>
+where
+    T: der::Choice<'a> + der::DecodeValue<'a> + fmt::Display,
+{
+    any.decode_as::<T>().ok().map(|s| s.to_string())
 }
 
 fn read_sans(request: &CertReq) -> Result<Vec<CsrSan>, CsrError> {
@@ -456,4 +439,19 @@ fn read_general_name(name: GeneralName) -> Result<CsrSan, CsrError> {
         GeneralName::RegisteredId(o) => CsrSan::Other(format!("registeredID {o}")),
         GeneralName::EdiPartyName(_) => CsrSan::Other("ediPartyName".into()),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_directory_string_form_is_read_and_others_shown_as_hex() {
+        let bmp = BmpString::from_utf8("深圳").unwrap().to_der().unwrap();
+        assert_eq!(directory_string(&bmp), "深圳");
+        let teletex = TeletexStringRef::new("Shenzhen").unwrap().to_der().unwrap();
+        assert_eq!(directory_string(&teletex), "Shenzhen");
+        // An INTEGER is no string: shown as OpenSSL would, # and hex of the DER.
+        assert_eq!(directory_string(&[0x02, 0x01, 0x05]), "#020105");
+    }
 }
