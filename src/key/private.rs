@@ -116,7 +116,39 @@ enum Secret {
     Sm2(Box<Sm2Signer>),
 }
 
+/// The two DER forms an EC or SM2 private key comes in.
+#[derive(Clone, Copy)]
+enum EcForm {
+    /// PKCS#8 `PrivateKeyInfo` (PEM `PRIVATE KEY`).
+    Pkcs8,
+    /// SEC1 `ECPrivateKey` (PEM `EC PRIVATE KEY`).
+    Sec1,
+}
+
 impl Secret {
+    /// Reads an EC or SM2 key on `curve` from `der` in the given form.
+    fn ec(curve: const_oid::ObjectIdentifier, der: &[u8], form: EcForm) -> Result<Self, KeyError> {
+        macro_rules! read {
+            ($curve:ident) => {
+                match form {
+                    EcForm::Pkcs8 => $curve::SecretKey::from_pkcs8_der(der).map_err(malformed)?,
+                    EcForm::Sec1 => $curve::SecretKey::from_sec1_der(der).map_err(malformed)?,
+                }
+            };
+        }
+        Ok(match curve {
+            c if c == oid::SECP256R1 => Secret::P256(read!(p256).into()),
+            c if c == oid::SECP384R1 => Secret::P384(read!(p384).into()),
+            c if c == oid::SECP521R1 => Secret::P521(read!(p521).into()),
+            c if c == oid::SM2_CURVE => Secret::sm2(read!(sm2))?,
+            other => {
+                return Err(KeyError::Unsupported {
+                    found: oid::unsupported_key_name(&other),
+                });
+            }
+        })
+    }
+
     fn sm2(secret: sm2::SecretKey) -> Result<Self, KeyError> {
         let signer = Sm2Signer::new(secret).map_err(|_| KeyError::Malformed {
             detail: "the SM2 private key is n - 1, which GB/T 32918 does not allow".into(),
@@ -299,31 +331,7 @@ impl PrivateKey {
                 .map_err(|_| KeyError::Unsupported {
                     found: "ECDSA with explicit curve parameters".into(),
                 })?;
-            match curve {
-                c if c == oid::SECP256R1 => Secret::P256(
-                    p256::SecretKey::from_pkcs8_der(der)
-                        .map_err(malformed)?
-                        .into(),
-                ),
-                c if c == oid::SECP384R1 => Secret::P384(
-                    p384::SecretKey::from_pkcs8_der(der)
-                        .map_err(malformed)?
-                        .into(),
-                ),
-                c if c == oid::SECP521R1 => Secret::P521(
-                    p521::SecretKey::from_pkcs8_der(der)
-                        .map_err(malformed)?
-                        .into(),
-                ),
-                c if c == oid::SM2_CURVE => {
-                    Secret::sm2(sm2::SecretKey::from_pkcs8_der(der).map_err(malformed)?)?
-                }
-                other => {
-                    return Err(KeyError::Unsupported {
-                        found: oid::unsupported_key_name(&other),
-                    });
-                }
-            }
+            Secret::ec(curve, der, EcForm::Pkcs8)?
         } else {
             return Err(KeyError::Unsupported {
                 found: oid::unsupported_key_name(&alg.oid),
@@ -349,31 +357,7 @@ impl PrivateKey {
             .ok_or_else(|| KeyError::Malformed {
                 detail: "EC PRIVATE KEY without a named curve".into(),
             })?;
-        let secret = match curve {
-            c if c == oid::SECP256R1 => Secret::P256(
-                p256::SecretKey::from_sec1_der(der)
-                    .map_err(malformed)?
-                    .into(),
-            ),
-            c if c == oid::SECP384R1 => Secret::P384(
-                p384::SecretKey::from_sec1_der(der)
-                    .map_err(malformed)?
-                    .into(),
-            ),
-            c if c == oid::SECP521R1 => Secret::P521(
-                p521::SecretKey::from_sec1_der(der)
-                    .map_err(malformed)?
-                    .into(),
-            ),
-            c if c == oid::SM2_CURVE => {
-                Secret::sm2(sm2::SecretKey::from_sec1_der(der).map_err(malformed)?)?
-            }
-            other => {
-                return Err(KeyError::Unsupported {
-                    found: oid::unsupported_key_name(&other),
-                });
-            }
-        };
+        let secret = Secret::ec(curve, der, EcForm::Sec1)?;
         Self::from_secret(secret)
     }
 
