@@ -52,6 +52,7 @@ mod error;
 mod key;
 mod oid;
 mod pem;
+pub mod policy;
 mod san;
 mod subject;
 
