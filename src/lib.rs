@@ -42,6 +42,13 @@
 //!
 //! Every CSR certdesk writes verifies with `openssl req -verify` (SM2 with
 //! `-vfyopt distid:1234567812345678`); the test suite checks it.
+//!
+//! ## Rules
+//!
+//! [`policy`] checks what a person typed and reports every [`policy::Violation`] at once, each
+//! with its field, a stable code, a severity and a suggestion where one exists: ISO 3166-1
+//! country codes, internal names and public suffixes (the public suffix list's ICANN section),
+//! reserved IP addresses (the IANA special-purpose registries).
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
