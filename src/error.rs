@@ -3,6 +3,7 @@
 use std::fmt;
 
 use crate::key::{KeyKind, KeySpec, SignatureHash};
+use crate::subject::SubjectField;
 
 /// A key spec or hash name that could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -332,18 +333,18 @@ impl NameError {
 
 /// One subject attribute that cannot be written, with the attribute it concerns.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("subject.{field}: {problem}")]
+#[error("{} ({}): {problem}", .field.path(), .field.short_name())]
 pub struct FieldError {
-    /// The attribute's short name (`CN`, `O`, `emailAddress`, ...).
-    pub field: &'static str,
+    /// The attribute.
+    pub field: SubjectField,
     /// What is wrong with it.
     pub problem: FieldProblem,
 }
 
 impl FieldError {
-    /// The field path, as `subject.CN`.
-    pub fn path(&self) -> String {
-        format!("subject.{}", self.field)
+    /// The field path, as `subject.common_name`.
+    pub fn path(&self) -> &'static str {
+        self.field.path()
     }
 
     /// Stable code of the problem (`subject.empty`, `subject.too_long`, ...).
@@ -510,6 +511,9 @@ pub enum Error {
     /// A CSR request cannot be built or signed.
     #[error(transparent)]
     Request(#[from] RequestError),
+    /// Input breaks a profile's rules; the report holds every violation.
+    #[error("the input breaks the profile's rules: {0}")]
+    Rules(#[from] crate::policy::Report),
 }
 
 impl Error {
@@ -522,6 +526,7 @@ impl Error {
             Error::Name(e) => e.code(),
             Error::Subject(e) => e.code(),
             Error::Request(e) => e.code(),
+            Error::Rules(_) => "policy.violations",
         }
     }
 }

@@ -116,6 +116,29 @@ impl SubjectField {
         }
     }
 
+    /// The field path rule checks report for it: `subject.country`, `subject.state`,
+    /// `subject.locality`, `subject.organization`, `subject.organizational_unit`,
+    /// `subject.common_name`, `subject.email`.
+    pub fn path(self) -> &'static str {
+        match self {
+            SubjectField::Country => "subject.country",
+            SubjectField::State => "subject.state",
+            SubjectField::Locality => "subject.locality",
+            SubjectField::Organization => "subject.organization",
+            SubjectField::OrganizationalUnit => "subject.organizational_unit",
+            SubjectField::CommonName => "subject.common_name",
+            SubjectField::Email => "subject.email",
+        }
+    }
+
+    /// The field whose short name this is (`CN`, `emailAddress`, ...), as a CSR subject
+    /// names it.
+    pub fn from_short_name(short_name: &str) -> Option<SubjectField> {
+        SubjectField::ALL
+            .into_iter()
+            .find(|f| f.short_name() == short_name)
+    }
+
     /// The RFC 5280 upper bound in characters.
     pub fn max_chars(self) -> usize {
         match self {
@@ -256,6 +279,11 @@ pub struct SubjectBuilder {
 }
 
 impl SubjectBuilder {
+    /// Sets any attribute: the same as the named setters.
+    pub fn field(self, field: SubjectField, value: impl Into<String>) -> Self {
+        self.set(field, value)
+    }
+
     fn set(mut self, field: SubjectField, value: impl Into<String>) -> Self {
         self.values.retain(|(f, _)| *f != field);
         self.values.push((field, value.into()));
@@ -315,20 +343,13 @@ impl SubjectBuilder {
                 Ok(())
             });
             if let Err(problem) = stored {
-                errors.push(FieldError {
-                    field: field.short_name(),
-                    problem,
-                });
+                errors.push(FieldError { field, problem });
             }
         }
         if errors.is_empty() {
             Ok(subject)
         } else {
-            errors.sort_by_key(|e| {
-                SubjectField::ALL
-                    .iter()
-                    .position(|f| f.short_name() == e.field)
-            });
+            errors.sort_by_key(|e| SubjectField::ALL.iter().position(|f| *f == e.field));
             Err(SubjectError(errors))
         }
     }
@@ -379,15 +400,15 @@ mod tests {
             .email("not-an-email")
             .build()
             .unwrap_err();
-        let got: Vec<(&str, &str)> = err.0.iter().map(|e| (e.field, e.code())).collect();
+        let got: Vec<(&str, &str)> = err.0.iter().map(|e| (e.path(), e.code())).collect();
         assert_eq!(
             got,
             [
-                ("C", "country.invalid"),
-                ("L", "subject.control_character"),
-                ("O", "subject.too_long"),
-                ("CN", "subject.empty"),
-                ("emailAddress", "email.invalid"),
+                ("subject.country", "country.invalid"),
+                ("subject.locality", "subject.control_character"),
+                ("subject.organization", "subject.too_long"),
+                ("subject.common_name", "subject.empty"),
+                ("subject.email", "email.invalid"),
             ]
         );
     }

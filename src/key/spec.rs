@@ -55,6 +55,15 @@ impl EcCurve {
         }
     }
 
+    /// The size of the curve's field in bits (256, 384, 521).
+    pub fn bits(self) -> u16 {
+        match self {
+            EcCurve::P256 => 256,
+            EcCurve::P384 => 384,
+            EcCurve::P521 => 521,
+        }
+    }
+
     /// The curve's name in OpenSSL and SEC 2 (`prime256v1`, `secp384r1`, `secp521r1`).
     pub fn openssl_name(self) -> &'static str {
         match self {

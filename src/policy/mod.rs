@@ -5,17 +5,25 @@
 //! This module holds the rules that do not depend on a vendor (countries, domain names, IP
 //! addresses); the vendor profiles build on them.
 
+mod check;
 mod country;
 mod domain;
+mod free;
 mod ip;
+mod profile;
 
 use std::fmt;
 
 use serde::Serialize;
 
+pub use check::{CsrForm, Report};
 pub use country::{check_country, country_name};
 pub use domain::check_domain;
+pub use free::check_free;
 pub use ip::{check_ip, reserved_range};
+pub use profile::{
+    FreeRules, KeyOffer, NameCharset, NameRule, PasswordRule, Presence, Profile, RsaSizes, SanKinds,
+};
 
 /// How serious a violation is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
