@@ -220,17 +220,7 @@ impl Profile {
                     entry,
                     &mut items,
                 ),
-                Err(e) if self.cn_must_be_san => {
-                    let mut v = Violation::from_name_error(SubjectField::CommonName.path(), &e);
-                    if v.code == "domain.invalid" {
-                        v.code = "cn.not_a_name";
-                        v.message = format!(
-                            "{}; {} needs the common name to be the certificate's main domain name or IP address",
-                            v.message, self.title
-                        );
-                    }
-                    report.push(v);
-                }
+                Err(e) if self.cn_must_be_name => report.push(cn_violation(&e, self)),
                 Err(_) => {}
             }
         }
@@ -317,10 +307,11 @@ impl Profile {
             .filter_map(|f| subject.get(f).map(|v| (f, v)))
             .collect();
         self.check_presence(&values, &mut report);
-        if let Some(country) = subject.country() {
-            if let Err(v) = check_country(SubjectField::Country.path(), country.as_str()) {
-                report.push(v);
-            }
+        if let Some(Err(v)) = subject
+            .country()
+            .map(|c| check_country(SubjectField::Country.path(), c.as_str()))
+        {
+            report.push(v);
         }
         let items: Vec<Item> = request
             .sans()
@@ -395,18 +386,39 @@ impl Profile {
             items.push(Item { field, name });
         }
         if let Some(cn) = info.subject.common_name() {
-            if self.cn_must_be_san {
-                let listed = info.sans.iter().any(|san| match san {
-                    CsrSan::Dns(d) => d == cn,
-                    CsrSan::Ip(ip) => ip.to_string() == cn,
-                    _ => false,
-                });
-                if !listed {
-                    report.push(Violation::error(
-                        SubjectField::CommonName.path(),
-                        "cn.not_in_sans",
-                        format!("the common name {cn:?} is not one of the CSR's subject alternative names; a CA copies the CN from a SAN, character for character"),
-                    ));
+            let listed = info.sans.iter().any(|san| match san {
+                CsrSan::Dns(d) => d == cn,
+                CsrSan::Ip(ip) => ip.to_string() == cn,
+                _ => false,
+            });
+            if !listed && self.cn_listed_in_sans {
+                report.push(Violation::error(
+                    SubjectField::CommonName.path(),
+                    "cn.not_in_sans",
+                    format!("the common name {cn:?} is not one of the CSR's subject alternative names; a CA copies the CN from a SAN, character for character"),
+                ));
+            } else if !listed {
+                let field = SubjectField::CommonName.path().to_owned();
+                match cn_entry(cn) {
+                    Ok(SanEntry::Dns(d)) => items.insert(
+                        0,
+                        Item {
+                            field,
+                            name: Name::Dns(d),
+                        },
+                    ),
+                    Ok(SanEntry::Ip(ip)) => items.insert(
+                        0,
+                        Item {
+                            field,
+                            name: Name::Ip(ip),
+                        },
+                    ),
+                    Ok(SanEntry::Email(_)) => {}
+                    Err(e) if self.cn_must_be_name => {
+                        report.push(cn_violation(&e, self));
+                    }
+                    Err(_) => {}
                 }
             }
         }
@@ -445,20 +457,19 @@ impl Profile {
                 )),
                 _ => {}
             }
-            if let Some(v) = value {
-                if self.refuse_placeholders
+            if let Some(v) = value.filter(|v| {
+                self.refuse_placeholders
                     && !v.is_empty()
                     && v.chars().all(|c| matches!(c, '.' | '-' | ' '))
-                {
-                    report.push(Violation::error(
-                        field.path(),
-                        "subject.placeholder",
-                        format!(
-                            "{v:?} only says that there is no value; leave the {} out instead",
-                            describe(field)
-                        ),
-                    ));
-                }
+            }) {
+                report.push(Violation::error(
+                    field.path(),
+                    "subject.placeholder",
+                    format!(
+                        "{v:?} only says that there is no value; leave the {} out instead",
+                        describe(field)
+                    ),
+                ));
             }
         }
     }
@@ -664,6 +675,19 @@ fn cn_entry(cn: &str) -> Result<SanEntry, NameError> {
         }),
         entry => Ok(entry),
     }
+}
+
+/// The violation for a common name that is not a domain name or IP address.
+fn cn_violation(e: &NameError, profile: &Profile) -> Violation {
+    let mut v = Violation::from_name_error(SubjectField::CommonName.path(), e);
+    if v.code == "domain.invalid" {
+        v.code = "cn.not_a_name";
+        v.message = format!(
+            "{}; {} needs the common name to be the certificate's main domain name or IP address",
+            v.message, profile.title
+        );
+    }
+    v
 }
 
 fn key_spec_violation(field: &str, e: &KeySpecError) -> Violation {

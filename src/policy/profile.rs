@@ -59,7 +59,9 @@ pub struct RsaSizes {
 
 impl RsaSizes {
     fn allows(&self, bits: u32) -> bool {
-        bits >= self.min_bits && bits <= self.max_bits && bits % self.multiple_of.max(1) == 0
+        bits >= self.min_bits
+            && bits <= self.max_bits
+            && bits.is_multiple_of(self.multiple_of.max(1))
     }
 }
 
@@ -212,8 +214,12 @@ pub struct Profile {
     pub min_names: usize,
     /// The most names a request may have.
     pub max_names: usize,
-    /// A common name must be a domain name or IP address, and one of the SANs.
-    pub cn_must_be_san: bool,
+    /// A common name must be a domain name or IP address (the certificate's main name).
+    pub cn_must_be_name: bool,
+    /// A CSR made elsewhere must list its CN among its SANs, character for character (BR
+    /// 7.1.4.3). When false, a CN missing from the SANs is certified as one more name, as the
+    /// vendors' CAs do.
+    pub cn_listed_in_sans: bool,
     /// Values made only of `.`, `-` and spaces are refused (BR 7.1.4.3).
     pub refuse_placeholders: bool,
     /// Internal names (a TLD outside the ICANN list) and bare public suffixes are refused.
@@ -265,7 +271,8 @@ fn public(id: &'static str, title: &'static str, source: &'static str) -> Profil
         wildcards: true,
         min_names: 1,
         max_names: crate::csr::MAX_SANS,
-        cn_must_be_san: true,
+        cn_must_be_name: true,
+        cn_listed_in_sans: false,
         refuse_placeholders: true,
         public_names_only: true,
         refuse_reserved_ips: true,
@@ -296,6 +303,7 @@ impl Profile {
                 (KeySpec::EcP384, &[Sha384]),
                 (KeySpec::EcP521, &[Sha512]),
             ]),
+            cn_listed_in_sans: true,
             rsa_sizes: Some(RsaSizes {
                 min_bits: 2048,
                 max_bits: 16384,
