@@ -9,6 +9,7 @@ mod check;
 mod country;
 mod domain;
 mod free;
+mod info;
 mod ip;
 mod profile;
 
@@ -20,6 +21,9 @@ pub use check::{CsrForm, Report};
 pub use country::{check_country, country_name};
 pub use domain::check_domain;
 pub use free::check_free;
+pub use info::{
+    Contact, LETTER_MAX_BYTES, LetterFormat, LetterRules, OrderInfo, Organization, Person,
+};
 pub use ip::{check_ip, reserved_range};
 pub use profile::{
     FreeRules, KeyOffer, NameCharset, NameRule, PasswordRule, Presence, Profile, RsaSizes, SanKinds,
