@@ -62,6 +62,7 @@ mod pem;
 pub mod policy;
 mod san;
 mod subject;
+pub mod vendor;
 
 pub use csr::{
     Csr, CsrInfo, CsrRequest, CsrRequestBuilder, CsrSan, DEFAULT_SM2_DISTID, DistinguishedName,

@@ -60,6 +60,14 @@ impl Password {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for Password {
+    /// Reads a password from a JSON string (a vendor request's `KeyPassword`); the string's
+    /// buffer becomes the password's, so no copy is left behind.
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(|s| Password(s.into_bytes()))
+    }
+}
+
 impl fmt::Debug for Password {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Password(<redacted>)")

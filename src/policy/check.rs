@@ -270,7 +270,7 @@ impl Profile {
             spec.and_then(|spec| self.check_key("key", "hash", spec.kind(), hash, &mut report));
 
         if let Some(name) = &form.name {
-            self.check_record_name(name, &mut report);
+            report.extend(self.check_name(name));
         }
         self.check_password(form.has_key_password, &mut report);
 
@@ -621,13 +621,17 @@ impl Profile {
             .min_by_key(|s| (size(s.kind()) - size(key)).abs())
     }
 
-    fn check_record_name(&self, name: &str, report: &mut Report) {
+    /// Checks a record's name (Alibaba's CSR `Name`, Tencent's `Alias`) against the profile's
+    /// name rule: `name.too_long`, `name.invalid_characters` (with the name cleaned as a
+    /// suggestion). Nothing when the profile has no name rule.
+    pub fn check_name(&self, name: &str) -> Vec<Violation> {
+        let mut found = Vec::new();
         let Some(rule) = &self.name else {
-            return;
+            return found;
         };
         let len = name.chars().count();
         if len > rule.max_chars {
-            report.push(Violation::error(
+            found.push(Violation::error(
                 "name",
                 "name.too_long",
                 format!(
@@ -652,8 +656,9 @@ impl Profile {
             if !cleaned.is_empty() {
                 v = v.suggest(cleaned.chars().take(rule.max_chars).collect::<String>());
             }
-            report.push(v);
+            found.push(v);
         }
+        found
     }
 
     fn check_password(&self, has_password: bool, report: &mut Report) {

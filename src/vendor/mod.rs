@@ -1,0 +1,361 @@
+//! The vendors' own request types, so an embedder can accept Tencent Cloud and Alibaba Cloud
+//! JSON as it is: serde types with the vendors' parameter names, conversion into the neutral
+//! [`CsrForm`](crate::policy::CsrForm) checked by the API's [`Profile`](crate::policy::Profile),
+//! and violations reported under the vendors' parameter names and error codes.
+//!
+//! ```
+//! use certdesk::vendor::Api;
+//!
+//! let body = br#"{"Domain": "www.example.com", "Organization": "Tencent", "Department": "It",
+//!   "Email": "abc@qq.com", "Province": "Hunan", "City": "Changsha", "Country": "China",
+//!   "EncryptAlgo": "ECC", "KeyParameter": "prime256v1", "Generate": false}"#;
+//! let result = Api::TencentCreateCsr.validate(body);
+//! assert!(!result.valid);
+//! let v = &result.violations[0];
+//! assert_eq!((v.field.as_str(), v.code), ("Country", "country.unknown"));
+//! assert_eq!(v.suggestion.as_deref(), Some("CN"));
+//! let error = result.error.unwrap();
+//! assert_eq!(error.code, "InvalidParameter.WithDetailReason");
+//! ```
+
+pub mod alibaba;
+pub mod tencent;
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::policy::{Report, Severity, Violation};
+
+/// The largest request body read, in bytes (a body carries at most a CSR and a key, each capped
+/// at 64 KiB).
+pub const MAX_BODY: usize = 256 * 1024;
+
+/// Which vendor an API belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Vendor {
+    /// Tencent Cloud SSL Certificate Service (API 2019-12-05).
+    Tencent,
+    /// Alibaba Cloud Certificate Management Service (CAS API 2020-04-07).
+    Alibaba,
+}
+
+/// An error as the vendor's API would return it: its code, a message, and every violation
+/// behind it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct VendorError {
+    /// The vendor.
+    pub vendor: Vendor,
+    /// The vendor's error code (`InvalidParameter.WithDetailReason`, `MissingParameter`, ...).
+    pub code: &'static str,
+    /// What is wrong, every error violation in one sentence.
+    pub message: String,
+    /// The HTTP status the vendor answers with (Tencent answers every API error with 200).
+    pub http_status: u16,
+    /// The violations, under the vendor's parameter names.
+    pub violations: Vec<Violation>,
+}
+
+impl VendorError {
+    /// The response body the vendor sends for this error: Tencent's
+    /// `{"Response": {"Error": {"Code", "Message"}, "RequestId"}}` or Alibaba's
+    /// `{"RequestId", "Code", "Message"}`.
+    pub fn response_body(&self, request_id: &str) -> String {
+        let body = match self.vendor {
+            Vendor::Tencent => serde_json::json!({
+                "Response": {
+                    "Error": { "Code": self.code, "Message": self.message },
+                    "RequestId": request_id,
+                }
+            }),
+            Vendor::Alibaba => serde_json::json!({
+                "RequestId": request_id,
+                "Code": self.code,
+                "Message": self.message,
+            }),
+        };
+        body.to_string()
+    }
+}
+
+/// Maps violation codes to a vendor's error codes: the first row whose prefix starts the code
+/// wins; `fallback` when none does.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ErrorCodes {
+    pub(crate) vendor: Vendor,
+    pub(crate) rows: &'static [(&'static str, &'static str)],
+    pub(crate) fallback: &'static str,
+    pub(crate) http_status: u16,
+}
+
+impl ErrorCodes {
+    fn code_for(&self, violation_code: &str) -> &'static str {
+        self.rows
+            .iter()
+            .find(|(prefix, _)| violation_code.starts_with(prefix))
+            .map_or(self.fallback, |(_, code)| code)
+    }
+
+    /// The vendor error for one violation (a body that could not be read).
+    pub(crate) fn single(&self, v: Violation) -> VendorError {
+        VendorError {
+            vendor: self.vendor,
+            code: self.code_for(v.code),
+            message: v.to_string(),
+            http_status: self.http_status,
+            violations: vec![v],
+        }
+    }
+
+    /// The vendor error for a report with errors: the code of the highest-priority row any
+    /// error matches (rows are in priority order), every error in the message.
+    pub(crate) fn error(&self, violations: &[Violation]) -> Option<VendorError> {
+        let errors: Vec<&Violation> = violations
+            .iter()
+            .filter(|v| v.severity == Severity::Error)
+            .collect();
+        if errors.is_empty() {
+            return None;
+        }
+        let code = self
+            .rows
+            .iter()
+            .find(|(prefix, _)| errors.iter().any(|v| v.code.starts_with(prefix)))
+            .map_or_else(|| self.code_for(errors[0].code), |(_, code)| code);
+        let message = errors
+            .iter()
+            .map(|v| v.to_string())
+            .collect::<Vec<_>>()
+            .join("; ");
+        Some(VendorError {
+            vendor: self.vendor,
+            code,
+            message,
+            http_status: self.http_status,
+            violations: violations.to_vec(),
+        })
+    }
+}
+
+/// Reads a vendor request body: size-capped, unknown parameters and wrong types refused with a
+/// violation naming the parameter.
+pub(crate) fn decode<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, Violation> {
+    if body.len() > MAX_BODY {
+        return Err(Violation::error(
+            "body",
+            "json.too_large",
+            format!(
+                "the request body is {} bytes; at most {MAX_BODY} are read",
+                body.len()
+            ),
+        ));
+    }
+    serde_json::from_slice(body).map_err(|e| json_violation(&e))
+}
+
+fn json_violation(e: &serde_json::Error) -> Violation {
+    let text = e.to_string();
+    // serde's messages: "unknown field `Foo`, expected one of ...", "invalid type: string
+    // \"x\", expected u64", "missing field `Bar`".
+    let quoted = text
+        .split('`')
+        .nth(1)
+        .filter(|_| text.contains('`'))
+        .map(str::to_owned);
+    if text.starts_with("unknown field") {
+        let field = quoted.unwrap_or_else(|| "body".to_owned());
+        return Violation::error(
+            field.clone(),
+            "json.unknown_parameter",
+            format!("{field} is not a parameter of this API ({text})"),
+        );
+    }
+    if text.starts_with("missing field") {
+        let field = quoted.unwrap_or_else(|| "body".to_owned());
+        return Violation::error(
+            field.clone(),
+            "json.missing_parameter",
+            format!("the required parameter {field} is missing"),
+        );
+    }
+    let code = match e.classify() {
+        serde_json::error::Category::Data => "json.invalid_type",
+        _ => "json.malformed",
+    };
+    Violation::error(
+        "body",
+        code,
+        format!("the request body is not valid JSON for this API: {text}"),
+    )
+}
+
+/// A required parameter that was not given, or given blank.
+pub(crate) fn missing(field: &str) -> Violation {
+    Violation::error(
+        field,
+        "json.missing_parameter",
+        format!("the required parameter {field} is missing"),
+    )
+}
+
+/// The result of validating a vendor request body.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Validation {
+    /// No error (warnings allowed).
+    pub valid: bool,
+    /// Every violation, under the vendor's parameter names.
+    pub violations: Vec<Violation>,
+    /// Names the certificate will also cover (`www.` of a free certificate's apex domain).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also_covers: Vec<String>,
+    /// The error the vendor would answer with, when not valid.
+    #[serde(skip)]
+    pub error: Option<VendorError>,
+}
+
+impl Validation {
+    pub(crate) fn new(report: Report, codes: &ErrorCodes) -> Self {
+        let error = codes.error(&report.violations);
+        Validation {
+            valid: report.is_valid(),
+            violations: report.violations,
+            also_covers: report.also_covers,
+            error,
+        }
+    }
+
+    pub(crate) fn from_violation(v: Violation, codes: &ErrorCodes) -> Self {
+        Validation::new(
+            Report {
+                violations: vec![v],
+                also_covers: Vec::new(),
+            },
+            codes,
+        )
+    }
+}
+
+/// The vendor APIs whose request bodies certdesk reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Api {
+    /// Tencent `CreateCSR`.
+    TencentCreateCsr,
+    /// Tencent `ModifyCSR`.
+    TencentModifyCsr,
+    /// Tencent `DescribeCSRSet`.
+    TencentDescribeCsrSet,
+    /// Tencent `BatchDeleteCSR`.
+    TencentBatchDeleteCsr,
+    /// Tencent `ApplyCertificate` (free certificate).
+    TencentApplyCertificate,
+    /// Alibaba `CreateCsr`.
+    AlibabaCreateCsr,
+    /// Alibaba `UploadCsr`.
+    AlibabaUploadCsr,
+    /// Alibaba `ListCsr`.
+    AlibabaListCsr,
+    /// Alibaba `UpdateCsr`.
+    AlibabaUpdateCsr,
+    /// Alibaba `DeleteCsr`.
+    AlibabaDeleteCsr,
+}
+
+impl Api {
+    /// Every API, in a stable order.
+    pub const ALL: [Api; 10] = [
+        Api::TencentCreateCsr,
+        Api::TencentModifyCsr,
+        Api::TencentDescribeCsrSet,
+        Api::TencentBatchDeleteCsr,
+        Api::TencentApplyCertificate,
+        Api::AlibabaCreateCsr,
+        Api::AlibabaUploadCsr,
+        Api::AlibabaListCsr,
+        Api::AlibabaUpdateCsr,
+        Api::AlibabaDeleteCsr,
+    ];
+
+    /// The API's name as `vendor:Action` (`tencent:CreateCSR`, `alibaba:UploadCsr`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Api::TencentCreateCsr => "tencent:CreateCSR",
+            Api::TencentModifyCsr => "tencent:ModifyCSR",
+            Api::TencentDescribeCsrSet => "tencent:DescribeCSRSet",
+            Api::TencentBatchDeleteCsr => "tencent:BatchDeleteCSR",
+            Api::TencentApplyCertificate => "tencent:ApplyCertificate",
+            Api::AlibabaCreateCsr => "alibaba:CreateCsr",
+            Api::AlibabaUploadCsr => "alibaba:UploadCsr",
+            Api::AlibabaListCsr => "alibaba:ListCsr",
+            Api::AlibabaUpdateCsr => "alibaba:UpdateCsr",
+            Api::AlibabaDeleteCsr => "alibaba:DeleteCsr",
+        }
+    }
+
+    /// Validates a request body of this API: decoding (unknown parameters, wrong types,
+    /// missing required parameters) and the API's profile, every violation at once.
+    pub fn validate(self, body: &[u8]) -> Validation {
+        match self {
+            Api::TencentCreateCsr => tencent::CreateCsrRequest::validate_body(body),
+            Api::TencentModifyCsr => tencent::ModifyCsrRequest::validate_body(body),
+            Api::TencentDescribeCsrSet => tencent::DescribeCsrSetRequest::validate_body(body),
+            Api::TencentBatchDeleteCsr => tencent::BatchDeleteCsrRequest::validate_body(body),
+            Api::TencentApplyCertificate => tencent::ApplyCertificateRequest::validate_body(body),
+            Api::AlibabaCreateCsr => alibaba::CreateCsrRequest::validate_body(body),
+            Api::AlibabaUploadCsr => alibaba::UploadCsrRequest::validate_body(body),
+            Api::AlibabaListCsr => alibaba::ListCsrRequest::validate_body(body),
+            Api::AlibabaUpdateCsr => alibaba::UpdateCsrRequest::validate_body(body),
+            Api::AlibabaDeleteCsr => alibaba::DeleteCsrRequest::validate_body(body),
+        }
+    }
+}
+
+impl fmt::Display for Api {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// An API name that is not one of [`Api::ALL`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown API {0:?}; known: {known}", known = known_apis())]
+pub struct UnknownApi(pub String);
+
+fn known_apis() -> String {
+    Api::ALL.map(Api::name).join(", ")
+}
+
+impl FromStr for Api {
+    type Err = UnknownApi;
+
+    /// Reads `tencent:CreateCSR` and the like, in any case.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Api::ALL
+            .into_iter()
+            .find(|a| a.name().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| UnknownApi(s.to_owned()))
+    }
+}
+
+/// Renames a neutral field path for a vendor: the table maps exact paths; `sans[i]` goes
+/// through `san`.
+pub(crate) fn rename(report: &mut Report, table: &[(&str, &str)], san: impl Fn(usize) -> String) {
+    report.rename_fields(|field| {
+        if let Some((_, to)) = table.iter().find(|(from, _)| *from == field) {
+            return Some((*to).to_owned());
+        }
+        field
+            .strip_prefix("sans[")
+            .and_then(|rest| rest.strip_suffix(']'))
+            .and_then(|i| i.parse().ok())
+            .map(&san)
+    });
+}
+
+/// A value that is blank after trimming counts as not given.
+pub(crate) fn given(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
