@@ -219,6 +219,20 @@ impl CsrError {
         }
     }
 
+    /// The code with a `csr.` prefix (`csr.not_a_csr`), as rule violations report it beside
+    /// `domain.*` and `key.*` codes.
+    pub fn qualified_code(&self) -> &'static str {
+        match self {
+            CsrError::Empty => "csr.empty",
+            CsrError::TooLarge { .. } => "csr.too_large",
+            CsrError::NotACsr { .. } => "csr.not_a_csr",
+            CsrError::Malformed { .. } => "csr.malformed",
+            CsrError::UnsupportedKey { .. } => "csr.unsupported_key",
+            CsrError::UnsupportedSignature { .. } => "csr.unsupported_signature",
+            CsrError::BadSignature { .. } => "csr.bad_signature",
+        }
+    }
+
     pub(crate) fn malformed(detail: impl fmt::Display) -> Self {
         CsrError::Malformed {
             detail: detail.to_string(),

@@ -213,7 +213,9 @@ impl Profile {
             entries.push(entry);
             items.push(Item { field, name });
         };
+        let mut san_errors = false;
         if let Some(cn) = form.get(SubjectField::CommonName) {
+            san_errors = cn_entry(cn).is_err();
             match cn_entry(cn) {
                 Ok(entry) => add(
                     SubjectField::CommonName.path().to_owned(),
@@ -224,7 +226,6 @@ impl Profile {
                 Err(_) => {}
             }
         }
-        let mut san_errors = false;
         for (i, raw) in form.sans.iter().enumerate() {
             let field = format!("sans[{i}]");
             if raw.trim().is_empty() {

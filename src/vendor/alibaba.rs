@@ -205,15 +205,14 @@ fn merge(checked: Result<(CsrRequest, Report), Report>, found: Vec<Violation>) -
     rename(&mut report, CREATE_NAMES, |_| "Sans".to_owned());
     let mut violations = found;
     for mut v in report.violations {
-        if v.code == "key.not_offered" {
-            if let Some(spec) = v
+        if v.code == "key.not_offered"
+            && let Some(spec) = v
                 .suggestion
                 .as_deref()
                 .and_then(|s| s.parse::<KeySpec>().ok())
-            {
-                let (algo, size) = spec.alibaba_params();
-                v.suggestion = Some(format!("{algo} {size}"));
-            }
+        {
+            let (algo, size) = spec.alibaba_params();
+            v.suggestion = Some(format!("{algo} {size}"));
         }
         violations.push(v);
     }
@@ -265,9 +264,10 @@ impl UploadCsrRequest {
         let csr = match Csr::parse(text.as_bytes()) {
             Ok(csr) => csr,
             Err(e) => {
-                report
-                    .violations
-                    .insert(0, Violation::error("Csr", e.code(), e.to_string()));
+                report.violations.insert(
+                    0,
+                    Violation::error("Csr", e.qualified_code(), e.to_string()),
+                );
                 return (None, report);
             }
         };
@@ -354,14 +354,14 @@ impl ListCsrRequest {
                 format!("ShowSize is {size}; a page holds 1 to {MAX_SHOW_SIZE} records"),
             ));
         }
-        if let Some(algo) = given(&self.algorithm) {
-            if !["RSA", "ECC", "SM2"].contains(&algo.to_ascii_uppercase().as_str()) {
-                found.push(Violation::error(
-                    "Algorithm",
-                    "key_spec.unknown_algorithm",
-                    format!("unknown key algorithm {algo:?}; expected RSA, ECC or SM2"),
-                ));
-            }
+        if let Some(algo) = given(&self.algorithm)
+            && !["RSA", "ECC", "SM2"].contains(&algo.to_ascii_uppercase().as_str())
+        {
+            found.push(Violation::error(
+                "Algorithm",
+                "key_spec.unknown_algorithm",
+                format!("unknown key algorithm {algo:?}; expected RSA, ECC or SM2"),
+            ));
         }
         Report {
             violations: found,

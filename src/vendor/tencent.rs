@@ -269,10 +269,10 @@ impl ModifyCsrRequest {
         if self.generate.is_none() {
             found.push(missing("Generate"));
         }
-        if let Some(country) = given(&self.country) {
-            if let Err(v) = check_country("Country", country) {
-                found.push(v);
-            }
+        if let Some(country) = given(&self.country)
+            && let Err(v) = check_country("Country", country)
+        {
+            found.push(v);
         }
         let profile = Profile::tencent_create_csr();
         let names = given(&self.domain)
@@ -291,10 +291,10 @@ impl ModifyCsrRequest {
                 Err(e) => found.push(Violation::from_name_error(field, &e)),
             }
         }
-        if let Some(email) = given(&self.email) {
-            if let Err(e) = EmailAddress::parse(email) {
-                found.push(Violation::error("Email", e.code(), e.to_string()));
-            }
+        if let Some(email) = given(&self.email)
+            && let Err(e) = EmailAddress::parse(email)
+        {
+            found.push(Violation::error("Email", e.code(), e.to_string()));
         }
         let algo = given(&self.encrypt_algo);
         let param = given(&self.key_parameter);
@@ -355,23 +355,23 @@ impl DescribeCsrSetRequest {
     /// Checks the paging and filter values.
     pub fn check(&self) -> Report {
         let mut found = Vec::new();
-        if let Some(limit) = self.limit {
-            if limit == 0 || limit > MAX_IDS as u64 {
-                found.push(Violation::error(
-                    "Limit",
-                    "page.limit_out_of_range",
-                    format!("Limit is {limit}; a page holds 1 to {MAX_IDS} records"),
-                ));
-            }
+        if let Some(limit) = self.limit
+            && (limit == 0 || limit > MAX_IDS as u64)
+        {
+            found.push(Violation::error(
+                "Limit",
+                "page.limit_out_of_range",
+                format!("Limit is {limit}; a page holds 1 to {MAX_IDS} records"),
+            ));
         }
-        if let Some(algo) = given(&self.encrypt_algo) {
-            if !["RSA", "ECC", "SM2"].contains(&algo.to_ascii_uppercase().as_str()) {
-                found.push(Violation::error(
-                    "EncryptAlgo",
-                    "key_spec.unknown_algorithm",
-                    format!("unknown key algorithm {algo:?}; expected RSA, ECC or SM2"),
-                ));
-            }
+        if let Some(algo) = given(&self.encrypt_algo)
+            && !["RSA", "ECC", "SM2"].contains(&algo.to_ascii_uppercase().as_str())
+        {
+            found.push(Violation::error(
+                "EncryptAlgo",
+                "key_spec.unknown_algorithm",
+                format!("unknown key algorithm {algo:?}; expected RSA, ECC or SM2"),
+            ));
         }
         Report {
             violations: found,
@@ -526,19 +526,19 @@ impl ApplyCertificateRequest {
                 }
             }
         }
-        if let Some(period) = given(&self.validity_period) {
-            if !VALIDITY_PERIODS.contains(&period) {
-                found.push(Violation::error(
+        if let Some(period) = given(&self.validity_period)
+            && !VALIDITY_PERIODS.contains(&period)
+        {
+            found.push(Violation::error(
                     "ValidityPeriod",
                     "free.validity",
                     format!("a free certificate is valid 3 months (12 in the application guide), not {period:?}"),
                 ));
-            }
         }
-        if let Some(email) = given(&self.contact_email) {
-            if let Err(e) = EmailAddress::parse(email) {
-                found.push(Violation::error("ContactEmail", e.code(), e.to_string()));
-            }
+        if let Some(email) = given(&self.contact_email)
+            && let Err(e) = EmailAddress::parse(email)
+        {
+            found.push(Violation::error("ContactEmail", e.code(), e.to_string()));
         }
         if let Some(phone) = given(&self.contact_phone) {
             let digits = phone.chars().filter(char::is_ascii_digit).count();
@@ -714,14 +714,13 @@ fn merge(
 
 /// `key.not_offered` messages and suggestions in Tencent's `EncryptAlgo`/`KeyParameter` terms.
 fn tencent_key_wording(mut v: Violation) -> Violation {
-    if v.code == "key.not_offered" {
-        if let Some(spec) = v
+    if v.code == "key.not_offered"
+        && let Some(spec) = v
             .suggestion
             .as_deref()
             .and_then(|s| s.parse::<KeySpec>().ok())
-        {
-            v.suggestion = Some(spec.tencent_params().1.to_owned());
-        }
+    {
+        v.suggestion = Some(spec.tencent_params().1.to_owned());
     }
     v
 }
