@@ -4,11 +4,13 @@
 //! cargo run --example csr -- generate --key ec-p256 --cn www.example.com --c CN --out out/
 //! cargo run --example csr -- inspect out/csr.pem
 //! cargo run --example csr -- match out/csr.pem out/key.pem
+//! cargo run --example csr -- validate --api tencent:CreateCSR request.json
 //! ```
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use certdesk::vendor::Api;
 use certdesk::{
     Csr, CsrRequest, KeyEncryption, KeySpec, Password, PrivateKey, SignatureHash, Subject,
 };
@@ -18,7 +20,7 @@ use serde_json::{Map, Value, json};
 #[derive(Parser)]
 #[command(
     name = "csr",
-    about = "Generate, inspect and match certificate signing requests"
+    about = "Generate, inspect, match and validate certificate signing requests"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -44,6 +46,16 @@ enum Command {
         #[arg(long)]
         password_file: Option<PathBuf>,
     },
+    /// Check a vendor API request body against that API's rules; exit 0 when valid.
+    Validate {
+        /// The API: tencent:CreateCSR, tencent:ApplyCertificate, alibaba:CreateCsr,
+        /// alibaba:UploadCsr (and tencent:ModifyCSR, tencent:DescribeCSRSet,
+        /// tencent:BatchDeleteCSR, alibaba:ListCsr, alibaba:UpdateCsr, alibaba:DeleteCsr).
+        #[arg(long)]
+        api: String,
+        /// The JSON request body.
+        file: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -56,6 +68,7 @@ fn main() -> ExitCode {
             key_file,
             password_file,
         } => matches(&csr_file, &key_file, password_file.as_deref()),
+        Command::Validate { api, file } => validate(&api, &file),
     };
     match result {
         Ok(code) => code,
@@ -254,6 +267,29 @@ fn matches(
         })
     );
     Ok(if matched {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+fn validate(api: &str, file: &Path) -> Result<ExitCode, Failure> {
+    let api: Api = api
+        .parse()
+        .map_err(|e: certdesk::vendor::UnknownApi| Failure {
+            code: "usage".into(),
+            message: e.to_string(),
+        })?;
+    let validation = api.validate(&read(file)?);
+    let mut out = serde_json::to_value(&validation).map_err(|e| Failure {
+        code: "internal".into(),
+        message: e.to_string(),
+    })?;
+    if let Some(e) = &validation.error {
+        out["vendor_error"] = json!({"code": e.code, "message": e.message});
+    }
+    println!("{out}");
+    Ok(if validation.valid {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE

@@ -39,6 +39,14 @@ pub enum KeySpecError {
     },
 }
 
+fn wildcard_hint(suggestion: &str) -> String {
+    if suggestion.is_empty() {
+        "; a wildcard stands for one whole leftmost label, as in *.example.com".to_owned()
+    } else {
+        format!("; write it as *.{suggestion}")
+    }
+}
+
 fn suggest(s: &Option<KeySpec>) -> String {
     s.map(|k| format!(" (did you mean {k}?)"))
         .unwrap_or_default()
@@ -285,7 +293,7 @@ pub enum NameError {
         suggestion: String,
     },
     /// `*` anywhere but as the whole leftmost label.
-    #[error("wildcard in {input:?} is not the whole leftmost label; write it as *.{suggestion}")]
+    #[error("wildcard in {input:?} is not the whole leftmost label{}", wildcard_hint(.suggestion))]
     WildcardNotLeftmost {
         /// What was given.
         input: String,

@@ -54,9 +54,14 @@ impl DomainName {
                 .into_iter()
                 .rev()
                 .collect();
+            // Suggest `*.` on what follows the last `*` only when that is a registrable domain:
+            // `www.***.com` must not become `*.com`.
+            let base = base.join(".");
+            let registrable = psl::domain(base.to_ascii_lowercase().as_bytes())
+                .is_some_and(|d| d.suffix().is_known());
             return Err(NameError::WildcardNotLeftmost {
                 input: input.to_owned(),
-                suggestion: base.join("."),
+                suggestion: if registrable { base } else { String::new() },
             });
         }
         if let Some(without) = rest.strip_suffix('.') {

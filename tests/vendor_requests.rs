@@ -15,18 +15,7 @@ fn fields(v: &Validation) -> Vec<(&str, &str)> {
 }
 
 /// The body of Tencent's CreateCSR example, as the API reference prints it.
-const TENCENT_EXAMPLE: &str = r#"{
-"Domain": "www.***.com",
-"Organization": "Tencent",
-"Department": "It",
-"Email": "abc@qq.com",
-"Province": "Hunan",
-"City": "Changsha",
-"Country": "China",
-"EncryptAlgo": "ECC",
-"KeyParameter": "prime256v1",
-"Generate": false
-}"#;
+const TENCENT_EXAMPLE: &str = include_str!("data/vendor/tencent-createcsr-example.json");
 
 #[test]
 fn tencents_own_example_is_read_and_its_two_problems_named() {
@@ -57,9 +46,7 @@ fn tencents_own_example_is_read_and_its_two_problems_named() {
 
 #[test]
 fn alibabas_own_example_is_valid() {
-    let body = br#"{"KeySize": 2048, "Algorithm": "RSA", "CommonName": "123.com",
-        "Sans": "www.example.com,www.aliyundoc.com", "CountryCode": "CN", "Province": "Beijing",
-        "Locality": "Beijing", "Name": "csr-123", "Department": "IT"}"#;
+    let body = &data("vendor/alibaba-createcsr-example.json")[..];
     let v = Api::AlibabaCreateCsr.validate(body);
     assert!(v.valid, "{:?}", v.violations);
     let (request, _) = alibaba::CreateCsrRequest::from_json(body)
@@ -348,6 +335,15 @@ fn upload_csr_checks_the_csr_its_key_and_its_name() {
     assert_eq!(fields(&v), [("Csr", "csr.unsupported_key")]);
     let v = Api::AlibabaUploadCsr.validate(br#"{"Name": "x"}"#);
     assert_eq!(v.error.unwrap().code, "MissingParameter");
+}
+
+#[test]
+fn the_stored_free_and_upload_bodies_are_valid() {
+    let v = Api::TencentApplyCertificate.validate(&data("vendor/tencent-applycertificate.json"));
+    assert!(v.valid, "{:?}", v.violations);
+    assert_eq!(v.also_covers, ["www.dnspod.cn"]);
+    let v = Api::AlibabaUploadCsr.validate(&data("vendor/alibaba-uploadcsr.json"));
+    assert!(v.valid, "{:?}", v.violations);
 }
 
 #[test]

@@ -1,5 +1,6 @@
 //! Domain names, SANs and subject values typed by a person: a typed error or a valid value;
-//! a parsed domain name re-parses to itself.
+//! a parsed domain name re-parses to itself; the policy checks on names and countries answer
+//! for anything.
 #![no_main]
 
 use certdesk::{DomainName, SanEntry, Subject};
@@ -12,6 +13,11 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(again, name);
         assert!(name.as_str().len() <= certdesk::MAX_DOMAIN_LEN);
     }
+    if let Ok(name) = DomainName::parse(text) {
+        let _ = certdesk::policy::check_domain("d", &name);
+        let _ = certdesk::policy::check_free("d", &name, &certdesk::policy::FreeRules::tencent());
+    }
+    let _ = certdesk::policy::check_country("c", text);
     let _ = SanEntry::parse(text);
     let _ = Subject::builder().common_name(text).country(text).email(text).build();
 });
