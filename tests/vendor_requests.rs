@@ -63,6 +63,10 @@ fn unknown_parameters_and_wrong_types_are_named() {
     assert_eq!(fields(&v), [("Colour", "json.unknown_parameter")]);
     assert_eq!(v.error.unwrap().code, "UnknownParameter");
 
+    // An empty parameter name is still reported with a field.
+    let v = Api::TencentCreateCsr.validate(br#"{"": 1}"#);
+    assert_eq!(fields(&v), [("body", "json.unknown_parameter")]);
+
     let v = Api::TencentCreateCsr.validate(br#"{"Generate": "yes"}"#);
     assert_eq!(fields(&v), [("body", "json.invalid_type")]);
     assert!(v.violations[0].message.contains("expected a boolean"));

@@ -163,14 +163,17 @@ fn json_violation(e: &serde_json::Error) -> Violation {
     let quoted = text
         .split('`')
         .nth(1)
-        .filter(|_| text.contains('`'))
+        .filter(|q| !q.is_empty() && text.contains('`'))
         .map(str::to_owned);
     if text.starts_with("unknown field") {
-        let field = quoted.unwrap_or_else(|| "body".to_owned());
+        let (field, name) = match quoted {
+            Some(q) => (q.clone(), q),
+            None => ("body".to_owned(), "an empty name".to_owned()),
+        };
         return Violation::error(
-            field.clone(),
+            field,
             "json.unknown_parameter",
-            format!("{field} is not a parameter of this API ({text})"),
+            format!("{name} is not a parameter of this API ({text})"),
         );
     }
     if text.starts_with("missing field") {
