@@ -71,18 +71,17 @@ impl DomainName {
                 suggestion: format!("{prefix}{without}"),
             });
         }
-        let ascii = Uts46::new()
-            .to_ascii(
-                rest.as_bytes(),
-                AsciiDenyList::STD3,
-                Hyphens::CheckFirstLast,
-                DnsLength::Ignore,
-            )
-            .map_err(|_| NameError::InvalidDomain {
+        // Plain LDH names (the common case) map to themselves in lower case under UTS-46;
+        // anything else, including `xn--` labels that need validating, takes the full path.
+        let plain = is_plain_ldh(rest);
+        let ascii = if plain {
+            rest.to_ascii_lowercase()
+        } else {
+            uts46_to_ascii(rest).map_err(|()| NameError::InvalidDomain {
                 input: input.to_owned(),
                 detail: explain_idna_failure(rest),
             })?
-            .into_owned();
+        };
         if ascii.is_empty() || ascii.split('.').any(str::is_empty) {
             return Err(NameError::EmptyLabel {
                 input: input.to_owned(),
@@ -112,7 +111,11 @@ impl DomainName {
                 detail: "the last label is all digits; an IP address belongs in an IP SAN".into(),
             });
         }
-        let (unicode, _) = idna::domain_to_unicode(&ascii);
+        let unicode = if plain {
+            ascii.clone()
+        } else {
+            idna::domain_to_unicode(&ascii).0
+        };
         let prefix = if wildcard { "*." } else { "" };
         Ok(DomainName {
             ascii: format!("{prefix}{ascii}"),
@@ -144,6 +147,33 @@ impl DomainName {
     pub fn is_internationalized(&self) -> bool {
         self.ascii.split('.').any(|l| l.starts_with("xn--"))
     }
+}
+
+/// Letters, digits, hyphens and dots only, no label starting or ending with a hyphen, no
+/// `xn--` label: a name UTS-46 maps to its lower case and nothing else.
+fn is_plain_ldh(name: &str) -> bool {
+    name.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+        && name.split('.').all(|label| {
+            !label.starts_with('-')
+                && !label.ends_with('-')
+                && !label
+                    .get(..4)
+                    .is_some_and(|p| p.eq_ignore_ascii_case("xn--"))
+        })
+}
+
+/// UTS-46 (nontransitional, STD3, first/last hyphen checks) to A-labels.
+fn uts46_to_ascii(name: &str) -> Result<String, ()> {
+    Uts46::new()
+        .to_ascii(
+            name.as_bytes(),
+            AsciiDenyList::STD3,
+            Hyphens::CheckFirstLast,
+            DnsLength::Ignore,
+        )
+        .map(std::borrow::Cow::into_owned)
+        .map_err(|_| ())
 }
 
 fn explain_idna_failure(input: &str) -> String {
@@ -356,54 +386,75 @@ impl From<EmailAddress> for SanEntry {
 }
 
 /// SANs in the order given, each once.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-#[serde(transparent)]
-pub struct SanList(Vec<SanEntry>);
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SanList {
+    entries: Vec<SanEntry>,
+    /// Positions in `entries`, sorted by entry: finds a duplicate in O(log n), so building a
+    /// list of a thousand SANs stays linear-logarithmic.
+    sorted: Vec<usize>,
+}
+
+impl Serialize for SanList {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.entries.serialize(s)
+    }
+}
 
 impl SanList {
     /// An empty list.
     pub fn new() -> Self {
-        SanList(Vec::new())
+        SanList::default()
+    }
+
+    fn find(&self, entry: &SanEntry) -> Result<usize, usize> {
+        self.sorted
+            .binary_search_by(|&i| self.entries[i].cmp(entry))
     }
 
     /// Adds `entry` unless an equal one is present; says whether it was added.
     pub fn push(&mut self, entry: SanEntry) -> bool {
-        if self.0.contains(&entry) {
-            return false;
+        match self.find(&entry) {
+            Ok(_) => false,
+            Err(at) => {
+                self.sorted.insert(at, self.entries.len());
+                self.entries.push(entry);
+                true
+            }
         }
-        self.0.push(entry);
-        true
     }
 
     /// Puts `entry` first, moving it there if it is already present.
     pub fn push_front(&mut self, entry: SanEntry) {
-        self.0.retain(|e| *e != entry);
-        self.0.insert(0, entry);
+        self.entries.retain(|e| *e != entry);
+        self.entries.insert(0, entry);
+        let entries = &self.entries;
+        self.sorted = (0..entries.len()).collect();
+        self.sorted.sort_by(|&a, &b| entries[a].cmp(&entries[b]));
     }
 
     /// Whether `entry` is in the list.
     pub fn contains(&self, entry: &SanEntry) -> bool {
-        self.0.contains(entry)
+        self.find(entry).is_ok()
     }
 
     /// The entries in order.
     pub fn iter(&self) -> std::slice::Iter<'_, SanEntry> {
-        self.0.iter()
+        self.entries.iter()
     }
 
     /// How many entries.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.entries.len()
     }
 
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.entries.is_empty()
     }
 
     /// The DNS names among the entries.
     pub fn dns_names(&self) -> impl Iterator<Item = &DomainName> {
-        self.0.iter().filter_map(|e| match e {
+        self.entries.iter().filter_map(|e| match e {
             SanEntry::Dns(d) => Some(d),
             _ => None,
         })
@@ -414,7 +465,7 @@ impl<'a> IntoIterator for &'a SanList {
     type Item = &'a SanEntry;
     type IntoIter = std::slice::Iter<'a, SanEntry>;
     fn into_iter(self) -> Self::IntoIter {
-        self.0.iter()
+        self.entries.iter()
     }
 }
 
@@ -554,5 +605,16 @@ mod tests {
         .collect();
         let values: Vec<String> = list.iter().map(SanEntry::value).collect();
         assert_eq!(values, ["b.example.com", "a.example.com", "10.0.0.1"]);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn plain_names_map_as_uts46_maps_them(name in "[a-zA-Z0-9.-]{1,40}") {
+            if is_plain_ldh(&name) {
+                proptest::prop_assert_eq!(Ok(name.to_ascii_lowercase()), uts46_to_ascii(&name));
+                let (unicode, _) = idna::domain_to_unicode(&name.to_ascii_lowercase());
+                proptest::prop_assert_eq!(unicode, name.to_ascii_lowercase());
+            }
+        }
     }
 }

@@ -13,7 +13,7 @@ use crate::key::{KeyKind, KeySpec, SignatureHash};
 use crate::policy::free::check_free;
 use crate::policy::profile::{PasswordRule, Presence, Profile};
 use crate::policy::{Severity, Violation, check_country, check_domain, check_ip};
-use crate::san::{DomainName, SanEntry};
+use crate::san::{DomainName, SanEntry, SanList};
 use crate::subject::{Subject, SubjectField};
 
 /// A CSR form as a person filled it in: every value as typed, nothing checked yet.
@@ -200,17 +200,16 @@ impl Profile {
 
         // Names: the CN first (when it is a name), then the SANs; duplicates dropped.
         let mut items: Vec<Item> = Vec::new();
-        let mut entries: Vec<SanEntry> = Vec::new();
+        let mut entries = SanList::new();
         let mut add = |field: String, entry: SanEntry, items: &mut Vec<Item>| {
-            if entries.contains(&entry) {
-                return;
-            }
             let name = match &entry {
                 SanEntry::Dns(d) => Name::Dns(d.clone()),
                 SanEntry::Ip(ip) => Name::Ip(*ip),
                 SanEntry::Email(e) => Name::Email(e.as_str().to_owned()),
             };
-            entries.push(entry);
+            if !entries.push(entry) {
+                return;
+            }
             items.push(Item { field, name });
         };
         let mut san_errors = false;
@@ -286,8 +285,8 @@ impl Profile {
             .subject(subject)
             .key_spec(spec)
             .hash(hash);
-        for entry in entries {
-            builder = builder.san(entry);
+        for entry in entries.iter() {
+            builder = builder.san(entry.clone());
         }
         match builder.build() {
             Ok(request) => Ok((request, report)),
