@@ -45,10 +45,25 @@
 //!
 //! ## Rules
 //!
-//! [`policy`] checks what a person typed and reports every [`policy::Violation`] at once, each
-//! with its field, a stable code, a severity and a suggestion where one exists: ISO 3166-1
-//! country codes, internal names and public suffixes (the public suffix list's ICANN section),
-//! reserved IP addresses (the IANA special-purpose registries).
+//! [`policy`] checks what a person typed against a [`policy::Profile`] (the CA/B Forum
+//! baseline, Tencent's and Alibaba's APIs and consoles, Tencent's free certificate) and reports
+//! every [`policy::Violation`] at once, each with its field, a stable code, a severity and a
+//! suggestion where one exists. [`vendor`] reads the vendors' own request bodies and answers
+//! with their parameter names and error codes.
+//!
+//! ```
+//! use certdesk::vendor::Api;
+//!
+//! let body = br#"{"Algorithm": "ECC", "KeySize": 384, "CommonName": "*.com",
+//!                 "CountryCode": "China", "Province": "Zhejiang", "Locality": "Hangzhou"}"#;
+//! let result = Api::AlibabaCreateCsr.validate(body);
+//! let found: Vec<_> = result.violations.iter().map(|v| (v.field.as_str(), v.code)).collect();
+//! assert_eq!(found, [
+//!     ("CountryCode", "country.unknown"),
+//!     ("CommonName", "san.wildcard_on_public_suffix"),
+//!     ("KeySize", "key.not_offered"),
+//! ]);
+//! ```
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
