@@ -202,6 +202,26 @@ fn country_names_get_the_iso_code_suggested() {
 }
 
 #[test]
+fn country_names_can_be_accepted_as_a_setting() {
+    let mut p = Profile::tencent_create_csr();
+    p.country_names = true;
+    let form = CsrForm {
+        country: Some("China".into()),
+        ..tencent_form()
+    };
+    let (request, report) = p.check_form(&form).unwrap();
+    assert_eq!(request.subject().country().unwrap().as_str(), "CN");
+    let w: Vec<_> = report.warnings().map(|v| v.code).collect();
+    assert_eq!(w, ["country.name_converted"]);
+    // A value that names no country is still refused.
+    let form = CsrForm {
+        country: Some("Atlantis".into()),
+        ..tencent_form()
+    };
+    assert!(has(&p, &form, "subject.country", "country.unknown"));
+}
+
+#[test]
 fn keys_must_be_offered_with_a_suggestion() {
     let form = |key: &str| CsrForm {
         key: Some(key.into()),

@@ -176,7 +176,17 @@ impl Profile {
             if field == SubjectField::Country {
                 match check_country(field.path(), value) {
                     Ok(code) => builder = builder.country(code.as_str()),
-                    Err(v) => report.push(v),
+                    Err(v) => match v.suggestion.as_deref().filter(|_| self.country_names) {
+                        Some(code) => {
+                            builder = builder.country(code);
+                            report.push(Violation::warning(
+                                field.path(),
+                                "country.name_converted",
+                                format!("{value:?} was taken as the ISO 3166-1 code {code}"),
+                            ));
+                        }
+                        None => report.push(v),
+                    },
                 }
                 continue;
             }

@@ -5,6 +5,7 @@
 //! Requirements (`Profile::baseline`). A profile is a plain value: clone a preset and change a
 //! field to follow a vendor change before certdesk does.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use crate::key::{KeyKind, KeySpec, SignatureHash};
@@ -195,11 +196,11 @@ impl FreeRules {
 #[non_exhaustive]
 pub struct Profile {
     /// Stable identifier (`baseline`, `tencent:CreateCSR`, `alibaba:UploadCsr`, ...).
-    pub id: &'static str,
+    pub id: Cow<'static, str>,
     /// What the profile is, for people.
-    pub title: &'static str,
+    pub title: Cow<'static, str>,
     /// Where its rules come from.
-    pub source: &'static str,
+    pub source: Cow<'static, str>,
     /// Each subject attribute's presence; an attribute not listed is optional.
     pub fields: Vec<(SubjectField, Presence)>,
     /// The keys offered, in the vendor's order; the first is the default.
@@ -226,6 +227,10 @@ pub struct Profile {
     pub public_names_only: bool,
     /// Reserved IP addresses (IANA special-purpose registries) are refused.
     pub refuse_reserved_ips: bool,
+    /// A country name the ISO table knows ("China", "中国") is taken as its code, with a
+    /// warning, instead of being refused. Off in every preset: the vendors' documents ask for
+    /// the ISO code, though Tencent's CreateCSR example passes "China".
+    pub country_names: bool,
     /// The record-name rule, when the API takes a name.
     pub name: Option<NameRule>,
     /// What a private-key password means here.
@@ -261,9 +266,9 @@ fn offers(list: &[(KeySpec, &[SignatureHash])]) -> Vec<KeyOffer> {
 /// Every field optional, the public-CA name rules on: the common base of the presets.
 fn public(id: &'static str, title: &'static str, source: &'static str) -> Profile {
     Profile {
-        id,
-        title,
-        source,
+        id: Cow::Borrowed(id),
+        title: Cow::Borrowed(title),
+        source: Cow::Borrowed(source),
         fields: Vec::new(),
         keys: Vec::new(),
         rsa_sizes: None,
@@ -276,6 +281,7 @@ fn public(id: &'static str, title: &'static str, source: &'static str) -> Profil
         refuse_placeholders: true,
         public_names_only: true,
         refuse_reserved_ips: true,
+        country_names: false,
         name: None,
         key_password: PasswordRule::Allowed,
         free: None,
@@ -421,9 +427,11 @@ impl Profile {
     pub fn alibaba_console() -> Self {
         Profile {
             keys: Self::alibaba_keys(true),
-            id: "alibaba:console",
-            title: "Alibaba Cloud console CSR generator",
-            source: "Alibaba Cloud Certificate Management Service console, Create CSR",
+            id: Cow::Borrowed("alibaba:console"),
+            title: Cow::Borrowed("Alibaba Cloud console CSR generator"),
+            source: Cow::Borrowed(
+                "Alibaba Cloud Certificate Management Service console, Create CSR",
+            ),
             ..Self::alibaba_create_csr()
         }
     }
@@ -544,7 +552,7 @@ impl Profile {
 
 impl fmt::Display for Profile {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.id)
+        f.write_str(&self.id)
     }
 }
 
@@ -556,10 +564,11 @@ mod tests {
     fn presets_have_unique_ids_and_are_found_by_id() {
         let presets = Profile::presets();
         for p in &presets {
-            assert_eq!(Profile::preset(p.id).as_ref(), Some(p));
+            assert_eq!(Profile::preset(&p.id).as_ref(), Some(p));
             assert!(!p.keys.is_empty(), "{}", p.id);
         }
-        let mut ids: Vec<_> = presets.iter().map(|p| p.id).collect();
+        let mut ids: Vec<_> = presets.iter().map(|p| p.id.clone()).collect();
+        ids.sort();
         ids.dedup();
         assert_eq!(ids.len(), 7);
         assert!(Profile::preset("TENCENT:createcsr").is_some());
