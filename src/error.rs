@@ -216,15 +216,8 @@ impl CsrError {
     /// Stable code: `empty`, `too_large`, `not_a_csr`, `malformed`, `unsupported_key`,
     /// `unsupported_signature`, `bad_signature`.
     pub fn code(&self) -> &'static str {
-        match self {
-            CsrError::Empty => "empty",
-            CsrError::TooLarge { .. } => "too_large",
-            CsrError::NotACsr { .. } => "not_a_csr",
-            CsrError::Malformed { .. } => "malformed",
-            CsrError::UnsupportedKey { .. } => "unsupported_key",
-            CsrError::UnsupportedSignature { .. } => "unsupported_signature",
-            CsrError::BadSignature { .. } => "bad_signature",
-        }
+        let qualified = self.qualified_code();
+        qualified.strip_prefix("csr.").unwrap_or(qualified)
     }
 
     /// The code with a `csr.` prefix (`csr.not_a_csr`), as rule violations report it beside
