@@ -526,6 +526,9 @@ pub enum Error {
     /// A CSR request cannot be built or signed.
     #[error(transparent)]
     Request(#[from] RequestError),
+    /// An order command was refused.
+    #[error(transparent)]
+    Order(crate::order::OrderError),
     /// Input breaks a profile's rules; the report holds every violation.
     #[error("the input breaks the profile's rules: {0}")]
     Rules(#[from] crate::policy::Report),
@@ -542,6 +545,7 @@ impl Error {
             Error::Subject(e) => e.code(),
             Error::Request(e) => e.code(),
             Error::Rules(_) => "policy.violations",
+            Error::Order(e) => e.code(),
         }
     }
 }

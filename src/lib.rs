@@ -73,6 +73,7 @@ mod csr;
 mod error;
 mod key;
 mod oid;
+pub mod order;
 mod pem;
 pub mod policy;
 mod san;

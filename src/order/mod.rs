@@ -1,0 +1,1231 @@
+//! A certificate order as a pure, typed state machine: from "pending submission" to "issued"
+//! (or failed, cancelled, expired, revoked, refunded), following its product's workflow.
+//!
+//! `order.apply(command, now)` checks the command against the state, returns the events it
+//! caused and applies them; an illegal command is a typed error that changes nothing. The
+//! history of events replays to the same order ([`Order::replay`]). No I/O and no clock: the
+//! caller passes `now`, and the random values of challenges come in the commands.
+//!
+//! ```
+//! use certdesk::order::{Command, CsrRef, Order, Product, ValidationMethod, ValidationToken};
+//! use certdesk::KeyKind;
+//! use time::macros::datetime;
+//!
+//! let now = datetime!(2026-11-22 09:00 UTC);
+//! let mut order = Order::new("free-1", Product::free_trustasia_dv(), now);
+//! order.apply(Command::SubmitInfo {
+//!     csr: CsrRef { id: "csr-1".into(), key: KeyKind::Rsa { bits: 2048 } },
+//!     domains: vec!["example.com".into()],
+//!     info: None,
+//!     method: Some(ValidationMethod::Dns),
+//!     token: Some(ValidationToken::from_bytes([1; 16])),
+//!     prior_validations: vec![],
+//! }, now)?;
+//! assert_eq!(order.tencent_status().code, 0); // under review: PENDING-DCV
+//! assert_eq!(order.challenges()?.len(), 1);
+//! # Ok::<(), certdesk::order::OrderError>(())
+//! ```
+
+mod challenge;
+mod product;
+mod quota;
+mod reuse;
+mod status;
+
+use serde::{Deserialize, Serialize};
+use time::{Duration, OffsetDateTime};
+
+pub use challenge::{
+    Challenge, CheckOutcome, DNS_AUTH_LABEL, DnsRecordType, DomainCheck, PKI_VALIDATION_PATH,
+    ValidationMethod, ValidationToken, challenges,
+};
+pub use product::{
+    AlgorithmStandard, Brand, CURRENT_VALIDATION_WINDOW, DEFAULT_CNAME_TARGET, DomainType,
+    GUIDE_VALIDATION_WINDOW, Product, Step, ValidationType, Workflow,
+};
+pub use quota::{
+    AccountKind, Deduction, QuotaError, QuotaLedger, QuotaPool, QuotaPreset, Release,
+    primary_domain,
+};
+pub use reuse::{PriorValidation, add_months, baseline_reuse_period};
+pub use status::{AlibabaStatus, TencentStatus};
+
+use crate::key::KeyKind;
+use crate::policy::{LetterFormat, OrderInfo, Severity, Violation};
+use crate::san::DomainName;
+
+/// A reissue this soon after issuance skips domain validation.
+pub const REISSUE_SKIPS_VALIDATION_WITHIN: Duration = Duration::days(3);
+
+/// A certificate may be renewed when it expires within this.
+pub const RENEWAL_WINDOW: Duration = Duration::days(30);
+
+/// The CSR an order uses (stored elsewhere; the key and its password go with it).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CsrRef {
+    /// The CSR record's id.
+    pub id: String,
+    /// Its key's algorithm and size.
+    pub key: KeyKind,
+}
+
+/// An uploaded confirmation letter (stored elsewhere), with its format as recognised by
+/// content ([`LetterRules::check`](crate::policy::LetterRules::check)).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LetterRef {
+    /// The stored file's id.
+    pub id: String,
+    /// Its format.
+    pub format: LetterFormat,
+}
+
+/// The certificate the CA issued (stored elsewhere).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificateRef {
+    /// Serial number, hex.
+    pub serial: String,
+    /// Start of validity.
+    #[serde(with = "time::serde::rfc3339")]
+    pub not_before: OffsetDateTime,
+    /// End of validity.
+    #[serde(with = "time::serde::rfc3339")]
+    pub not_after: OffsetDateTime,
+}
+
+/// Why an order failed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum FailureReason {
+    /// Domain validation was not completed within the window.
+    ValidationWindowExpired {
+        /// The window, in days.
+        days: i64,
+    },
+    /// The pre-review refused the application.
+    PreReviewFailed {
+        /// The CA's reason.
+        detail: String,
+    },
+    /// The CA review refused the application.
+    ReviewFailed {
+        /// The CA's reason.
+        detail: String,
+    },
+}
+
+impl std::fmt::Display for FailureReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FailureReason::ValidationWindowExpired { days } => {
+                write!(f, "domain validation was not completed within {days} days")
+            }
+            FailureReason::PreReviewFailed { detail } => write!(f, "pre-review failed: {detail}"),
+            FailureReason::ReviewFailed { detail } => write!(f, "CA review failed: {detail}"),
+        }
+    }
+}
+
+/// Where an order is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum OrderState {
+    /// Waiting for this step of the workflow.
+    InProgress {
+        /// The step.
+        step: Step,
+    },
+    /// Every step done: the CA is to issue.
+    PendingIssuance,
+    /// Issued (and not expired or revoked).
+    Issued,
+    /// Failed, with the reason.
+    Failed {
+        /// Why.
+        reason: FailureReason,
+    },
+    /// Cancelled before issuance.
+    Cancelled,
+    /// The certificate's validity ended.
+    Expired,
+    /// Revocation requested.
+    Revoking,
+    /// Revoked.
+    Revoked,
+    /// Cancelled or failed, and refunded.
+    Refunded,
+}
+
+impl OrderState {
+    /// A short name: the step's or the state's (`validate_domain`, `issued`, ...).
+    pub fn name(&self) -> &'static str {
+        match self {
+            OrderState::InProgress { step } => match step {
+                Step::SubmitInfo => "submit_info",
+                Step::Apply => "apply",
+                Step::SelectValidationMethod => "select_validation_method",
+                Step::UploadLetter => "upload_letter",
+                Step::PreReview => "pre_review",
+                Step::ValidateDomain => "validate_domain",
+                Step::CaReview => "ca_review",
+            },
+            OrderState::PendingIssuance => "pending_issuance",
+            OrderState::Issued => "issued",
+            OrderState::Failed { .. } => "failed",
+            OrderState::Cancelled => "cancelled",
+            OrderState::Expired => "expired",
+            OrderState::Revoking => "revoking",
+            OrderState::Revoked => "revoked",
+            OrderState::Refunded => "refunded",
+        }
+    }
+
+    /// The step waited for, when in progress.
+    pub fn step(&self) -> Option<Step> {
+        match self {
+            OrderState::InProgress { step } => Some(*step),
+            _ => None,
+        }
+    }
+}
+
+/// Who caused an event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Actor {
+    /// The applicant.
+    User,
+    /// The certificate authority.
+    Ca,
+    /// certdesk itself (deadlines, expiry).
+    System,
+}
+
+/// What a caller asks of an order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "command", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Command {
+    /// Submit the information (paid products), or apply (the free product, which also names
+    /// the validation method and its token).
+    SubmitInfo {
+        /// The CSR.
+        csr: CsrRef,
+        /// The domains to bind.
+        domains: Vec<String>,
+        /// Organization, administrator and contact (required for OV and EV).
+        info: Option<Box<OrderInfo>>,
+        /// The validation method (the free product's application form has it).
+        method: Option<ValidationMethod>,
+        /// Random bits for the challenges (with `method`).
+        token: Option<ValidationToken>,
+        /// Earlier validations that may be reused (13 months for GM under the same
+        /// organization; the BR schedule otherwise).
+        prior_validations: Vec<PriorValidation>,
+    },
+    /// Choose the validation method.
+    ChooseValidation {
+        /// The method.
+        method: ValidationMethod,
+        /// Random bits for the challenges.
+        token: ValidationToken,
+    },
+    /// Upload the confirmation letter (again during the review, where the product allows).
+    UploadLetter {
+        /// The letter.
+        letter: LetterRef,
+    },
+    /// The CA's pre-review passed.
+    PreReviewPassed,
+    /// The CA's pre-review refused the application.
+    PreReviewFailed {
+        /// The CA's reason.
+        reason: String,
+    },
+    /// Record the results of checking the challenges; when every domain passed, validation is
+    /// complete.
+    RecordChecks {
+        /// One result per checked domain.
+        checks: Vec<DomainCheck>,
+    },
+    /// The CA's review passed.
+    ReviewPassed,
+    /// The CA's review refused the application.
+    ReviewFailed {
+        /// The CA's reason.
+        reason: String,
+    },
+    /// The CA issued the certificate.
+    Issue {
+        /// The certificate.
+        certificate: CertificateRef,
+    },
+    /// Cancel the application (before issuance).
+    Cancel,
+    /// Let time pass: fails an order whose validation window has closed, expires an issued
+    /// certificate whose validity has ended. Nothing due is no change.
+    Tick,
+    /// Ask for the certificate's revocation.
+    RequestRevocation,
+    /// The CA revoked it.
+    ConfirmRevocation,
+    /// Refund a cancelled or failed paid order.
+    Refund,
+    /// Reissue the certificate with a new CSR; within 3 days of issuance domain validation is
+    /// skipped.
+    Reissue {
+        /// The new CSR.
+        csr: CsrRef,
+        /// Random bits for the new challenges.
+        token: ValidationToken,
+    },
+}
+
+impl Command {
+    /// The command's name (`submit_info`, `tick`, ...).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::SubmitInfo { .. } => "submit_info",
+            Command::ChooseValidation { .. } => "choose_validation",
+            Command::UploadLetter { .. } => "upload_letter",
+            Command::PreReviewPassed => "pre_review_passed",
+            Command::PreReviewFailed { .. } => "pre_review_failed",
+            Command::RecordChecks { .. } => "record_checks",
+            Command::ReviewPassed => "review_passed",
+            Command::ReviewFailed { .. } => "review_failed",
+            Command::Issue { .. } => "issue",
+            Command::Cancel => "cancel",
+            Command::Tick => "tick",
+            Command::RequestRevocation => "request_revocation",
+            Command::ConfirmRevocation => "confirm_revocation",
+            Command::Refund => "refund",
+            Command::Reissue { .. } => "reissue",
+        }
+    }
+
+    /// Who issues the command.
+    pub fn actor(&self) -> Actor {
+        match self {
+            Command::PreReviewPassed
+            | Command::PreReviewFailed { .. }
+            | Command::ReviewPassed
+            | Command::ReviewFailed { .. }
+            | Command::Issue { .. }
+            | Command::ConfirmRevocation => Actor::Ca,
+            Command::Tick | Command::RecordChecks { .. } => Actor::System,
+            _ => Actor::User,
+        }
+    }
+}
+
+/// What happened to an order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "change", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Change {
+    /// The information was submitted.
+    InfoSubmitted {
+        /// The CSR.
+        csr: CsrRef,
+        /// The domains, as A-labels.
+        domains: Vec<String>,
+        /// Organization details.
+        info: Option<Box<OrderInfo>>,
+        /// Validations that may be reused.
+        prior_validations: Vec<PriorValidation>,
+    },
+    /// A validation method was chosen.
+    ValidationChosen {
+        /// The method.
+        method: ValidationMethod,
+        /// The token the challenges derive from.
+        token: ValidationToken,
+    },
+    /// A confirmation letter was uploaded.
+    LetterUploaded {
+        /// The letter.
+        letter: LetterRef,
+    },
+    /// The pre-review passed.
+    PreReviewPassed,
+    /// Challenges were checked.
+    DomainsChecked {
+        /// The results.
+        checks: Vec<DomainCheck>,
+    },
+    /// Every domain is validated.
+    DomainsValidated {
+        /// By reusing earlier validations (or a recent issuance) rather than new checks.
+        reused: bool,
+    },
+    /// The CA review passed.
+    ReviewPassed,
+    /// The order failed.
+    Failed {
+        /// Why.
+        reason: FailureReason,
+    },
+    /// The certificate was issued.
+    Issued {
+        /// The certificate.
+        certificate: CertificateRef,
+    },
+    /// The application was cancelled.
+    Cancelled,
+    /// The certificate expired.
+    CertificateExpired,
+    /// Revocation was requested.
+    RevocationRequested,
+    /// The certificate was revoked.
+    Revoked,
+    /// The order was refunded.
+    Refunded,
+    /// A reissue began.
+    ReissueStarted {
+        /// The new CSR.
+        csr: CsrRef,
+        /// The new challenges' token.
+        token: ValidationToken,
+        /// Validation is skipped (within 3 days of issuance).
+        validation_skipped: bool,
+    },
+}
+
+/// One entry of an order's history: who did what, when, at which version.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    /// The order's version after the command that caused it.
+    pub version: u64,
+    /// When.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// Who.
+    pub actor: Actor,
+    /// What.
+    pub change: Change,
+}
+
+/// Why a command was refused. The order is unchanged.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum OrderError {
+    /// The command is not allowed in the order's state.
+    #[error("{command} is not allowed while the order is {state}")]
+    IllegalTransition {
+        /// The state's name.
+        state: &'static str,
+        /// The command's name.
+        command: &'static str,
+    },
+    /// A domain is not a domain name.
+    #[error("{domain:?} cannot be bound: {reason}")]
+    InvalidDomain {
+        /// What was given.
+        domain: String,
+        /// Why.
+        reason: String,
+    },
+    /// The domains do not fit the product's domain type.
+    #[error("{detail}")]
+    DomainsDoNotFit {
+        /// What is wrong.
+        detail: String,
+    },
+    /// The CSR's key is not of the product's algorithm standard.
+    #[error("the CSR's key is {key} but the product is {standard:?}: {}", if *.standard == AlgorithmStandard::Gm { "an SM2 key is needed" } else { "an RSA or ECDSA key is needed" })]
+    KeyDoesNotFit {
+        /// The CSR's key.
+        key: KeyKind,
+        /// The product's standard.
+        standard: AlgorithmStandard,
+    },
+    /// OV and EV orders need organization, administrator and contact information.
+    #[error("an OV or EV order needs the organization, administrator and contact information")]
+    MissingInformation,
+    /// The information breaks rules.
+    #[error("the information is incomplete: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    InvalidInformation(Vec<Violation>),
+    /// The free application needs its validation method and token.
+    #[error("the application needs a validation method and a validation token")]
+    MissingMethod,
+    /// Wildcards are validated by DNS only.
+    #[error("{domain} is a wildcard: it can only be validated by DNS")]
+    FileValidationForWildcard {
+        /// The wildcard.
+        domain: String,
+    },
+    /// The letter's format is not one the product takes.
+    #[error("the confirmation letter is {found:?}; this product takes {accepted:?}")]
+    LetterFormat {
+        /// Its format.
+        found: LetterFormat,
+        /// What the product takes.
+        accepted: Vec<LetterFormat>,
+    },
+    /// A check names a domain the order does not validate.
+    #[error("{domain} is not one of the domains this order validates")]
+    UnknownDomain {
+        /// The domain.
+        domain: String,
+    },
+    /// A certificate whose validity ends before it starts.
+    #[error("the certificate's validity ends before it starts")]
+    InvalidCertificate,
+    /// Renewal is not possible now.
+    #[error("the order cannot be renewed: {0}")]
+    NotRenewable(String),
+    /// An upgrade must keep the bound domains.
+    #[error("an upgrade keeps the bound domains {expected:?}")]
+    UpgradeChangesDomains {
+        /// The bound domains.
+        expected: Vec<String>,
+    },
+    /// Only an issued free certificate can be upgraded.
+    #[error("only an issued free certificate can be upgraded to a paid one")]
+    NotUpgradable,
+    /// A free order has nothing to refund.
+    #[error("a free certificate has nothing to refund")]
+    NotRefundable,
+    /// The operating system's random generator failed.
+    #[error("no random bytes: {0}")]
+    Random(String),
+}
+
+impl OrderError {
+    /// Stable code: `order.illegal_transition`, `order.invalid_domain`, ...
+    pub fn code(&self) -> &'static str {
+        match self {
+            OrderError::IllegalTransition { .. } => "order.illegal_transition",
+            OrderError::InvalidDomain { .. } => "order.invalid_domain",
+            OrderError::DomainsDoNotFit { .. } => "order.domains_do_not_fit",
+            OrderError::KeyDoesNotFit { .. } => "order.key_does_not_fit",
+            OrderError::MissingInformation => "order.missing_information",
+            OrderError::InvalidInformation(_) => "order.invalid_information",
+            OrderError::MissingMethod => "order.missing_method",
+            OrderError::FileValidationForWildcard { .. } => "order.file_validation_for_wildcard",
+            OrderError::LetterFormat { .. } => "order.letter_format",
+            OrderError::UnknownDomain { .. } => "order.unknown_domain",
+            OrderError::InvalidCertificate => "order.invalid_certificate",
+            OrderError::NotRenewable(_) => "order.not_renewable",
+            OrderError::UpgradeChangesDomains { .. } => "order.upgrade_changes_domains",
+            OrderError::NotUpgradable => "order.not_upgradable",
+            OrderError::NotRefundable => "order.not_refundable",
+            OrderError::Random(_) => "order.random",
+        }
+    }
+}
+
+/// What an order was created with.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderHeader {
+    /// The order's id.
+    pub id: String,
+    /// Its product.
+    pub product: Product,
+    /// When it was created.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// The order it renews.
+    pub renewal_of: Option<String>,
+    /// The free order it upgrades.
+    pub upgrade_of: Option<String>,
+    /// The domains an upgrade keeps.
+    pub bound_domains: Option<Vec<String>>,
+}
+
+/// A certificate order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Order {
+    id: String,
+    product: Product,
+    #[serde(with = "time::serde::rfc3339")]
+    created_at: OffsetDateTime,
+    renewal_of: Option<String>,
+    upgrade_of: Option<String>,
+    /// Domains an upgrade must keep.
+    bound_domains: Option<Vec<String>>,
+    state: OrderState,
+    version: u64,
+    csr: Option<CsrRef>,
+    domains: Vec<String>,
+    info: Option<OrderInfo>,
+    prior_validations: Vec<PriorValidation>,
+    method: Option<ValidationMethod>,
+    token: Option<ValidationToken>,
+    letter: Option<LetterRef>,
+    letters_uploaded: u32,
+    #[serde(with = "time::serde::rfc3339::option")]
+    validation_started_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    validated_at: Option<OffsetDateTime>,
+    last_checks: Vec<DomainCheck>,
+    certificate: Option<CertificateRef>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    issued_at: Option<OffsetDateTime>,
+    reissuing: bool,
+    history: Vec<Event>,
+}
+
+impl Order {
+    /// A new order for `product`, waiting for its first step.
+    pub fn new(id: impl Into<String>, product: Product, now: OffsetDateTime) -> Self {
+        let first = product.workflow().steps[0];
+        Order {
+            id: id.into(),
+            product,
+            created_at: now,
+            renewal_of: None,
+            upgrade_of: None,
+            bound_domains: None,
+            state: OrderState::InProgress { step: first },
+            version: 0,
+            csr: None,
+            domains: Vec::new(),
+            info: None,
+            prior_validations: Vec::new(),
+            method: None,
+            token: None,
+            letter: None,
+            letters_uploaded: 0,
+            validation_started_at: None,
+            validated_at: None,
+            last_checks: Vec::new(),
+            certificate: None,
+            issued_at: None,
+            reissuing: false,
+            history: Vec::new(),
+        }
+    }
+
+    /// Rebuilds an order from its header and history: the same order [`Order::apply`]
+    /// produced.
+    pub fn replay(header: OrderHeader, history: &[Event]) -> Self {
+        let mut order = Order::new(header.id, header.product, header.created_at);
+        order.renewal_of = header.renewal_of;
+        order.upgrade_of = header.upgrade_of;
+        order.bound_domains = header.bound_domains;
+        for event in history {
+            order.evolve(event);
+            order.version = event.version;
+            order.history.push(event.clone());
+        }
+        order
+    }
+
+    /// What the order was created with: with the history, all a store needs to rebuild it.
+    pub fn header(&self) -> OrderHeader {
+        OrderHeader {
+            id: self.id.clone(),
+            product: self.product.clone(),
+            created_at: self.created_at,
+            renewal_of: self.renewal_of.clone(),
+            upgrade_of: self.upgrade_of.clone(),
+            bound_domains: self.bound_domains.clone(),
+        }
+    }
+
+    /// Applies a command at `now`: the events it caused, now part of the history, or why it
+    /// was refused (the order unchanged). A command that changes nothing (a `Tick` with nothing
+    /// due) returns no events and keeps the version.
+    pub fn apply(
+        &mut self,
+        command: Command,
+        now: OffsetDateTime,
+    ) -> Result<Vec<Event>, OrderError> {
+        let changes = self.decide(&command, now)?;
+        if changes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let version = self.version + 1;
+        let events: Vec<Event> = changes
+            .into_iter()
+            .map(|change| Event {
+                version,
+                at: now,
+                actor: command.actor(),
+                change,
+            })
+            .collect();
+        for event in &events {
+            self.evolve(event);
+        }
+        self.version = version;
+        self.history.extend(events.iter().cloned());
+        Ok(events)
+    }
+
+    fn illegal(&self, command: &Command) -> OrderError {
+        OrderError::IllegalTransition {
+            state: self.state.name(),
+            command: command.name(),
+        }
+    }
+
+    fn in_step(&self, step: Step) -> bool {
+        self.state == OrderState::InProgress { step }
+    }
+
+    /// Works out what a command changes, without changing anything.
+    fn decide(&self, command: &Command, now: OffsetDateTime) -> Result<Vec<Change>, OrderError> {
+        let mut changes = match command {
+            Command::SubmitInfo {
+                csr,
+                domains,
+                info,
+                method,
+                token,
+                prior_validations,
+            } => {
+                let free_form = self.in_step(Step::Apply);
+                if !free_form && !self.in_step(Step::SubmitInfo) {
+                    return Err(self.illegal(command));
+                }
+                let names = self.check_domains(domains)?;
+                if !self.product.accepts_key(csr.key) {
+                    return Err(OrderError::KeyDoesNotFit {
+                        key: csr.key,
+                        standard: self.product.standard,
+                    });
+                }
+                if self.product.validation != ValidationType::Dv {
+                    let info = info.as_ref().ok_or(OrderError::MissingInformation)?;
+                    let errors: Vec<Violation> = info
+                        .check()
+                        .into_iter()
+                        .filter(|v| v.severity == Severity::Error)
+                        .collect();
+                    if !errors.is_empty() {
+                        return Err(OrderError::InvalidInformation(errors));
+                    }
+                }
+                let mut changes = vec![Change::InfoSubmitted {
+                    csr: csr.clone(),
+                    domains: names.iter().map(|d| d.as_str().to_owned()).collect(),
+                    info: info.clone(),
+                    prior_validations: prior_validations.clone(),
+                }];
+                if free_form {
+                    let (Some(method), Some(token)) = (method, token) else {
+                        return Err(OrderError::MissingMethod);
+                    };
+                    challenges(&self.product, &names, *method, token)?;
+                    changes.push(Change::ValidationChosen {
+                        method: *method,
+                        token: *token,
+                    });
+                }
+                changes
+            }
+            Command::ChooseValidation { method, token } => {
+                if !self.in_step(Step::SelectValidationMethod) {
+                    return Err(self.illegal(command));
+                }
+                challenges(&self.product, &self.domain_names(), *method, token)?;
+                vec![Change::ValidationChosen {
+                    method: *method,
+                    token: *token,
+                }]
+            }
+            Command::UploadLetter { letter } => {
+                let reupload = self.in_step(Step::CaReview)
+                    && self.product.workflow().letter_reupload
+                    && self.letters_uploaded > 0;
+                if !self.in_step(Step::UploadLetter) && !reupload {
+                    return Err(self.illegal(command));
+                }
+                let accepted = self.product.letter_rules().formats;
+                if !accepted.contains(&letter.format) {
+                    return Err(OrderError::LetterFormat {
+                        found: letter.format,
+                        accepted,
+                    });
+                }
+                vec![Change::LetterUploaded {
+                    letter: letter.clone(),
+                }]
+            }
+            Command::PreReviewPassed | Command::PreReviewFailed { .. } => {
+                if !self.in_step(Step::PreReview) {
+                    return Err(self.illegal(command));
+                }
+                match command {
+                    Command::PreReviewFailed { reason } => vec![Change::Failed {
+                        reason: FailureReason::PreReviewFailed {
+                            detail: reason.clone(),
+                        },
+                    }],
+                    _ => vec![Change::PreReviewPassed],
+                }
+            }
+            Command::RecordChecks { checks } => {
+                if !self.in_step(Step::ValidateDomain) {
+                    return Err(self.illegal(command));
+                }
+                if let Some(reason) = self.window_closed(now) {
+                    return Ok(vec![Change::Failed { reason }]);
+                }
+                let wanted = self.challenges()?;
+                if let Some(stranger) = checks.iter().find(|c| {
+                    !wanted
+                        .iter()
+                        .any(|w| w.domain().eq_ignore_ascii_case(&c.domain))
+                }) {
+                    return Err(OrderError::UnknownDomain {
+                        domain: stranger.domain.clone(),
+                    });
+                }
+                let mut changes = vec![Change::DomainsChecked {
+                    checks: checks.clone(),
+                }];
+                let all_passed = wanted.iter().all(|w| {
+                    checks.iter().any(|c| {
+                        c.domain.eq_ignore_ascii_case(w.domain())
+                            && c.outcome == CheckOutcome::Passed
+                    })
+                });
+                if all_passed {
+                    changes.push(Change::DomainsValidated { reused: false });
+                }
+                changes
+            }
+            Command::ReviewPassed | Command::ReviewFailed { .. } => {
+                if !self.in_step(Step::CaReview) {
+                    return Err(self.illegal(command));
+                }
+                match command {
+                    Command::ReviewFailed { reason } => vec![Change::Failed {
+                        reason: FailureReason::ReviewFailed {
+                            detail: reason.clone(),
+                        },
+                    }],
+                    _ => vec![Change::ReviewPassed],
+                }
+            }
+            Command::Issue { certificate } => {
+                if self.state != OrderState::PendingIssuance {
+                    return Err(self.illegal(command));
+                }
+                if certificate.not_after <= certificate.not_before {
+                    return Err(OrderError::InvalidCertificate);
+                }
+                vec![Change::Issued {
+                    certificate: certificate.clone(),
+                }]
+            }
+            Command::Cancel => match self.state {
+                OrderState::InProgress { .. } | OrderState::PendingIssuance => {
+                    vec![Change::Cancelled]
+                }
+                _ => return Err(self.illegal(command)),
+            },
+            Command::Tick => match (&self.state, &self.certificate) {
+                (
+                    OrderState::InProgress {
+                        step: Step::ValidateDomain,
+                    },
+                    _,
+                ) => self
+                    .window_closed(now)
+                    .map(|reason| vec![Change::Failed { reason }])
+                    .unwrap_or_default(),
+                (OrderState::Issued, Some(cert)) if now >= cert.not_after => {
+                    vec![Change::CertificateExpired]
+                }
+                _ => Vec::new(),
+            },
+            Command::RequestRevocation => match self.state {
+                OrderState::Issued => vec![Change::RevocationRequested],
+                _ => return Err(self.illegal(command)),
+            },
+            Command::ConfirmRevocation => match self.state {
+                OrderState::Revoking => vec![Change::Revoked],
+                _ => return Err(self.illegal(command)),
+            },
+            Command::Refund => match self.state {
+                OrderState::Cancelled | OrderState::Failed { .. } if self.product.free => {
+                    return Err(OrderError::NotRefundable);
+                }
+                OrderState::Cancelled | OrderState::Failed { .. } => vec![Change::Refunded],
+                _ => return Err(self.illegal(command)),
+            },
+            Command::Reissue { csr, token } => {
+                if self.state != OrderState::Issued {
+                    return Err(self.illegal(command));
+                }
+                if !self.product.accepts_key(csr.key) {
+                    return Err(OrderError::KeyDoesNotFit {
+                        key: csr.key,
+                        standard: self.product.standard,
+                    });
+                }
+                let recent = self
+                    .issued_at
+                    .is_some_and(|at| now - at <= REISSUE_SKIPS_VALIDATION_WITHIN);
+                vec![Change::ReissueStarted {
+                    csr: csr.clone(),
+                    token: *token,
+                    validation_skipped: recent
+                        || !self.product.workflow().has(Step::ValidateDomain),
+                }]
+            }
+        };
+        // Arriving at domain validation with every domain covered by a reusable validation
+        // completes it at once.
+        let mut probe = self.clone();
+        for change in &changes {
+            probe.evolve(&Event {
+                version: self.version + 1,
+                at: now,
+                actor: command.actor(),
+                change: change.clone(),
+            });
+        }
+        let arrived = probe.in_step(Step::ValidateDomain) && !self.in_step(Step::ValidateDomain);
+        if arrived && !probe.domains.is_empty() && probe.reuse_covers_all(now) {
+            changes.push(Change::DomainsValidated { reused: true });
+        }
+        Ok(changes)
+    }
+
+    fn check_domains(&self, domains: &[String]) -> Result<Vec<DomainName>, OrderError> {
+        let mut names: Vec<DomainName> = Vec::new();
+        for raw in domains {
+            let name = DomainName::parse(raw).map_err(|e| OrderError::InvalidDomain {
+                domain: raw.clone(),
+                reason: e.to_string(),
+            })?;
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        let wildcards = names.iter().filter(|n| n.is_wildcard()).count();
+        let fit = match self.product.domain_type {
+            DomainType::Single => (names.len() == 1 && wildcards == 0)
+                .then_some(())
+                .ok_or("a single-domain certificate binds exactly one domain, not a wildcard"),
+            DomainType::Wildcard => (names.len() == 1 && wildcards == 1).then_some(()).ok_or(
+                "a wildcard certificate binds exactly one wildcard domain, as *.example.com",
+            ),
+            DomainType::Multiple => (!names.is_empty()
+                && names.len() <= self.product.max_domains
+                && wildcards == 0)
+                .then_some(())
+                .ok_or(
+                    "a multi-domain certificate binds 1 to its maximum of domains, none a wildcard",
+                ),
+        };
+        fit.map_err(|detail| OrderError::DomainsDoNotFit {
+            detail: format!("{detail} (given {})", names.len()),
+        })?;
+        if let Some(bound) = &self.bound_domains {
+            let given: Vec<String> = names.iter().map(|n| n.as_str().to_owned()).collect();
+            if &given != bound {
+                return Err(OrderError::UpgradeChangesDomains {
+                    expected: bound.clone(),
+                });
+            }
+        }
+        Ok(names)
+    }
+
+    fn domain_names(&self) -> Vec<DomainName> {
+        self.domains
+            .iter()
+            .filter_map(|d| DomainName::parse(d).ok())
+            .collect()
+    }
+
+    fn window_closed(&self, now: OffsetDateTime) -> Option<FailureReason> {
+        let started = self.validation_started_at?;
+        (now >= started + self.product.validation_window).then(|| {
+            FailureReason::ValidationWindowExpired {
+                days: self.product.validation_window.whole_days(),
+            }
+        })
+    }
+
+    fn reuse_covers_all(&self, now: OffsetDateTime) -> bool {
+        let organization = self.info.as_ref().map(|i| i.organization.name.as_str());
+        self.domain_names().iter().all(|d| {
+            self.prior_validations
+                .iter()
+                .any(|p| p.covers(d.base(), self.product.standard, organization, now))
+        })
+    }
+
+    fn advance(&mut self, at: OffsetDateTime) {
+        let next = self
+            .state
+            .step()
+            .and_then(|step| self.product.workflow().next(step));
+        self.state = match next {
+            Some(step) => OrderState::InProgress { step },
+            None => OrderState::PendingIssuance,
+        };
+        if next == Some(Step::ValidateDomain) {
+            self.validation_started_at = Some(at);
+        }
+    }
+
+    /// Applies one event (no checks: events are facts).
+    fn evolve(&mut self, event: &Event) {
+        let at = event.at;
+        match &event.change {
+            Change::InfoSubmitted {
+                csr,
+                domains,
+                info,
+                prior_validations,
+            } => {
+                self.csr = Some(csr.clone());
+                self.domains = domains.clone();
+                self.info = info.as_deref().cloned();
+                self.prior_validations = prior_validations.clone();
+                self.advance(at);
+            }
+            Change::ValidationChosen { method, token } => {
+                self.method = Some(*method);
+                self.token = Some(*token);
+                if self.in_step(Step::SelectValidationMethod) {
+                    self.advance(at);
+                }
+            }
+            Change::LetterUploaded { letter } => {
+                self.letter = Some(letter.clone());
+                self.letters_uploaded += 1;
+                if self.in_step(Step::UploadLetter) {
+                    self.advance(at);
+                }
+            }
+            Change::PreReviewPassed | Change::ReviewPassed => self.advance(at),
+            Change::DomainsChecked { checks } => self.last_checks = checks.clone(),
+            Change::DomainsValidated { .. } => {
+                self.validated_at = Some(at);
+                if self.reissuing {
+                    self.state = OrderState::PendingIssuance;
+                } else {
+                    self.advance(at);
+                }
+            }
+            Change::Failed { reason } => {
+                self.state = OrderState::Failed {
+                    reason: reason.clone(),
+                }
+            }
+            Change::Issued { certificate } => {
+                self.certificate = Some(certificate.clone());
+                self.issued_at = Some(at);
+                self.reissuing = false;
+                self.state = OrderState::Issued;
+            }
+            Change::Cancelled => self.state = OrderState::Cancelled,
+            Change::CertificateExpired => self.state = OrderState::Expired,
+            Change::RevocationRequested => self.state = OrderState::Revoking,
+            Change::Revoked => self.state = OrderState::Revoked,
+            Change::Refunded => self.state = OrderState::Refunded,
+            Change::ReissueStarted {
+                csr,
+                token,
+                validation_skipped,
+            } => {
+                self.csr = Some(csr.clone());
+                self.token = Some(*token);
+                self.reissuing = true;
+                self.last_checks.clear();
+                if *validation_skipped {
+                    self.state = OrderState::PendingIssuance;
+                } else {
+                    self.state = OrderState::InProgress {
+                        step: Step::ValidateDomain,
+                    };
+                    self.validation_started_at = Some(at);
+                }
+            }
+        }
+    }
+
+    /// The challenges the user must complete now (empty before a method is chosen).
+    pub fn challenges(&self) -> Result<Vec<Challenge>, OrderError> {
+        match (self.method, &self.token) {
+            (Some(method), Some(token)) => {
+                challenges(&self.product, &self.domain_names(), method, token)
+            }
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    /// When domain validation must be complete, while it is under way.
+    pub fn validation_deadline(&self) -> Option<OffsetDateTime> {
+        self.in_step(Step::ValidateDomain)
+            .then(|| {
+                self.validation_started_at
+                    .map(|s| s + self.product.validation_window)
+            })
+            .flatten()
+    }
+
+    /// The validations this order completed, for later orders to reuse.
+    pub fn validations(&self) -> Vec<PriorValidation> {
+        let Some(at) = self.validated_at else {
+            return Vec::new();
+        };
+        let organization = self.info.as_ref().map(|i| i.organization.name.clone());
+        self.domain_names()
+            .iter()
+            .map(|d| PriorValidation {
+                domain: d.base().to_owned(),
+                organization: organization.clone(),
+                validated_at: at,
+                standard: self.product.standard,
+            })
+            .collect()
+    }
+
+    /// A renewal: a new order for the same product that reuses this one's CSR (with its key
+    /// and password), domains and information, allowed when the certificate expires within 30
+    /// days. The new order starts past its submission step.
+    pub fn renew(
+        &self,
+        new_id: impl Into<String>,
+        token: ValidationToken,
+        now: OffsetDateTime,
+    ) -> Result<Order, OrderError> {
+        let (OrderState::Issued, Some(cert)) = (&self.state, &self.certificate) else {
+            return Err(OrderError::NotRenewable(format!(
+                "the order is {}, not issued",
+                self.state.name()
+            )));
+        };
+        if cert.not_after - now > RENEWAL_WINDOW {
+            return Err(OrderError::NotRenewable(format!(
+                "the certificate expires on {}; renewal opens 30 days before",
+                cert.not_after.date()
+            )));
+        }
+        let csr = self
+            .csr
+            .clone()
+            .ok_or_else(|| OrderError::NotRenewable("the order has no CSR".into()))?;
+        let mut renewal = Order::new(new_id, self.product.clone(), now);
+        renewal.renewal_of = Some(self.id.clone());
+        let free = self.product.free;
+        renewal.apply(
+            Command::SubmitInfo {
+                csr,
+                domains: self.domains.clone(),
+                info: self.info.clone().map(Box::new),
+                method: if free { self.method } else { None },
+                token: free.then_some(token),
+                prior_validations: self.validations(),
+            },
+            now,
+        )?;
+        if let Some(method) = self.method.filter(|_| !free)
+            && renewal.in_step(Step::SelectValidationMethod)
+        {
+            renewal.apply(Command::ChooseValidation { method, token }, now)?;
+        }
+        Ok(renewal)
+    }
+
+    /// An upgrade of an issued free certificate to a paid product, keeping the bound domain.
+    pub fn upgrade(
+        &self,
+        product: Product,
+        new_id: impl Into<String>,
+        now: OffsetDateTime,
+    ) -> Result<Order, OrderError> {
+        if !self.product.free || self.state != OrderState::Issued || product.free {
+            return Err(OrderError::NotUpgradable);
+        }
+        let mut paid = Order::new(new_id, product, now);
+        paid.upgrade_of = Some(self.id.clone());
+        paid.bound_domains = Some(self.domains.clone());
+        Ok(paid)
+    }
+
+    /// The order's id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The product.
+    pub fn product(&self) -> &Product {
+        &self.product
+    }
+
+    /// When it was created.
+    pub fn created_at(&self) -> OffsetDateTime {
+        self.created_at
+    }
+
+    /// The order this one renews.
+    pub fn renewal_of(&self) -> Option<&str> {
+        self.renewal_of.as_deref()
+    }
+
+    /// The free order this one upgrades.
+    pub fn upgrade_of(&self) -> Option<&str> {
+        self.upgrade_of.as_deref()
+    }
+
+    /// The state.
+    pub fn state(&self) -> &OrderState {
+        &self.state
+    }
+
+    /// The version: one more per command that changed the order.
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// The CSR, once submitted.
+    pub fn csr(&self) -> Option<&CsrRef> {
+        self.csr.as_ref()
+    }
+
+    /// The bound domains (A-labels).
+    pub fn domains(&self) -> &[String] {
+        &self.domains
+    }
+
+    /// Organization information.
+    pub fn info(&self) -> Option<&OrderInfo> {
+        self.info.as_ref()
+    }
+
+    /// The validation method.
+    pub fn method(&self) -> Option<ValidationMethod> {
+        self.method
+    }
+
+    /// The latest confirmation letter.
+    pub fn letter(&self) -> Option<&LetterRef> {
+        self.letter.as_ref()
+    }
+
+    /// The latest check results.
+    pub fn last_checks(&self) -> &[DomainCheck] {
+        &self.last_checks
+    }
+
+    /// The issued certificate.
+    pub fn certificate(&self) -> Option<&CertificateRef> {
+        self.certificate.as_ref()
+    }
+
+    /// Whether a reissue is under way.
+    pub fn is_reissuing(&self) -> bool {
+        self.reissuing
+    }
+
+    /// Every event, oldest first.
+    pub fn history(&self) -> &[Event] {
+        &self.history
+    }
+}
+
+impl From<OrderError> for crate::Error {
+    fn from(e: OrderError) -> Self {
+        crate::Error::Order(e)
+    }
+}
