@@ -80,7 +80,11 @@ fn command(order: &Order, kind: u8, x: u8) -> Command {
         KeyKind::Rsa { bits: 2048 }
     };
     // Now and then the wrong key or domain, to be refused.
-    let key = if x % 11 == 0 { KeyKind::Sm2 } else { key };
+    let key = if x.is_multiple_of(11) {
+        KeyKind::Sm2
+    } else {
+        key
+    };
     let domain = match (p.domain_type, x % 13) {
         (_, 0) => "bad_name.example.com",
         (DomainType::Wildcard, _) => "*.example.com",
@@ -100,7 +104,7 @@ fn command(order: &Order, kind: u8, x: u8) -> Command {
                 key,
             },
             domains: vec![domain.into()],
-            info: (x % 7 != 0).then(info),
+            info: (!x.is_multiple_of(7)).then(info),
             method: Some(method),
             token: Some(token),
             prior_validations: vec![],
@@ -118,7 +122,7 @@ fn command(order: &Order, kind: u8, x: u8) -> Command {
             },
         },
         4 => {
-            if x % 3 == 0 {
+            if x.is_multiple_of(3) {
                 Command::PreReviewFailed {
                     reason: "no".into(),
                 }
@@ -133,7 +137,7 @@ fn command(order: &Order, kind: u8, x: u8) -> Command {
                 .iter()
                 .map(|c| DomainCheck {
                     domain: c.domain().to_owned(),
-                    outcome: if x % 5 == 0 {
+                    outcome: if x.is_multiple_of(5) {
                         CheckOutcome::TxtMismatch
                     } else {
                         CheckOutcome::Passed
@@ -142,7 +146,7 @@ fn command(order: &Order, kind: u8, x: u8) -> Command {
                 .collect(),
         },
         7 => {
-            if x % 4 == 0 {
+            if x.is_multiple_of(4) {
                 Command::ReviewFailed {
                     reason: "no".into(),
                 }
@@ -161,7 +165,7 @@ fn command(order: &Order, kind: u8, x: u8) -> Command {
         10 | 11 => Command::Tick,
         12 => Command::RequestRevocation,
         13 => {
-            if x % 2 == 0 {
+            if x.is_multiple_of(2) {
                 Command::ConfirmRevocation
             } else {
                 Command::Refund
