@@ -2,8 +2,9 @@
 //!
 //! What the Tencent Cloud and Alibaba Cloud SSL-certificate consoles do behind their forms, as a
 //! library: make and check certificate signing requests (CSRs) and their private keys for every
-//! key the vendors offer (RSA 2048/3072/4096, ECDSA P-256/P-384/P-521, SM2), and read and verify
-//! CSRs made anywhere else.
+//! key the vendors offer (RSA 2048/3072/4096, ECDSA P-256/P-384/P-521, SM2), read and verify
+//! CSRs made anywhere else, enforce each vendor's rules, and carry certificate orders through
+//! their workflows.
 //!
 //! ```
 //! use certdesk::{CsrRequest, KeySpec, Subject, Csr};
@@ -64,6 +65,13 @@
 //!     ("KeySize", "key.not_offered"),
 //! ]);
 //! ```
+//!
+//! ## Orders
+//!
+//! [`order`] carries a certificate application through its product's workflow as a pure state
+//! machine: [`order::Order::apply`] takes a command and the time, checks the transition and
+//! returns the events; challenges, deadlines, validation reuse, quotas and the vendors' status
+//! codes are there too.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

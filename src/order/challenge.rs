@@ -60,6 +60,15 @@ pub enum DnsRecordType {
     Cname,
 }
 
+impl fmt::Display for DnsRecordType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            DnsRecordType::Txt => "TXT",
+            DnsRecordType::Cname => "CNAME",
+        })
+    }
+}
+
 /// 128 random bits an order's challenge values are derived from (each domain's value is
 /// SHA-256 of the token and the domain, so every value is unpredictable and the order's history
 /// replays to the same challenges).
