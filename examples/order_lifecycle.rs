@@ -148,7 +148,7 @@ fn free_dv(now: OffsetDateTime) -> Result<()> {
         now + Duration::hours(1),
     )?;
     step(&mut order, Command::Tick, now + Duration::days(90))?;
-    quota.release("free-1", certdesk::order::Release::Expired);
+    quota.release("free-1");
     println!("    quota after expiry: {:?}", quota.remaining());
     Ok(())
 }

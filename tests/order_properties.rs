@@ -299,3 +299,89 @@ fn the_generator_reaches_every_state() {
     }
     assert_eq!(issued_products.len(), 7, "{issued_products:?}");
 }
+
+/// Which commands each state takes; every other command is an illegal transition.
+fn allowed(order: &Order) -> Vec<&'static str> {
+    let mut list = match order.state() {
+        OrderState::InProgress { step } => match step {
+            Step::SubmitInfo | Step::Apply => vec!["submit_info"],
+            Step::SelectValidationMethod => vec!["choose_validation"],
+            Step::UploadLetter => vec!["upload_letter"],
+            Step::PreReview => vec!["pre_review_passed", "pre_review_failed"],
+            Step::ValidateDomain => vec!["record_checks"],
+            Step::CaReview if order.product().workflow().letter_reupload => {
+                vec!["review_passed", "review_failed", "upload_letter"]
+            }
+            Step::CaReview => vec!["review_passed", "review_failed"],
+        },
+        OrderState::PendingIssuance => vec!["issue"],
+        OrderState::Issued => vec!["request_revocation", "reissue"],
+        OrderState::Revoking => vec!["confirm_revocation"],
+        OrderState::Cancelled | OrderState::Failed { .. } => vec!["refund"],
+        OrderState::Expired | OrderState::Revoked | OrderState::Refunded => vec![],
+    };
+    if matches!(
+        order.state(),
+        OrderState::InProgress { .. } | OrderState::PendingIssuance
+    ) {
+        list.push("cancel");
+    }
+    // Time passing is never illegal; with nothing due it changes nothing.
+    list.push("tick");
+    list
+}
+
+/// In every state every product reaches, every command outside the state's table is refused as
+/// an illegal transition naming the state and the command; those inside it are never refused as
+/// illegal (they may be refused for their data).
+#[test]
+fn every_illegal_transition_in_every_workflow() {
+    let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let mut pairs = std::collections::BTreeSet::new();
+    for i in 0..700 {
+        let mut order = Order::new("i", products()[i % 7].clone(), T0);
+        let mut now = T0;
+        for _ in 0..30 {
+            for kind in 0..15u8 {
+                for x in [1u8, 2, 3] {
+                    let cmd = command(&order, kind, x);
+                    let name = cmd.name();
+                    let result = order.clone().apply(cmd, now);
+                    let illegal = matches!(
+                        &result,
+                        Err(certdesk::order::OrderError::IllegalTransition { .. })
+                    );
+                    let allowed = allowed(&order).contains(&name);
+                    assert_eq!(
+                        illegal,
+                        !allowed,
+                        "{name} in {} ({}): {result:?}",
+                        order.state().name(),
+                        order.product().name()
+                    );
+                    if let Err(certdesk::order::OrderError::IllegalTransition { state, command }) =
+                        result
+                    {
+                        assert_eq!((state, command), (order.state().name(), name));
+                        pairs.insert((state, command));
+                    }
+                }
+            }
+            let r = next();
+            now += Duration::hours((r % 50) as i64);
+            let cmd = command(&order, (r >> 8) as u8, (r >> 16) as u8);
+            let _ = order.apply(cmd, now);
+        }
+    }
+    assert!(
+        pairs.len() > 100,
+        "{} illegal (state, command) pairs tried",
+        pairs.len()
+    );
+}

@@ -44,8 +44,7 @@ pub use product::{
     GUIDE_VALIDATION_WINDOW, Product, Step, ValidationType, Workflow,
 };
 pub use quota::{
-    AccountKind, Deduction, QuotaError, QuotaLedger, QuotaPool, QuotaPreset, Release,
-    primary_domain,
+    AccountKind, Deduction, QuotaError, QuotaLedger, QuotaPool, QuotaPreset, primary_domain,
 };
 pub use reuse::{PriorValidation, add_months, baseline_reuse_period};
 pub use status::{AlibabaStatus, TencentStatus};

@@ -149,16 +149,6 @@ pub fn primary_domain(name: &str) -> Option<String> {
         .map(|d| String::from_utf8_lossy(d.as_bytes()).into_owned())
 }
 
-/// Why a deduction is given back.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Release {
-    /// The order ended without a certificate (cancelled, failed).
-    NotIssued,
-    /// The certificate expired.
-    Expired,
-}
-
 /// One account's free-certificate ledger.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QuotaLedger {
@@ -224,10 +214,12 @@ impl QuotaLedger {
         Ok(deduction)
     }
 
-    /// Gives an order's certificate back to the quota (when it was never issued, or when it
-    /// expired); a revoked or deleted certificate is not given back until it would have
-    /// expired. Returns the deduction released, if the order had one.
-    pub fn release(&mut self, order_id: &str, _why: Release) -> Option<Deduction> {
+    /// Gives an order's place back, to its pool and to its primary domain's count. Call it when
+    /// the certificate expires, or when the application ended without a certificate (cancelled
+    /// or failed: the CA counts certificates, not applications). A revoked or deleted
+    /// certificate is given back only when it would have expired. Returns the deduction
+    /// released, if the order had one.
+    pub fn release(&mut self, order_id: &str) -> Option<Deduction> {
         let at = self
             .deductions
             .iter()
@@ -335,9 +327,9 @@ mod tests {
         assert_eq!(l.for_primary_domain("dnspod.cn"), 20);
         // Another primary domain is fine; an expiry gives one back.
         assert!(l.reserve("o21", "other.cn", false).is_ok());
-        assert!(l.release("o3", Release::Expired).is_some());
+        assert!(l.release("o3").is_some());
         assert!(l.reserve("o22", "www.dnspod.cn", false).is_ok());
-        assert!(l.release("nope", Release::NotIssued).is_none());
+        assert!(l.release("nope").is_none());
     }
 
     #[test]
