@@ -526,6 +526,9 @@ pub enum Error {
     /// A CSR request cannot be built or signed.
     #[error(transparent)]
     Request(#[from] RequestError),
+    /// A store, the key vault or the clock failed.
+    #[error(transparent)]
+    Store(#[from] crate::backend::StoreError),
     /// An order command was refused.
     #[error(transparent)]
     Order(crate::order::OrderError),
@@ -546,6 +549,7 @@ impl Error {
             Error::Request(e) => e.code(),
             Error::Rules(_) => "policy.violations",
             Error::Order(e) => e.code(),
+            Error::Store(e) => e.code(),
         }
     }
 }

@@ -77,6 +77,7 @@
 #![deny(missing_docs)]
 #![warn(unreachable_pub)]
 
+pub mod backend;
 mod csr;
 mod error;
 mod key;

@@ -20,7 +20,7 @@ use crate::subject::{Subject, SubjectField};
 ///
 /// Field names are the neutral ones violations report (`common_name` is reported as
 /// `subject.common_name`, the third SAN as `sans[2]`). Blank values count as not given.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CsrForm {
     /// CN: the main domain name.

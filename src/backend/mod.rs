@@ -1,0 +1,341 @@
+//! The edge: the traits embedders implement (stores, the key vault, the clock) and the
+//! implementations certdesk ships.
+//!
+//! Every record belongs to a [`Scope`] (account and region) and every call names one: a record
+//! of another scope is "not found". Records carry a version; an update names the version it
+//! read and fails with [`StoreError::Conflict`] when another writer got there first.
+//!
+//! Shipped so far: [`MemoryStore`] (both stores), [`AesGcmVault`], [`SystemClock`] and
+//! [`FixedClock`]. The SQLite and PostgreSQL stores and the CSR service are not built yet.
+
+mod memory;
+mod vault;
+
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+pub use memory::MemoryStore;
+pub use vault::{AesGcmVault, KeyVault, SealedKey};
+
+use crate::order::{Order, QuotaLedger};
+use crate::policy::{CsrForm, OrderInfo};
+
+/// The account and region a record belongs to.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Scope {
+    /// The account (Tencent `OwnerUin`, Alibaba account id).
+    pub account: String,
+    /// The region.
+    pub region: String,
+}
+
+impl Scope {
+    /// A scope.
+    pub fn new(account: impl Into<String>, region: impl Into<String>) -> Self {
+        Scope {
+            account: account.into(),
+            region: region.into(),
+        }
+    }
+}
+
+/// Why a store call failed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// No such record in this scope.
+    #[error("{what} {id} not found")]
+    NotFound {
+        /// `csr`, `order`, `profile`, `quota`.
+        what: &'static str,
+        /// Its id.
+        id: String,
+    },
+    /// Another writer changed the record since it was read.
+    #[error("{what} {id} was changed by another writer: read version {expected}, now {found}")]
+    Conflict {
+        /// `csr`, `order`, `quota`.
+        what: &'static str,
+        /// Its id.
+        id: String,
+        /// The version the update was based on.
+        expected: u64,
+        /// The version stored now.
+        found: u64,
+    },
+    /// A record with this id exists already.
+    #[error("{what} {id} exists already")]
+    Duplicate {
+        /// `order`.
+        what: &'static str,
+        /// Its id.
+        id: String,
+    },
+    /// Sealing or opening a key failed.
+    #[error("key vault: {0}")]
+    Vault(String),
+    /// The storage itself failed.
+    #[error("storage: {0}")]
+    Backend(String),
+}
+
+impl StoreError {
+    /// Stable code: `store.not_found`, `store.conflict`, `store.duplicate`, `store.vault`,
+    /// `store.backend`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            StoreError::NotFound { .. } => "store.not_found",
+            StoreError::Conflict { .. } => "store.conflict",
+            StoreError::Duplicate { .. } => "store.duplicate",
+            StoreError::Vault(_) => "store.vault",
+            StoreError::Backend(_) => "store.backend",
+        }
+    }
+}
+
+/// Where a CSR record is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CsrStatus {
+    /// Saved without generating (Tencent `Generate=false`): editable.
+    Draft,
+    /// Generated here: immutable but for its name, remark and tags.
+    Generated,
+    /// Made elsewhere and uploaded.
+    Uploaded,
+}
+
+/// A resource tag.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Tag {
+    /// Key.
+    pub key: String,
+    /// Value.
+    pub value: String,
+}
+
+/// A stored CSR: the draft's form, or the CSR with what listing filters on, and its key sealed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CsrRecord {
+    /// Assigned by the store on insert.
+    pub id: u64,
+    /// The owner.
+    pub scope: Scope,
+    /// One more per update; 1 after insert.
+    pub version: u64,
+    /// Draft, generated or uploaded.
+    pub status: CsrStatus,
+    /// The record's name (Alibaba `Name`).
+    pub name: Option<String>,
+    /// Remarks (Tencent `Remark`).
+    pub remark: Option<String>,
+    /// Tags.
+    pub tags: Vec<Tag>,
+    /// The form of a draft.
+    pub form: Option<CsrForm>,
+    /// The CSR, PEM (generated or uploaded records).
+    pub csr_pem: Option<String>,
+    /// The common name (or the draft's).
+    pub common_name: Option<String>,
+    /// The SANs as text.
+    pub sans: Vec<String>,
+    /// `RSA`, `ECC` or `SM2`.
+    pub algorithm: Option<String>,
+    /// Key size in bits (256 for SM2).
+    pub key_size: Option<u32>,
+    /// SHA-256 of the public key, hex (Alibaba `KeySha2`).
+    pub public_key_sha256: Option<String>,
+    /// The private key, sealed (encrypted PKCS#8 PEM inside when a password was set).
+    pub sealed_key: Option<SealedKey>,
+    /// A password protects the key.
+    pub key_password_set: bool,
+    /// Created.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// Last changed.
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+/// What a CSR listing keeps.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CsrFilter {
+    /// Common name or a SAN contains this (case-insensitive).
+    pub domain: Option<String>,
+    /// Name contains this.
+    pub name: Option<String>,
+    /// Common name or name contains this (Alibaba `KeyWord`).
+    pub keyword: Option<String>,
+    /// `RSA`, `ECC`, `SM2`.
+    pub algorithm: Option<String>,
+    /// Remark contains this.
+    pub remark: Option<String>,
+    /// Has this tag.
+    pub tag: Option<Tag>,
+    /// Has (or has not) a private key (Alibaba `HasPrivateKey`).
+    pub has_private_key: Option<bool>,
+}
+
+impl CsrFilter {
+    /// Whether a record passes the filter.
+    pub fn matches(&self, r: &CsrRecord) -> bool {
+        let contains = |hay: Option<&str>, needle: &Option<String>| match needle {
+            None => true,
+            Some(n) => hay.is_some_and(|h| h.to_lowercase().contains(&n.to_lowercase())),
+        };
+        let domain_ok = match &self.domain {
+            None => true,
+            Some(_) => {
+                contains(r.common_name.as_deref(), &self.domain)
+                    || r.sans.iter().any(|s| contains(Some(s), &self.domain))
+            }
+        };
+        let keyword_ok = self.keyword.is_none()
+            || contains(r.common_name.as_deref(), &self.keyword)
+            || contains(r.name.as_deref(), &self.keyword);
+        domain_ok
+            && keyword_ok
+            && contains(r.name.as_deref(), &self.name)
+            && contains(r.remark.as_deref(), &self.remark)
+            && self.algorithm.as_ref().is_none_or(|a| {
+                r.algorithm
+                    .as_deref()
+                    .is_some_and(|b| b.eq_ignore_ascii_case(a))
+            })
+            && self.tag.as_ref().is_none_or(|t| r.tags.contains(t))
+            && self
+                .has_private_key
+                .is_none_or(|want| r.sealed_key.is_some() == want)
+    }
+}
+
+/// A page to list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Page {
+    /// Records to skip.
+    pub offset: u64,
+    /// Records to return at most.
+    pub limit: u64,
+}
+
+/// One page of records and how many there are in all.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Paged<T> {
+    /// Records matching, in all.
+    pub total: u64,
+    /// This page's, oldest first.
+    pub items: Vec<T>,
+}
+
+/// Where CSR records live.
+#[async_trait]
+pub trait CsrStore: Send + Sync {
+    /// Stores a new record; the store assigns its id and version 1.
+    async fn insert_csr(&self, record: CsrRecord) -> Result<CsrRecord, StoreError>;
+    /// A record of this scope.
+    async fn get_csr(&self, scope: &Scope, id: u64) -> Result<CsrRecord, StoreError>;
+    /// Replaces a record; `record.version` is the version read. Returns it with the new
+    /// version.
+    async fn update_csr(&self, record: CsrRecord) -> Result<CsrRecord, StoreError>;
+    /// Deletes a record, if it is still at `version` when one is given.
+    async fn delete_csr(
+        &self,
+        scope: &Scope,
+        id: u64,
+        version: Option<u64>,
+    ) -> Result<(), StoreError>;
+    /// A page of the scope's records that pass the filter, oldest first.
+    async fn list_csrs(
+        &self,
+        scope: &Scope,
+        filter: &CsrFilter,
+        page: Page,
+    ) -> Result<Paged<CsrRecord>, StoreError>;
+}
+
+/// Where orders, free-certificate quota ledgers and saved organization profiles live.
+#[async_trait]
+pub trait OrderStore: Send + Sync {
+    /// Stores a new order.
+    async fn insert_order(&self, scope: &Scope, order: &Order) -> Result<(), StoreError>;
+    /// An order of this scope.
+    async fn get_order(&self, scope: &Scope, id: &str) -> Result<Order, StoreError>;
+    /// Replaces an order read at `expected_version` (its [`Order::version`] then).
+    async fn update_order(
+        &self,
+        scope: &Scope,
+        order: &Order,
+        expected_version: u64,
+    ) -> Result<(), StoreError>;
+    /// A page of the scope's orders, oldest first.
+    async fn list_orders(&self, scope: &Scope, page: Page) -> Result<Paged<Order>, StoreError>;
+    /// The ids of the scope's orders that use this CSR and are not yet issued (nor ended).
+    async fn orders_using_csr(
+        &self,
+        scope: &Scope,
+        csr_id: &str,
+    ) -> Result<Vec<String>, StoreError>;
+    /// The scope's quota ledger and its version, if one was stored.
+    async fn get_quota(&self, scope: &Scope) -> Result<Option<(QuotaLedger, u64)>, StoreError>;
+    /// Stores the ledger: `expected_version` is the version read (`None` for the first).
+    /// Returns the new version.
+    async fn put_quota(
+        &self,
+        scope: &Scope,
+        ledger: &QuotaLedger,
+        expected_version: Option<u64>,
+    ) -> Result<u64, StoreError>;
+    /// Saves an organization, administrator and contact profile under a name ("My Profile").
+    async fn save_profile(
+        &self,
+        scope: &Scope,
+        name: &str,
+        info: &OrderInfo,
+    ) -> Result<(), StoreError>;
+    /// A saved profile.
+    async fn get_profile(&self, scope: &Scope, name: &str) -> Result<OrderInfo, StoreError>;
+    /// The names of the scope's saved profiles.
+    async fn list_profiles(&self, scope: &Scope) -> Result<Vec<String>, StoreError>;
+}
+
+/// The time, for everything that needs `now`.
+pub trait Clock: Send + Sync {
+    /// Now, in UTC.
+    fn now(&self) -> OffsetDateTime;
+}
+
+/// The system clock.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> OffsetDateTime {
+        OffsetDateTime::now_utc()
+    }
+}
+
+/// A clock that says what it is told, for tests and replays.
+#[derive(Debug)]
+pub struct FixedClock(Mutex<OffsetDateTime>);
+
+impl FixedClock {
+    /// A clock at `at`.
+    pub fn new(at: OffsetDateTime) -> Self {
+        FixedClock(Mutex::new(at))
+    }
+
+    /// Moves the clock by `by`.
+    pub fn advance(&self, by: time::Duration) {
+        let mut t = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        *t += by;
+    }
+}
+
+impl Clock for FixedClock {
+    fn now(&self) -> OffsetDateTime {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
