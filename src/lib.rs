@@ -80,6 +80,7 @@
 pub mod backend;
 mod csr;
 mod error;
+mod hex;
 mod key;
 mod oid;
 pub mod order;

@@ -367,13 +367,7 @@ fn directory_string(der: &[u8]) -> String {
         Tag::BmpString => text::<BmpString>(any),
         _ => None,
     });
-    decoded.unwrap_or_else(|| {
-        let mut hex = String::from("#");
-        for b in der {
-            hex.push_str(&format!("{b:02x}"));
-        }
-        hex
-    })
+    decoded.unwrap_or_else(|| format!("#{}", crate::hex::encode(der)))
 }
 
 fn text<'a, T>(any: AnyRef<'a>) -> Option<String>

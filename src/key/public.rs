@@ -22,12 +22,7 @@ pub struct Fingerprint(pub [u8; 32]);
 impl Fingerprint {
     /// Lower-case hex, 64 characters.
     pub fn to_hex(&self) -> String {
-        let mut out = String::with_capacity(64);
-        for byte in self.0 {
-            out.push(char::from(b"0123456789abcdef"[usize::from(byte >> 4)]));
-            out.push(char::from(b"0123456789abcdef"[usize::from(byte & 15)]));
-        }
-        out
+        crate::hex::encode(&self.0)
     }
 
     pub(crate) fn of(der: &[u8]) -> Self {

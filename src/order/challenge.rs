@@ -80,22 +80,13 @@ mod hex16 {
     use serde::{Deserialize, Deserializer, Serializer};
 
     pub(super) fn serialize<S: Serializer>(bytes: &[u8; 16], s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&super::hex(bytes))
+        s.serialize_str(&crate::hex::encode(bytes))
     }
 
     pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[u8; 16], D::Error> {
         let text = String::deserialize(d)?;
-        let mut out = [0u8; 16];
-        if text.len() != 32 {
-            return Err(serde::de::Error::custom(
-                "a validation token is 32 hex digits",
-            ));
-        }
-        for (i, byte) in out.iter_mut().enumerate() {
-            *byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16)
-                .map_err(|_| serde::de::Error::custom("a validation token is 32 hex digits"))?;
-        }
-        Ok(out)
+        crate::hex::decode(&text)
+            .ok_or_else(|| serde::de::Error::custom("a validation token is 32 hex digits"))
     }
 }
 
@@ -119,18 +110,14 @@ impl ValidationToken {
         h.update(purpose.as_bytes());
         h.update([0]);
         h.update(domain.as_bytes());
-        hex(&h.finalize()[..16])
+        crate::hex::encode(&h.finalize()[..16])
     }
 }
 
 impl fmt::Debug for ValidationToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "ValidationToken({})", hex(&self.0))
+        write!(f, "ValidationToken({})", crate::hex::encode(&self.0))
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The file-validation path prefix (BR 3.2.2.4.18).
@@ -467,6 +454,16 @@ mod tests {
             serde_json::from_str::<ValidationToken>(&json).unwrap(),
             token()
         );
+        // Not hex, or multi-byte characters of the right byte length: an error, not a panic.
+        let multibyte = format!("中{}", "0".repeat(29));
+        assert_eq!(multibyte.len(), 32);
+        for bad in [format!("zz{}", "07".repeat(15)), multibyte] {
+            let json = serde_json::to_string(&bad).unwrap();
+            assert!(
+                serde_json::from_str::<ValidationToken>(&json).is_err(),
+                "{bad}"
+            );
+        }
     }
 
     #[test]
