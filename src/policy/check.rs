@@ -140,6 +140,16 @@ enum Name {
     Other(String),
 }
 
+impl From<&SanEntry> for Name {
+    fn from(entry: &SanEntry) -> Self {
+        match entry {
+            SanEntry::Dns(d) => Name::Dns(d.clone()),
+            SanEntry::Ip(ip) => Name::Ip(*ip),
+            SanEntry::Email(e) => Name::Email(e.as_str().to_owned()),
+        }
+    }
+}
+
 struct Item {
     field: String,
     name: Name,
@@ -212,27 +222,28 @@ impl Profile {
         let mut items: Vec<Item> = Vec::new();
         let mut entries = SanList::new();
         let mut add = |field: String, entry: SanEntry, items: &mut Vec<Item>| {
-            let name = match &entry {
-                SanEntry::Dns(d) => Name::Dns(d.clone()),
-                SanEntry::Ip(ip) => Name::Ip(*ip),
-                SanEntry::Email(e) => Name::Email(e.as_str().to_owned()),
-            };
-            if !entries.push(entry) {
-                return;
+            if !entries.contains(&entry) {
+                items.push(Item {
+                    field,
+                    name: Name::from(&entry),
+                });
+                entries.push(entry);
             }
-            items.push(Item { field, name });
         };
         let mut san_errors = false;
         if let Some(cn) = form.get(SubjectField::CommonName) {
-            san_errors = cn_entry(cn).is_err();
             match cn_entry(cn) {
                 Ok(entry) => add(
                     SubjectField::CommonName.path().to_owned(),
                     entry,
                     &mut items,
                 ),
-                Err(e) if self.cn_must_be_name => report.push(cn_violation(&e, self)),
-                Err(_) => {}
+                Err(e) => {
+                    san_errors = true;
+                    if self.cn_must_be_name {
+                        report.push(cn_violation(&e, self));
+                    }
+                }
             }
         }
         for (i, raw) in form.sans.iter().enumerate() {
@@ -329,11 +340,7 @@ impl Profile {
             .enumerate()
             .map(|(i, entry)| Item {
                 field: format!("sans[{i}]"),
-                name: match entry {
-                    SanEntry::Dns(d) => Name::Dns(d.clone()),
-                    SanEntry::Ip(ip) => Name::Ip(*ip),
-                    SanEntry::Email(e) => Name::Email(e.as_str().to_owned()),
-                },
+                name: Name::from(entry),
             })
             .collect();
         self.check_names(&items, true, &mut report);
@@ -410,21 +417,14 @@ impl Profile {
             } else if !listed {
                 let field = SubjectField::CommonName.path().to_owned();
                 match cn_entry(cn) {
-                    Ok(SanEntry::Dns(d)) => items.insert(
+                    // `cn_entry` gives a domain name or an IP address, never an e-mail.
+                    Ok(entry) => items.insert(
                         0,
                         Item {
                             field,
-                            name: Name::Dns(d),
+                            name: Name::from(&entry),
                         },
                     ),
-                    Ok(SanEntry::Ip(ip)) => items.insert(
-                        0,
-                        Item {
-                            field,
-                            name: Name::Ip(ip),
-                        },
-                    ),
-                    Ok(SanEntry::Email(_)) => {}
                     Err(e) if self.cn_must_be_name => {
                         report.push(cn_violation(&e, self));
                     }
