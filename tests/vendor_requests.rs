@@ -167,6 +167,28 @@ fn modify_csr_checks_what_it_carries_and_merges_into_a_draft() {
     );
     assert_eq!(v.violations[1].suggestion.as_deref(), Some("JP"));
     assert_eq!(v.error.unwrap().code, "InvalidParameter.InvalidCSRId");
+    // Every value given is checked by CreateCSR's rules, under Tencent's names.
+    let v = Api::TencentModifyCsr.validate(
+        br#"{"CSRId": 7, "Generate": true, "Domain": "a_b.example.com", "Email": "x",
+             "SubjectAltName": ["ok.example.com", "localhost"],
+             "EncryptAlgo": "ECC", "KeyParameter": "secp384r1"}"#,
+    );
+    assert_eq!(
+        fields(&v),
+        [
+            ("Email", "email.invalid"),
+            ("Domain", "cn.not_a_name"),
+            ("SubjectAltName.1", "domain.internal"),
+            ("KeyParameter", "key.not_offered"),
+        ]
+    );
+    assert_eq!(v.violations[3].suggestion.as_deref(), Some("prime256v1"));
+    // One half of the key pair alone completes the draft's: not judged here.
+    assert!(
+        Api::TencentModifyCsr
+            .validate(br#"{"CSRId": 7, "Generate": false, "KeyParameter": "secp384r1"}"#)
+            .valid
+    );
     assert!(
         Api::TencentModifyCsr
             .validate(br#"{"CSRId": 7, "Generate": false, "City": "Wuhan"}"#)

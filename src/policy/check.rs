@@ -150,6 +150,14 @@ impl From<&SanEntry> for Name {
     }
 }
 
+/// The checked parts a request is built from.
+pub(crate) struct Parts {
+    subject: Subject,
+    spec: KeySpec,
+    hash: SignatureHash,
+    entries: SanList,
+}
+
 struct Item {
     field: String,
     name: Name,
@@ -175,6 +183,36 @@ impl Profile {
     /// assert!(codes.contains(&("key", "key.not_offered")));
     /// ```
     pub fn check_form(&self, form: &CsrForm) -> Result<(CsrRequest, Report), Report> {
+        let (mut report, parts) = self.inspect_form(form);
+        let Some(Parts {
+            subject,
+            spec,
+            hash,
+            entries,
+        }) = parts
+        else {
+            return Err(report);
+        };
+        let mut builder = CsrRequest::builder()
+            .subject(subject)
+            .key_spec(spec)
+            .hash(hash);
+        for entry in entries.iter() {
+            builder = builder.san(entry.clone());
+        }
+        match builder.build() {
+            Ok(request) => Ok((request, report)),
+            Err(e) => {
+                report.push(Violation::error("sans", e.code(), e.to_string()));
+                Err(report)
+            }
+        }
+    }
+
+    /// Every violation of a form, and the checked parts of its request when there is no
+    /// error. [`Profile::check_form`] builds the request from them; a partial form (a
+    /// modification) needs only the report.
+    pub(crate) fn inspect_form(&self, form: &CsrForm) -> (Report, Option<Parts>) {
         let mut report = Report::default();
 
         // Subject: every attribute through the builder, the country through the ISO check.
@@ -295,26 +333,18 @@ impl Profile {
         }
         self.check_password(form.has_key_password, &mut report);
 
-        if !report.is_valid() {
-            return Err(report);
-        }
-        let (Some(subject), Some(spec), Some(hash)) = (subject, spec, hash) else {
-            // Every way to get here left an error above.
-            return Err(report);
-        };
-        let mut builder = CsrRequest::builder()
-            .subject(subject)
-            .key_spec(spec)
-            .hash(hash);
-        for entry in entries.iter() {
-            builder = builder.san(entry.clone());
-        }
-        match builder.build() {
-            Ok(request) => Ok((request, report)),
-            Err(e) => {
-                report.push(Violation::error("sans", e.code(), e.to_string()));
-                Err(report)
+        match (subject, spec, hash) {
+            (Some(subject), Some(spec), Some(hash)) if report.is_valid() => {
+                let parts = Parts {
+                    subject,
+                    spec,
+                    hash,
+                    entries,
+                };
+                (report, Some(parts))
             }
+            // Every way to get here without an error left one above.
+            _ => (report, None),
         }
     }
 

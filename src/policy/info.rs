@@ -152,27 +152,36 @@ fn text(found: &mut Vec<Violation>, field: &str, value: &str, max: usize, needed
 /// Checks a phone number: digits, optionally a leading `+`, with spaces, hyphens, dots or
 /// parentheses between; 5 to 20 digits. Returns whether it is valid.
 fn phone(found: &mut Vec<Violation>, field: &str, value: &str) -> bool {
-    let value = value.trim();
-    if value.is_empty() {
+    if value.trim().is_empty() {
         found.push(required(field));
         return false;
     }
+    match check_phone(field, value) {
+        Some(v) => {
+            found.push(v);
+            false
+        }
+        None => true,
+    }
+}
+
+/// The violation for a given phone number that is not one (see [`OrderInfo::check`]).
+pub(crate) fn check_phone(field: &str, value: &str) -> Option<Violation> {
+    let value = value.trim();
     let body = value.strip_prefix('+').unwrap_or(value);
     let digits = body.chars().filter(char::is_ascii_digit).count();
     let well_formed = body
         .chars()
         .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '.' | '(' | ')'));
-    if !well_formed || !(5..=20).contains(&digits) {
-        found.push(Violation::error(
+    (!well_formed || !(5..=20).contains(&digits)).then(|| {
+        Violation::error(
             field,
             "phone.invalid",
             format!(
                 "{value:?} is not a phone number: use digits (5 to 20), optionally a leading + and an area code, as in +86 755 8601 3388"
             ),
-        ));
-        return false;
-    }
-    true
+        )
+    })
 }
 
 /// A mainland China mobile number: 11 digits starting with 1, after an optional +86.

@@ -10,6 +10,7 @@ mod country;
 mod domain;
 mod free;
 mod info;
+pub(crate) use info::check_phone;
 mod ip;
 mod profile;
 

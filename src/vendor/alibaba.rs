@@ -11,7 +11,10 @@ use serde::{Deserialize, Deserializer};
 use crate::csr::{Csr, CsrRequest};
 use crate::key::{KeySpec, PrivateKey};
 use crate::policy::{CsrForm, Profile, Report, Violation};
-use crate::vendor::{ErrorCodes, Validation, Vendor, VendorError, decode, given, missing, rename};
+use crate::vendor::{
+    ErrorCodes, Validation, Vendor, VendorError, algorithm_filter, conclude, decode, given,
+    missing, rename, split,
+};
 
 /// The largest `ShowSize` certdesk reads (Alibaba documents a default of 50 and no maximum;
 /// certdesk bounds the work a request can ask for).
@@ -147,20 +150,8 @@ impl CreateCsrRequest {
     /// wider key choice).
     pub fn check_with(&self, profile: &Profile) -> Result<(CsrRequest, Report), VendorError> {
         let (form, found) = self.to_form();
-        let checked = profile.check_form(&form);
-        let request = checked.as_ref().ok().map(|(r, _)| r.clone());
-        let report = merge(checked, found);
-        match (CODES.error(&report.violations), request) {
-            (None, Some(request)) => Ok((request, report)),
-            (Some(e), _) => Err(e),
-            (None, None) => Err(VendorError {
-                vendor: Vendor::Alibaba,
-                code: CODES.fallback,
-                message: report.to_string(),
-                http_status: CODES.http_status,
-                violations: report.violations,
-            }),
-        }
+        let (request, report) = split(profile.check_form(&form));
+        conclude(request, merge(report, found), &CODES)
     }
 
     /// Validates a request body.
@@ -168,7 +159,8 @@ impl CreateCsrRequest {
         match decode::<CreateCsrRequest>(body) {
             Ok(req) => {
                 let (form, found) = req.to_form();
-                let report = merge(Profile::alibaba_create_csr().check_form(&form), found);
+                let (_, report) = split(Profile::alibaba_create_csr().check_form(&form));
+                let report = merge(report, found);
                 Validation::new(report, &CODES)
             }
             Err(v) => Validation::from_violation(v, &CODES),
@@ -198,10 +190,7 @@ fn key_violation(e: &crate::error::KeySpecError) -> Violation {
     Violation::error(field, e.code(), e.to_string())
 }
 
-fn merge(checked: Result<(CsrRequest, Report), Report>, found: Vec<Violation>) -> Report {
-    let mut report = match checked {
-        Ok((_, report)) | Err(report) => report,
-    };
+fn merge(mut report: Report, found: Vec<Violation>) -> Report {
     rename(&mut report, CREATE_NAMES, |_| "Sans".to_owned());
     let mut violations = found;
     for mut v in report.violations {
@@ -354,15 +343,7 @@ impl ListCsrRequest {
                 format!("ShowSize is {size}; a page holds 1 to {MAX_SHOW_SIZE} records"),
             ));
         }
-        if let Some(algo) = given(&self.algorithm)
-            && !["RSA", "ECC", "SM2"].contains(&algo.to_ascii_uppercase().as_str())
-        {
-            found.push(Violation::error(
-                "Algorithm",
-                "key_spec.unknown_algorithm",
-                format!("unknown key algorithm {algo:?}; expected RSA, ECC or SM2"),
-            ));
-        }
+        found.extend(algorithm_filter("Algorithm", given(&self.algorithm)));
         Report {
             violations: found,
             also_covers: Vec::new(),

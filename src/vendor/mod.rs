@@ -26,6 +26,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::csr::CsrRequest;
 use crate::policy::{Report, Severity, Violation};
 
 /// The largest request body read, in bytes (a body carries at most a CSR and a key, each capped
@@ -356,6 +357,47 @@ pub(crate) fn rename(report: &mut Report, table: &[(&str, &str)], san: impl Fn(u
             .and_then(|i| i.parse().ok())
             .map(&san)
     });
+}
+
+/// A profile check's typed request (when it passed) and its report.
+pub(crate) fn split(checked: Result<(CsrRequest, Report), Report>) -> (Option<CsrRequest>, Report) {
+    match checked {
+        Ok((request, report)) => (Some(request), report),
+        Err(report) => (None, report),
+    }
+}
+
+/// The typed request when no error remains in the (renamed, merged) report, or the vendor's
+/// error with every violation.
+pub(crate) fn conclude(
+    request: Option<CsrRequest>,
+    report: Report,
+    codes: &ErrorCodes,
+) -> Result<(CsrRequest, Report), VendorError> {
+    match (codes.error(&report.violations), request) {
+        (None, Some(request)) => Ok((request, report)),
+        (Some(e), _) => Err(e),
+        // A refused profile check always leaves an error; this keeps the function total.
+        (None, None) => Err(VendorError {
+            vendor: codes.vendor,
+            code: codes.fallback,
+            message: report.to_string(),
+            http_status: codes.http_status,
+            violations: report.violations,
+        }),
+    }
+}
+
+/// The violation for an algorithm filter that is none of RSA, ECC, SM2.
+pub(crate) fn algorithm_filter(field: &str, algo: Option<&str>) -> Option<Violation> {
+    algo.filter(|a| !["RSA", "ECC", "SM2"].contains(&a.to_ascii_uppercase().as_str()))
+        .map(|a| {
+            Violation::error(
+                field,
+                "key_spec.unknown_algorithm",
+                format!("unknown key algorithm {a:?}; expected RSA, ECC or SM2"),
+            )
+        })
 }
 
 /// A value that is blank after trimming counts as not given.

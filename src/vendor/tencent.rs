@@ -13,9 +13,12 @@ use serde::Deserialize;
 
 use crate::csr::CsrRequest;
 use crate::key::{KeySpec, Password};
-use crate::policy::{CsrForm, Profile, Report, Violation, check_country, check_domain};
-use crate::san::{DomainName, EmailAddress};
-use crate::vendor::{ErrorCodes, Validation, Vendor, VendorError, decode, given, missing, rename};
+use crate::policy::{CsrForm, Profile, Report, Violation, check_phone};
+use crate::san::EmailAddress;
+use crate::vendor::{
+    ErrorCodes, Validation, Vendor, VendorError, algorithm_filter, conclude, decode, given,
+    missing, rename, split,
+};
 
 /// The most ids `BatchDeleteCSR` takes and the largest `DescribeCSRSet` page.
 pub const MAX_IDS: usize = 100;
@@ -160,11 +163,10 @@ impl CreateCsrRequest {
     /// request and its warnings, or the vendor error with every violation.
     pub fn check_with(&self, profile: &Profile) -> Result<(CsrRequest, Report), VendorError> {
         let (form, found) = self.to_form();
-        finish(
-            profile.check_form(&form),
-            found,
-            CREATE_NAMES,
-            "SubjectAltName",
+        let (request, report) = split(profile.check_form(&form));
+        conclude(
+            request,
+            merge(report, found, CREATE_NAMES, "SubjectAltName"),
             &CSR_CODES,
         )
     }
@@ -174,12 +176,8 @@ impl CreateCsrRequest {
         match decode::<CreateCsrRequest>(body) {
             Ok(req) => {
                 let (form, found) = req.to_form();
-                let report = merge(
-                    Profile::tencent_create_csr().check_form(&form),
-                    found,
-                    CREATE_NAMES,
-                    "SubjectAltName",
-                );
+                let (_, report) = split(Profile::tencent_create_csr().check_form(&form));
+                let report = merge(report, found, CREATE_NAMES, "SubjectAltName");
                 Validation::new(report, &CSR_CODES)
             }
             Err(v) => Validation::from_violation(v, &CSR_CODES),
@@ -269,58 +267,40 @@ impl ModifyCsrRequest {
         if self.generate.is_none() {
             found.push(missing("Generate"));
         }
-        if let Some(country) = given(&self.country)
-            && let Err(v) = check_country("Country", country)
-        {
-            found.push(v);
-        }
-        let profile = Profile::tencent_create_csr();
-        let names = given(&self.domain)
-            .map(|d| ("Domain".to_owned(), d.to_owned()))
-            .into_iter()
-            .chain(
-                self.subject_alt_name
-                    .iter()
-                    .flatten()
-                    .enumerate()
-                    .map(|(i, s)| (format!("SubjectAltName.{i}"), s.clone())),
-            );
-        for (field, name) in names {
-            match DomainName::parse(&name) {
-                Ok(d) => found.extend(check_domain(&field, &d)),
-                Err(e) => found.push(Violation::from_name_error(field, &e)),
-            }
-        }
-        if let Some(email) = given(&self.email)
-            && let Err(e) = EmailAddress::parse(email)
-        {
-            found.push(Violation::error("Email", e.code(), e.to_string()));
-        }
-        let algo = given(&self.encrypt_algo);
-        let param = given(&self.key_parameter);
-        if algo.is_some() || param.is_some() {
-            let mut key_found = Vec::new();
-            let spec = tencent_key(
-                ("EncryptAlgo", algo),
-                ("KeyParameter", param),
+        // Only both halves of the key pair say which key is meant; one alone completes the
+        // draft's, which is not known here.
+        let key = match (given(&self.encrypt_algo), given(&self.key_parameter)) {
+            (Some(algo), Some(param)) => tencent_key(
+                ("EncryptAlgo", Some(algo)),
+                ("KeyParameter", Some(param)),
                 None,
-                &mut key_found,
-            );
-            // Only one of the pair given: the other is the draft's, unknown here.
-            if algo.is_some() && param.is_some() {
-                found.extend(key_found);
-            }
-            if let Some(spec) = spec.filter(|s| !profile.offers(*s)) {
-                found.push(not_offered("KeyParameter", spec, &profile));
-            }
-        }
+                &mut found,
+            ),
+            _ => None,
+        };
         if let Some(tags) = &self.tags {
             found.extend(tag_violations(tags));
         }
-        Report {
-            violations: found,
-            also_covers: Vec::new(),
-        }
+        // The values given are checked by CreateCSR's rules; what is required is the draft's
+        // business (check the merged request with `CreateCsrRequest::check` to generate).
+        let mut profile = Profile::tencent_create_csr();
+        profile.fields.clear();
+        profile.min_names = 0;
+        let form = CsrForm {
+            common_name: self.domain.clone(),
+            organization: self.organization.clone(),
+            organizational_unit: self.department.clone(),
+            email: self.email.clone(),
+            state: self.province.clone(),
+            locality: self.city.clone(),
+            country: self.country.clone(),
+            sans: self.subject_alt_name.clone().unwrap_or_default(),
+            key: key.map(|k| k.name().to_owned()),
+            has_key_password: self.key_password.as_ref().is_some_and(|p| !p.is_empty()),
+            ..CsrForm::default()
+        };
+        let (report, _) = profile.inspect_form(&form);
+        merge(report, found, CREATE_NAMES, "SubjectAltName")
     }
 
     /// Validates a request body.
@@ -364,15 +344,7 @@ impl DescribeCsrSetRequest {
                 format!("Limit is {limit}; a page holds 1 to {MAX_IDS} records"),
             ));
         }
-        if let Some(algo) = given(&self.encrypt_algo)
-            && !["RSA", "ECC", "SM2"].contains(&algo.to_ascii_uppercase().as_str())
-        {
-            found.push(Violation::error(
-                "EncryptAlgo",
-                "key_spec.unknown_algorithm",
-                format!("unknown key algorithm {algo:?}; expected RSA, ECC or SM2"),
-            ));
-        }
+        found.extend(algorithm_filter("EncryptAlgo", given(&self.encrypt_algo)));
         Report {
             violations: found,
             also_covers: Vec::new(),
@@ -541,18 +513,7 @@ impl ApplyCertificateRequest {
             found.push(Violation::error("ContactEmail", e.code(), e.to_string()));
         }
         if let Some(phone) = given(&self.contact_phone) {
-            let digits = phone.chars().filter(char::is_ascii_digit).count();
-            let ok = phone
-                .trim_start_matches('+')
-                .chars()
-                .all(|c| c.is_ascii_digit() || c == '-' || c == ' ');
-            if !ok || !(5..=20).contains(&digits) {
-                found.push(Violation::error(
-                    "ContactPhone",
-                    "phone.invalid",
-                    format!("{phone:?} is not a phone number"),
-                ));
-            }
+            found.extend(check_phone("ContactPhone", phone));
         }
         found.extend(tag_violations(&self.tags));
         let key = tencent_key(
@@ -579,11 +540,10 @@ impl ApplyCertificateRequest {
     /// (its CSR is what the vendor would generate) with warnings and what it also covers.
     pub fn check(&self) -> Result<(CsrRequest, Report), VendorError> {
         let (form, found) = self.to_form();
-        finish(
-            Profile::tencent_apply_certificate().check_form(&form),
-            found,
-            APPLY_NAMES,
-            "DnsNames",
+        let (request, report) = split(Profile::tencent_apply_certificate().check_form(&form));
+        conclude(
+            request,
+            merge(report, found, APPLY_NAMES, "DnsNames"),
             &APPLY_CODES,
         )
     }
@@ -593,12 +553,8 @@ impl ApplyCertificateRequest {
         match decode::<ApplyCertificateRequest>(body) {
             Ok(req) => {
                 let (form, found) = req.to_form();
-                let report = merge(
-                    Profile::tencent_apply_certificate().check_form(&form),
-                    found,
-                    APPLY_NAMES,
-                    "DnsNames",
-                );
+                let (_, report) = split(Profile::tencent_apply_certificate().check_form(&form));
+                let report = merge(report, found, APPLY_NAMES, "DnsNames");
                 Validation::new(report, &APPLY_CODES)
             }
             Err(v) => Validation::from_violation(v, &APPLY_CODES),
@@ -658,27 +614,6 @@ fn tencent_key(
     }
 }
 
-fn not_offered(field: &str, spec: KeySpec, profile: &Profile) -> Violation {
-    let (a, p) = spec.tencent_params();
-    let offered: Vec<String> = profile
-        .keys
-        .iter()
-        .map(|o| {
-            let (a, p) = o.spec.tencent_params();
-            format!("{a} {p}")
-        })
-        .collect();
-    Violation::error(
-        field,
-        "key.not_offered",
-        format!(
-            "{} does not offer {a} {p}; it offers {}",
-            profile.title,
-            offered.join(", ")
-        ),
-    )
-}
-
 fn tag_violations(tags: &[Tag]) -> Vec<Violation> {
     tags.iter()
         .enumerate()
@@ -690,14 +625,11 @@ fn tag_violations(tags: &[Tag]) -> Vec<Violation> {
 /// Puts the decode-level violations before the profile's, renames neutral paths to the API's
 /// parameters, and renders Tencent's key messages in Tencent's spelling.
 fn merge(
-    checked: Result<(CsrRequest, Report), Report>,
+    mut report: Report,
     found: Vec<Violation>,
     names: &[(&str, &str)],
     san_param: &str,
 ) -> Report {
-    let mut report = match checked {
-        Ok((_, report)) | Err(report) => report,
-    };
     rename(&mut report, names, |i| format!("{san_param}.{i}"));
     let mut violations = found;
     for v in report.violations {
@@ -723,35 +655,4 @@ fn tencent_key_wording(mut v: Violation) -> Violation {
         v.suggestion = Some(spec.tencent_params().1.to_owned());
     }
     v
-}
-
-fn finish(
-    checked: Result<(CsrRequest, Report), Report>,
-    found: Vec<Violation>,
-    names: &[(&str, &str)],
-    san_param: &str,
-    codes: &ErrorCodes,
-) -> Result<(CsrRequest, Report), VendorError> {
-    let request = checked.as_ref().ok().map(|(r, _)| r.clone());
-    let report = merge(checked, found, names, san_param);
-    match (codes.error(&report.violations), request) {
-        (None, Some(request)) => Ok((request, report)),
-        (Some(e), _) => Err(e),
-        (None, None) => unreachable_error(codes, report),
-    }
-}
-
-/// A profile check that failed always leaves an error violation; this keeps the function total
-/// without a panic.
-fn unreachable_error(
-    codes: &ErrorCodes,
-    report: Report,
-) -> Result<(CsrRequest, Report), VendorError> {
-    Err(VendorError {
-        vendor: codes.vendor,
-        code: codes.fallback,
-        message: report.to_string(),
-        http_status: codes.http_status,
-        violations: report.violations,
-    })
 }
