@@ -1,5 +1,5 @@
-//! The store conformance suite: the same cases for every store implementation (so far the
-//! in-memory one; the SQLite and PostgreSQL stores will run these same functions).
+//! The store conformance suite: the same cases for every store implementation (in memory,
+//! SQLite, and PostgreSQL on a real server the test starts).
 
 use std::sync::Arc;
 
@@ -46,6 +46,7 @@ fn record(scope: Scope, cn: &str, algorithm: &str) -> CsrRecord {
         key_size: Some(2048),
         public_key_sha256: None,
         sealed_key: None,
+        sealed_password: None,
         key_password_set: false,
         created_at: T0,
         updated_at: T0,
@@ -425,62 +426,239 @@ async fn orders_quota_and_profiles(store: Arc<dyn OrderStore>) {
     assert!(store.list_profiles(&bob()).await.unwrap().is_empty());
 }
 
-async fn sealed_keys_stay_sealed(store: Arc<dyn CsrStore>) {
+/// Seals a key and a draft's password into a record; returns the secrets in every form a
+/// careless store could write them (DER, PEM, the password), for the caller to look for in the
+/// store's raw bytes.
+async fn sealed_keys_stay_sealed(store: Arc<dyn CsrStore>) -> Vec<Vec<u8>> {
     let vault = AesGcmVault::new("kek-1", [42; 32]);
     let key = certdesk::PrivateKey::generate(certdesk::KeySpec::EcP256).unwrap();
     let der = key.to_pkcs8_der().unwrap();
+    let pem = key.to_pkcs8_pem().unwrap();
+    let password = b"correct horse battery staple".to_vec();
     let mut r = record(alice(), "sealed.example.com", "ECC");
     r.status = CsrStatus::Generated;
     let context = b"alice/ap-guangzhou/csr";
     r.sealed_key = Some(vault.seal(&der, context).await.unwrap());
+    r.sealed_password = Some(vault.seal(&password, b"pw").await.unwrap());
     let stored = store.insert_csr(r).await.unwrap();
     let back = store.get_csr(&alice(), stored.id).await.unwrap();
-    let opened = vault
-        .open(back.sealed_key.as_ref().unwrap(), context)
-        .await
-        .unwrap();
+    assert_eq!(back, stored);
+    let sealed = back.sealed_key.as_ref().unwrap();
+    let opened = vault.open(sealed, context).await.unwrap();
     assert_eq!(&opened[..], &der[..]);
-    let json = serde_json::to_string(&back).unwrap();
+    assert_eq!(
+        &vault
+            .open(back.sealed_password.as_ref().unwrap(), b"pw")
+            .await
+            .unwrap()[..],
+        &password[..]
+    );
+    // What the store holds is ciphertext: no run of 16 key bytes appears in it.
     assert!(
-        !json.contains(&base64(&der)),
-        "no plain key in the stored record"
+        !der.windows(16)
+            .any(|w| sealed.ciphertext.windows(16).any(|c| c == w)),
+        "the sealed key holds the key in the clear"
     );
     let keyed = CsrFilter {
         has_private_key: Some(true),
         ..CsrFilter::default()
     };
+    let page = store
+        .list_csrs(
+            &alice(),
+            &keyed,
+            Page {
+                offset: 0,
+                limit: 10,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(page.total, 1);
+    assert_eq!(page.items, [back]);
+    vec![der.to_vec(), pem.as_bytes().to_vec(), password]
+}
+
+/// Asserts that no secret, nor any 16-byte run of one, appears in `dump`.
+fn assert_no_secret_in(dump: &[u8], secrets: &[Vec<u8>], what: &str) {
+    assert!(!dump.is_empty(), "{what}: nothing was read");
+    for secret in secrets {
+        let run = secret.len().min(16);
+        for w in secret.windows(run) {
+            assert!(
+                !dump.windows(run).any(|d| d == w),
+                "{what} shows a secret in plain text: {:?}",
+                String::from_utf8_lossy(w)
+            );
+        }
+    }
+}
+
+async fn orders_and_quotas_under_concurrent_writers(store: Arc<dyn OrderStore>) {
+    let o = free_order("race-1");
+    store.insert_order(&alice(), &o).await.unwrap();
+    // 16 tasks move the same order from the version they all read: exactly one wins.
+    let mut tasks = Vec::new();
+    for i in 0..16 {
+        let store = store.clone();
+        let mut mine = o.clone();
+        tasks.push(tokio::spawn(async move {
+            let command = if i % 2 == 0 {
+                Command::Cancel
+            } else {
+                Command::Tick
+            };
+            mine.apply(command, T0 + time::Duration::days(8)).unwrap();
+            store.update_order(&alice(), &mine, 1).await.map(|_| mine)
+        }));
+    }
+    let mut winners = Vec::new();
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(o) => winners.push(o),
+            Err(e) => assert_eq!(e.code(), "store.conflict"),
+        }
+    }
+    assert_eq!(winners.len(), 1);
     assert_eq!(
-        store
-            .list_csrs(
-                &alice(),
-                &keyed,
-                Page {
-                    offset: 0,
-                    limit: 10
-                }
-            )
-            .await
-            .unwrap()
-            .total,
-        1
+        store.get_order(&alice(), "race-1").await.unwrap(),
+        winners[0]
     );
+
+    // 10 tasks reserve free certificates in one ledger, retrying on conflict: all land.
+    let mut tasks = Vec::new();
+    for i in 0..10 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let (mut ledger, version) = match store.get_quota(&bob()).await.unwrap() {
+                    Some((l, v)) => (l, Some(v)),
+                    None => (
+                        QuotaLedger::new(QuotaPreset::guide(), AccountKind::IndividualStandard),
+                        None,
+                    ),
+                };
+                ledger
+                    .reserve(&format!("q-{i}"), &format!("site{i}.com"), false)
+                    .unwrap();
+                match store.put_quota(&bob(), &ledger, version).await {
+                    Ok(_) => return,
+                    Err(StoreError::Conflict { .. }) => continue,
+                    Err(e) => panic!("{e}"),
+                }
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let (ledger, version) = store.get_quota(&bob()).await.unwrap().unwrap();
+    assert_eq!(version, 10);
+    let mut counted: Vec<String> = ledger
+        .deductions()
+        .iter()
+        .map(|d| d.order_id.clone())
+        .collect();
+    counted.sort();
+    let expected: Vec<String> = (0..10).map(|i| format!("q-{i}")).collect();
+    assert_eq!(counted, expected, "every reservation landed once");
 }
 
-fn base64(bytes: &[u8]) -> String {
-    use base64ct::{Base64, Encoding};
-    Base64::encode_string(bytes)
-}
-
-/// Runs the whole suite against one store.
-async fn conformance<S: CsrStore + OrderStore + 'static>(make: impl Fn() -> S) {
-    csr_crud_versions_and_scopes(Arc::new(make())).await;
-    csr_listing_pages_and_filters(Arc::new(make())).await;
-    one_writer_per_version_wins(Arc::new(make())).await;
-    orders_quota_and_profiles(Arc::new(make())).await;
-    sealed_keys_stay_sealed(Arc::new(make())).await;
+/// Runs the whole suite against one store; each case gets a fresh store from `make`. Returns
+/// the secrets the sealed-key case stored, for a look at the raw storage of that case's store
+/// (the last one made).
+async fn conformance<S, F, Fut>(make: F) -> Vec<Vec<u8>>
+where
+    S: CsrStore + OrderStore + 'static,
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = S>,
+{
+    csr_crud_versions_and_scopes(Arc::new(make().await)).await;
+    csr_listing_pages_and_filters(Arc::new(make().await)).await;
+    one_writer_per_version_wins(Arc::new(make().await)).await;
+    orders_quota_and_profiles(Arc::new(make().await)).await;
+    orders_and_quotas_under_concurrent_writers(Arc::new(make().await)).await;
+    sealed_keys_stay_sealed(Arc::new(make().await)).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn memory_store_conforms() {
-    conformance(MemoryStore::new).await;
+    let secrets = conformance(|| async { MemoryStore::new() }).await;
+    assert_eq!(secrets.len(), 3);
+}
+
+#[cfg(feature = "sqlite")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_store_conforms_and_its_file_holds_no_key() {
+    use certdesk::backend::SqliteStore;
+    let dir = tempfile::tempdir().unwrap();
+    let n = std::sync::atomic::AtomicU32::new(0);
+    let path = |i: u32| dir.path().join(format!("case{i}.db"));
+    let secrets = conformance(|| {
+        let i = n.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let p = path(i);
+        async move { SqliteStore::open(p).await.unwrap() }
+    })
+    .await;
+    // The last case's database, main file and write-ahead log together.
+    let last = path(n.load(std::sync::atomic::Ordering::SeqCst) - 1);
+    let mut raw = std::fs::read(&last).unwrap();
+    let wal = last.with_extension("db-wal");
+    raw.extend(std::fs::read(&wal).unwrap_or_default());
+    assert_no_secret_in(&raw, &secrets, "the SQLite file");
+    // The check can fail: a file holding the key in the clear is caught.
+    let mut planted = raw.clone();
+    planted.extend_from_slice(&secrets[0]);
+    assert!(
+        std::panic::catch_unwind(|| assert_no_secret_in(&planted, &secrets, "planted")).is_err()
+    );
+    // The schema is there once, at the version this build knows, after reopening.
+    let store = SqliteStore::open(&last).await.unwrap();
+    let versions: Vec<i64> = sqlx::query_scalar("SELECT version FROM certdesk_schema")
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(versions, [1]);
+}
+
+#[cfg(feature = "postgres")]
+mod pg_server;
+
+#[cfg(feature = "postgres")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_store_conforms_and_its_dump_holds_no_key() {
+    use certdesk::backend::PostgresStore;
+    let server = pg_server::PgServer::start();
+    let last = std::sync::Mutex::new(String::new());
+    let secrets = conformance(|| async {
+        let db = server.fresh_database().await;
+        *last.lock().unwrap() = db.clone();
+        PostgresStore::connect(&server.url(&db)).await.unwrap()
+    })
+    .await;
+    let db = last.lock().unwrap().clone();
+    let dump = server.dump(&db);
+    assert!(String::from_utf8_lossy(&dump).contains("certdesk_csrs"));
+    assert_no_secret_in(&dump, &secrets, "pg_dump");
+    // Several instances starting at once on one database apply the schema once.
+    let shared = server.fresh_database().await;
+    let url = server.url(&shared);
+    let starts: Vec<_> = (0..4)
+        .map(|_| {
+            let url = url.clone();
+            tokio::spawn(async move { PostgresStore::connect(&url).await })
+        })
+        .collect();
+    let mut stores = Vec::new();
+    for s in starts {
+        stores.push(s.await.unwrap().unwrap());
+    }
+    let versions: Vec<i64> = sqlx::query_scalar("SELECT version FROM certdesk_schema")
+        .fetch_all(stores[0].pool())
+        .await
+        .unwrap();
+    assert_eq!(versions, [1]);
+    for s in stores {
+        s.pool().close().await;
+    }
 }

@@ -5,10 +5,17 @@
 //! of another scope is "not found". Records carry a version; an update names the version it
 //! read and fails with [`StoreError::Conflict`] when another writer got there first.
 //!
-//! Shipped so far: [`MemoryStore`] (both stores), [`AesGcmVault`], [`SystemClock`] and
-//! [`FixedClock`]. The SQLite and PostgreSQL stores and the CSR service are not built yet.
+//! Stores: [`MemoryStore`] (always), `SqliteStore` (feature `sqlite`, on by default) and
+//! `PostgresStore` (feature `postgres`), all three passing one conformance suite. Keys:
+//! [`AesGcmVault`]. Time: [`SystemClock`], [`FixedClock`].
 
 mod memory;
+#[cfg(feature = "postgres")]
+mod postgres;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod sql;
+#[cfg(feature = "sqlite")]
+mod sqlite;
 mod vault;
 
 use std::sync::Mutex;
@@ -18,6 +25,10 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 pub use memory::MemoryStore;
+#[cfg(feature = "postgres")]
+pub use postgres::PostgresStore;
+#[cfg(feature = "sqlite")]
+pub use sqlite::SqliteStore;
 pub use vault::{AesGcmVault, KeyVault, SealedKey};
 
 use crate::order::{Order, QuotaLedger};
@@ -150,6 +161,8 @@ pub struct CsrRecord {
     pub public_key_sha256: Option<String>,
     /// The private key, sealed (encrypted PKCS#8 PEM inside when a password was set).
     pub sealed_key: Option<SealedKey>,
+    /// A draft's private-key password, sealed until the draft is generated.
+    pub sealed_password: Option<SealedKey>,
     /// A password protects the key.
     pub key_password_set: bool,
     /// Created.

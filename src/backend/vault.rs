@@ -34,6 +34,42 @@ impl fmt::Debug for SealedKey {
     }
 }
 
+impl SealedKey {
+    /// A compact encoding for storage: the id's length (two bytes, big-endian), the id, the
+    /// nonce, then the ciphertext. `None` when the id is longer than 65,535 bytes or the nonce
+    /// is not 12 bytes.
+    pub fn to_bytes(&self) -> Option<Vec<u8>> {
+        let id = self.kek_id.as_bytes();
+        let id_len = u16::try_from(id.len()).ok()?;
+        if self.nonce.len() != 12 {
+            return None;
+        }
+        let mut out = Vec::with_capacity(2 + id.len() + 12 + self.ciphertext.len());
+        out.extend_from_slice(&id_len.to_be_bytes());
+        out.extend_from_slice(id);
+        out.extend_from_slice(&self.nonce);
+        out.extend_from_slice(&self.ciphertext);
+        Some(out)
+    }
+
+    /// Reads [`SealedKey::to_bytes`]'s encoding.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, StoreError> {
+        let bad = || StoreError::Vault("a stored sealed key is truncated or malformed".into());
+        let (id_len, rest) = bytes.split_first_chunk::<2>().ok_or_else(bad)?;
+        let id_len = usize::from(u16::from_be_bytes(*id_len));
+        if rest.len() < id_len + 12 + 16 {
+            return Err(bad());
+        }
+        let (id, rest) = rest.split_at(id_len);
+        let (nonce, ciphertext) = rest.split_at(12);
+        Ok(SealedKey {
+            kek_id: String::from_utf8(id.to_vec()).map_err(|_| bad())?,
+            nonce: nonce.to_vec(),
+            ciphertext: ciphertext.to_vec(),
+        })
+    }
+}
+
 /// Seals and opens private keys. `context` is bound to the ciphertext (authenticated, not
 /// encrypted): a sealed key moved to another record or account does not open.
 #[async_trait]
@@ -184,6 +220,12 @@ mod tests {
                 b"private key"
             );
             assert!(!format!("{vault:?}").contains('7'));
+            assert_eq!(
+                SealedKey::from_bytes(&sealed.to_bytes().unwrap()).unwrap(),
+                sealed
+            );
+            assert!(SealedKey::from_bytes(&sealed.to_bytes().unwrap()[..20]).is_err());
+            assert!(SealedKey::from_bytes(&[]).is_err());
             assert!(
                 AesGcmVault::new("x", [1; 32])
                     .open(&sealed, b"acct/1")

@@ -1,0 +1,896 @@
+//! The SQL stores: one schema, one set of statements and one code body for SQLite and
+//! PostgreSQL (through sqlx), instantiated once per database by `sql_store!`.
+//!
+//! A record is one row: the columns listing filters on (lower-cased by Rust, so both databases
+//! compare the same strings), the record itself as JSON, and its sealed secrets as opaque
+//! blobs ([`SealedKey::to_bytes`]). SANs and tags live in side tables written in the same
+//! transaction. Every update is `... WHERE version = <read version>`: the database decides
+//! which writer wins.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::backend::{CsrRecord, Page, Scope, SealedKey, StoreError};
+use crate::order::{Order, OrderState};
+
+/// What differs between the two databases' DDL.
+pub(crate) struct Dialect {
+    /// An auto-incrementing 64-bit primary key.
+    pub(crate) serial: &'static str,
+    /// A byte string.
+    pub(crate) blob: &'static str,
+}
+
+#[cfg(feature = "sqlite")]
+pub(crate) const SQLITE: Dialect = Dialect {
+    serial: "INTEGER PRIMARY KEY AUTOINCREMENT",
+    blob: "BLOB",
+};
+
+#[cfg(feature = "postgres")]
+pub(crate) const POSTGRES: Dialect = Dialect {
+    serial: "BIGSERIAL PRIMARY KEY",
+    blob: "BYTEA",
+};
+
+/// The schema, one entry per version; `{serial}` and `{blob}` are the dialect's. Statements are
+/// separated by `;` (run one by one: PostgreSQL prepares one statement at a time).
+const MIGRATIONS: &[&str] = &[r"
+CREATE TABLE certdesk_csrs (
+    id {serial},
+    account TEXT NOT NULL,
+    region TEXT NOT NULL,
+    version BIGINT NOT NULL,
+    status TEXT NOT NULL,
+    algorithm_uc TEXT,
+    name_lc TEXT,
+    remark_lc TEXT,
+    cn_lc TEXT,
+    has_key BOOLEAN NOT NULL,
+    body TEXT NOT NULL,
+    sealed_key {blob},
+    sealed_password {blob}
+);
+CREATE INDEX certdesk_csrs_scope ON certdesk_csrs (account, region, id);
+CREATE TABLE certdesk_csr_names (
+    csr_id BIGINT NOT NULL REFERENCES certdesk_csrs (id) ON DELETE CASCADE,
+    name_lc TEXT NOT NULL
+);
+CREATE INDEX certdesk_csr_names_csr ON certdesk_csr_names (csr_id);
+CREATE TABLE certdesk_csr_tags (
+    csr_id BIGINT NOT NULL REFERENCES certdesk_csrs (id) ON DELETE CASCADE,
+    tag_key TEXT NOT NULL,
+    tag_value TEXT NOT NULL
+);
+CREATE INDEX certdesk_csr_tags_csr ON certdesk_csr_tags (csr_id);
+CREATE TABLE certdesk_orders (
+    seq {serial},
+    id TEXT NOT NULL UNIQUE,
+    account TEXT NOT NULL,
+    region TEXT NOT NULL,
+    version BIGINT NOT NULL,
+    open_csr_id TEXT,
+    body TEXT NOT NULL
+);
+CREATE INDEX certdesk_orders_scope ON certdesk_orders (account, region, seq);
+CREATE INDEX certdesk_orders_csr ON certdesk_orders (account, region, open_csr_id);
+CREATE TABLE certdesk_quotas (
+    account TEXT NOT NULL,
+    region TEXT NOT NULL,
+    version BIGINT NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (account, region)
+);
+CREATE TABLE certdesk_profiles (
+    account TEXT NOT NULL,
+    region TEXT NOT NULL,
+    name TEXT NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (account, region, name)
+);
+"];
+
+/// The migrations after `applied`, with the dialect filled in.
+pub(crate) fn pending_migrations(dialect: &Dialect, applied: i64) -> Vec<(i64, String)> {
+    MIGRATIONS
+        .iter()
+        .enumerate()
+        .map(|(i, sql)| (i as i64 + 1, sql))
+        .filter(|(v, _)| *v > applied)
+        .map(|(v, sql)| {
+            (
+                v,
+                sql.replace("{serial}", dialect.serial)
+                    .replace("{blob}", dialect.blob),
+            )
+        })
+        .collect()
+}
+
+/// The newest schema version this build knows.
+pub(crate) fn schema_version() -> i64 {
+    MIGRATIONS.len() as i64
+}
+
+pub(crate) fn backend(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+pub(crate) fn to_i64(n: u64, what: &str) -> Result<i64, StoreError> {
+    i64::try_from(n).map_err(|_| StoreError::Backend(format!("{what} {n} is out of range")))
+}
+
+pub(crate) fn to_u64(n: i64) -> Result<u64, StoreError> {
+    u64::try_from(n).map_err(|_| StoreError::Backend(format!("a stored number is negative: {n}")))
+}
+
+/// A page's offset and limit as SQL integers (a huge limit means "all").
+pub(crate) fn page_bounds(page: Page) -> (i64, i64) {
+    let clamp = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+    (clamp(page.offset), clamp(page.limit))
+}
+
+pub(crate) fn to_json<T: Serialize>(value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(backend)
+}
+
+pub(crate) fn from_json<T: DeserializeOwned>(body: &str, what: &str) -> Result<T, StoreError> {
+    serde_json::from_str(body)
+        .map_err(|e| StoreError::Backend(format!("a stored {what} does not read back: {e}")))
+}
+
+/// A `LIKE` pattern matching values that contain `needle` (lower-cased), `!` escaping.
+pub(crate) fn contains_pattern(needle: &str) -> String {
+    let mut p = String::with_capacity(needle.len() + 2);
+    p.push('%');
+    for c in needle.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '!') {
+            p.push('!');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
+/// A CSR record as its row's columns.
+pub(crate) struct CsrColumns {
+    pub(crate) status: String,
+    pub(crate) algorithm_uc: Option<String>,
+    pub(crate) name_lc: Option<String>,
+    pub(crate) remark_lc: Option<String>,
+    pub(crate) cn_lc: Option<String>,
+    pub(crate) has_key: bool,
+    pub(crate) body: String,
+    pub(crate) sealed_key: Option<Vec<u8>>,
+    pub(crate) sealed_password: Option<Vec<u8>>,
+    pub(crate) names: Vec<String>,
+    pub(crate) tags: Vec<(String, String)>,
+}
+
+fn sealed_bytes(sealed: Option<&SealedKey>) -> Result<Option<Vec<u8>>, StoreError> {
+    sealed
+        .map(|s| {
+            s.to_bytes().ok_or_else(|| {
+                StoreError::Vault(
+                    "a sealed key's id is over 65,535 bytes or its nonce is not 12 bytes".into(),
+                )
+            })
+        })
+        .transpose()
+}
+
+pub(crate) fn csr_columns(record: &CsrRecord) -> Result<CsrColumns, StoreError> {
+    let lower = |s: &Option<String>| s.as_deref().map(str::to_lowercase);
+    let mut body = record.clone();
+    body.id = 0;
+    body.version = 0;
+    body.sealed_key = None;
+    body.sealed_password = None;
+    let status = to_json(&record.status)?.trim_matches('"').to_owned();
+    Ok(CsrColumns {
+        status,
+        algorithm_uc: record.algorithm.as_deref().map(str::to_ascii_uppercase),
+        name_lc: lower(&record.name),
+        remark_lc: lower(&record.remark),
+        cn_lc: lower(&record.common_name),
+        has_key: record.sealed_key.is_some(),
+        body: to_json(&body)?,
+        sealed_key: sealed_bytes(record.sealed_key.as_ref())?,
+        sealed_password: sealed_bytes(record.sealed_password.as_ref())?,
+        names: record.sans.iter().map(|s| s.to_lowercase()).collect(),
+        tags: record
+            .tags
+            .iter()
+            .map(|t| (t.key.clone(), t.value.clone()))
+            .collect(),
+    })
+}
+
+/// A record from its row.
+pub(crate) fn csr_from_row(
+    scope: Scope,
+    id: i64,
+    version: i64,
+    body: &str,
+    sealed_key: Option<&[u8]>,
+    sealed_password: Option<&[u8]>,
+) -> Result<CsrRecord, StoreError> {
+    let mut record: CsrRecord = from_json(body, "csr")?;
+    record.id = to_u64(id)?;
+    record.version = to_u64(version)?;
+    record.scope = scope;
+    record.sealed_key = sealed_key.map(SealedKey::from_bytes).transpose()?;
+    record.sealed_password = sealed_password.map(SealedKey::from_bytes).transpose()?;
+    Ok(record)
+}
+
+/// The CSR an order uses while it is open (not yet issued, nor ended): what
+/// `orders_using_csr` finds.
+pub(crate) fn open_csr_id(order: &Order) -> Option<String> {
+    match order.state() {
+        OrderState::InProgress { .. } | OrderState::PendingIssuance => {
+            order.csr().map(|c| c.id.clone())
+        }
+        _ => None,
+    }
+}
+
+/// The `WHERE` conditions of a CSR listing after the scope, pushed onto a query builder.
+macro_rules! push_csr_filter {
+    ($qb:expr, $filter:expr) => {{
+        let qb = &mut $qb;
+        let filter: &CsrFilter = $filter;
+        if let Some(d) = &filter.domain {
+            let p = $crate::backend::sql::contains_pattern(d);
+            qb.push(" AND (c.cn_lc LIKE ");
+            qb.push_bind(p.clone());
+            qb.push(" ESCAPE '!' OR EXISTS (SELECT 1 FROM certdesk_csr_names n WHERE n.csr_id = c.id AND n.name_lc LIKE ");
+            qb.push_bind(p);
+            qb.push(" ESCAPE '!'))");
+        }
+        if let Some(k) = &filter.keyword {
+            let p = $crate::backend::sql::contains_pattern(k);
+            qb.push(" AND (c.cn_lc LIKE ");
+            qb.push_bind(p.clone());
+            qb.push(" ESCAPE '!' OR c.name_lc LIKE ");
+            qb.push_bind(p);
+            qb.push(" ESCAPE '!')");
+        }
+        if let Some(n) = &filter.name {
+            qb.push(" AND c.name_lc LIKE ");
+            qb.push_bind($crate::backend::sql::contains_pattern(n));
+            qb.push(" ESCAPE '!'");
+        }
+        if let Some(r) = &filter.remark {
+            qb.push(" AND c.remark_lc LIKE ");
+            qb.push_bind($crate::backend::sql::contains_pattern(r));
+            qb.push(" ESCAPE '!'");
+        }
+        if let Some(a) = &filter.algorithm {
+            qb.push(" AND c.algorithm_uc = ");
+            qb.push_bind(a.to_ascii_uppercase());
+        }
+        if let Some(t) = &filter.tag {
+            qb.push(" AND EXISTS (SELECT 1 FROM certdesk_csr_tags t WHERE t.csr_id = c.id AND t.tag_key = ");
+            qb.push_bind(t.key.clone());
+            qb.push(" AND t.tag_value = ");
+            qb.push_bind(t.value.clone());
+            qb.push(")");
+        }
+        if let Some(h) = filter.has_private_key {
+            qb.push(" AND c.has_key = ");
+            qb.push_bind(h);
+        }
+    }};
+}
+
+/// Both store traits over one sqlx pool of one database.
+macro_rules! sql_store {
+    ($store:ident, $db:ty, $dialect:expr, $begin:expr) => {
+        impl $store {
+            async fn begin(&self) -> Result<sqlx::Transaction<'static, $db>, StoreError> {
+                let begin: Option<&'static str> = $begin;
+                match begin {
+                    Some(statement) => self.pool.begin_with(statement).await,
+                    None => self.pool.begin().await,
+                }
+                .map_err(sql::backend)
+            }
+
+            /// Applies the migrations this build knows and the database has not seen.
+            async fn migrate_schema(&self) -> Result<(), StoreError> {
+                let mut tx = self.begin().await?;
+                self.lock_schema(&mut tx).await?;
+                sqlx::query(
+                    "CREATE TABLE IF NOT EXISTS certdesk_schema (version BIGINT PRIMARY KEY, applied_at TEXT NOT NULL)",
+                )
+                .execute(&mut *tx)
+                .await
+                .map_err(sql::backend)?;
+                let applied: Option<i64> =
+                    sqlx::query_scalar("SELECT MAX(version) FROM certdesk_schema")
+                        .fetch_one(&mut *tx)
+                        .await
+                        .map_err(sql::backend)?;
+                let applied = applied.unwrap_or(0);
+                if applied > sql::schema_version() {
+                    return Err(StoreError::Backend(format!(
+                        "the database's schema is version {applied}; this build of certdesk knows up to {}",
+                        sql::schema_version()
+                    )));
+                }
+                for (version, ddl) in sql::pending_migrations(&$dialect, applied) {
+                    for statement in ddl.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+                        sqlx::query(statement)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(sql::backend)?;
+                    }
+                    sqlx::query("INSERT INTO certdesk_schema (version, applied_at) VALUES ($1, $2)")
+                        .bind(version)
+                        .bind(
+                            time::OffsetDateTime::now_utc()
+                                .format(&time::format_description::well_known::Rfc3339)
+                                .map_err(sql::backend)?,
+                        )
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(sql::backend)?;
+                }
+                tx.commit().await.map_err(sql::backend)
+            }
+
+            async fn write_csr_side_tables(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                id: i64,
+                cols: &sql::CsrColumns,
+            ) -> Result<(), StoreError> {
+                sqlx::query("DELETE FROM certdesk_csr_names WHERE csr_id = $1")
+                    .bind(id)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(sql::backend)?;
+                sqlx::query("DELETE FROM certdesk_csr_tags WHERE csr_id = $1")
+                    .bind(id)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(sql::backend)?;
+                for name in &cols.names {
+                    sqlx::query("INSERT INTO certdesk_csr_names (csr_id, name_lc) VALUES ($1, $2)")
+                        .bind(id)
+                        .bind(name)
+                        .execute(&mut **tx)
+                        .await
+                        .map_err(sql::backend)?;
+                }
+                for (key, value) in &cols.tags {
+                    sqlx::query(
+                        "INSERT INTO certdesk_csr_tags (csr_id, tag_key, tag_value) VALUES ($1, $2, $3)",
+                    )
+                    .bind(id)
+                    .bind(key)
+                    .bind(value)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(sql::backend)?;
+                }
+                Ok(())
+            }
+
+            /// The stored version of a scope's CSR, if there is one.
+            async fn csr_version(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                scope: &Scope,
+                id: i64,
+            ) -> Result<Option<i64>, StoreError> {
+                sqlx::query_scalar(
+                    "SELECT version FROM certdesk_csrs WHERE id = $1 AND account = $2 AND region = $3",
+                )
+                .bind(id)
+                .bind(&scope.account)
+                .bind(&scope.region)
+                .fetch_optional(&mut **tx)
+                .await
+                .map_err(sql::backend)
+            }
+        }
+
+        #[async_trait]
+        impl CsrStore for $store {
+            async fn insert_csr(&self, mut record: CsrRecord) -> Result<CsrRecord, StoreError> {
+                let cols = sql::csr_columns(&record)?;
+                let mut tx = self.begin().await?;
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO certdesk_csrs (account, region, version, status, algorithm_uc, \
+                     name_lc, remark_lc, cn_lc, has_key, body, sealed_key, sealed_password) \
+                     VALUES ($1, $2, 1, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+                )
+                .bind(&record.scope.account)
+                .bind(&record.scope.region)
+                .bind(&cols.status)
+                .bind(&cols.algorithm_uc)
+                .bind(&cols.name_lc)
+                .bind(&cols.remark_lc)
+                .bind(&cols.cn_lc)
+                .bind(cols.has_key)
+                .bind(&cols.body)
+                .bind(&cols.sealed_key)
+                .bind(&cols.sealed_password)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(sql::backend)?;
+                Self::write_csr_side_tables(&mut tx, id, &cols).await?;
+                tx.commit().await.map_err(sql::backend)?;
+                record.id = sql::to_u64(id)?;
+                record.version = 1;
+                Ok(record)
+            }
+
+            async fn get_csr(&self, scope: &Scope, id: u64) -> Result<CsrRecord, StoreError> {
+                let Ok(key) = i64::try_from(id) else {
+                    return Err(not_found("csr", id));
+                };
+                let row = sqlx::query(
+                    "SELECT id, version, body, sealed_key, sealed_password FROM certdesk_csrs \
+                     WHERE id = $1 AND account = $2 AND region = $3",
+                )
+                .bind(key)
+                .bind(&scope.account)
+                .bind(&scope.region)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(sql::backend)?
+                .ok_or_else(|| not_found("csr", id))?;
+                csr_row(scope, &row)
+            }
+
+            async fn update_csr(&self, mut record: CsrRecord) -> Result<CsrRecord, StoreError> {
+                let Ok(id) = i64::try_from(record.id) else {
+                    return Err(not_found("csr", record.id));
+                };
+                let read = sql::to_i64(record.version, "version")?;
+                let cols = sql::csr_columns(&record)?;
+                let mut tx = self.begin().await?;
+                let done = sqlx::query(
+                    "UPDATE certdesk_csrs SET version = version + 1, status = $1, algorithm_uc = $2, \
+                     name_lc = $3, remark_lc = $4, cn_lc = $5, has_key = $6, body = $7, \
+                     sealed_key = $8, sealed_password = $9 \
+                     WHERE id = $10 AND account = $11 AND region = $12 AND version = $13",
+                )
+                .bind(&cols.status)
+                .bind(&cols.algorithm_uc)
+                .bind(&cols.name_lc)
+                .bind(&cols.remark_lc)
+                .bind(&cols.cn_lc)
+                .bind(cols.has_key)
+                .bind(&cols.body)
+                .bind(&cols.sealed_key)
+                .bind(&cols.sealed_password)
+                .bind(id)
+                .bind(&record.scope.account)
+                .bind(&record.scope.region)
+                .bind(read)
+                .execute(&mut *tx)
+                .await
+                .map_err(sql::backend)?;
+                if done.rows_affected() == 0 {
+                    let found = Self::csr_version(&mut tx, &record.scope, id).await?;
+                    return Err(match found {
+                        None => not_found("csr", record.id),
+                        Some(found) => StoreError::Conflict {
+                            what: "csr",
+                            id: record.id.to_string(),
+                            expected: record.version,
+                            found: sql::to_u64(found)?,
+                        },
+                    });
+                }
+                Self::write_csr_side_tables(&mut tx, id, &cols).await?;
+                tx.commit().await.map_err(sql::backend)?;
+                record.version += 1;
+                Ok(record)
+            }
+
+            async fn delete_csr(
+                &self,
+                scope: &Scope,
+                id: u64,
+                version: Option<u64>,
+            ) -> Result<(), StoreError> {
+                let Ok(key) = i64::try_from(id) else {
+                    return Err(not_found("csr", id));
+                };
+                let mut tx = self.begin().await?;
+                // The side rows go too, explicitly: the cascade needs SQLite's foreign keys on.
+                let mut qb = sqlx::QueryBuilder::<$db>::new(
+                    "DELETE FROM certdesk_csrs WHERE id = ",
+                );
+                qb.push_bind(key);
+                qb.push(" AND account = ");
+                qb.push_bind(&scope.account);
+                qb.push(" AND region = ");
+                qb.push_bind(&scope.region);
+                if let Some(v) = version {
+                    qb.push(" AND version = ");
+                    qb.push_bind(sql::to_i64(v, "version")?);
+                }
+                let done = qb
+                    .build()
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(sql::backend)?;
+                if done.rows_affected() == 0 {
+                    let found = Self::csr_version(&mut tx, scope, key).await?;
+                    return Err(match (found, version) {
+                        (Some(found), Some(expected)) => StoreError::Conflict {
+                            what: "csr",
+                            id: id.to_string(),
+                            expected,
+                            found: sql::to_u64(found)?,
+                        },
+                        _ => not_found("csr", id),
+                    });
+                }
+                for table in ["certdesk_csr_names", "certdesk_csr_tags"] {
+                    sqlx::query(&format!("DELETE FROM {table} WHERE csr_id = $1"))
+                        .bind(key)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(sql::backend)?;
+                }
+                tx.commit().await.map_err(sql::backend)
+            }
+
+            async fn list_csrs(
+                &self,
+                scope: &Scope,
+                filter: &CsrFilter,
+                page: Page,
+            ) -> Result<Paged<CsrRecord>, StoreError> {
+                let (offset, limit) = sql::page_bounds(page);
+                let mut count = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT COUNT(*) FROM certdesk_csrs c WHERE c.account = ",
+                );
+                count.push_bind(&scope.account);
+                count.push(" AND c.region = ");
+                count.push_bind(&scope.region);
+                push_csr_filter!(count, filter);
+                let mut select = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT c.id, c.version, c.body, c.sealed_key, c.sealed_password \
+                     FROM certdesk_csrs c WHERE c.account = ",
+                );
+                select.push_bind(&scope.account);
+                select.push(" AND c.region = ");
+                select.push_bind(&scope.region);
+                push_csr_filter!(select, filter);
+                select.push(" ORDER BY c.id LIMIT ");
+                select.push_bind(limit);
+                select.push(" OFFSET ");
+                select.push_bind(offset);
+                // One read transaction, so the total and the page agree.
+                let mut tx = self.pool.begin().await.map_err(sql::backend)?;
+                let total: i64 = count
+                    .build_query_scalar()
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(sql::backend)?;
+                let rows = select
+                    .build()
+                    .fetch_all(&mut *tx)
+                    .await
+                    .map_err(sql::backend)?;
+                tx.commit().await.map_err(sql::backend)?;
+                let items = rows
+                    .iter()
+                    .map(|row| csr_row(scope, row))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(Paged {
+                    total: sql::to_u64(total)?,
+                    items,
+                })
+            }
+        }
+
+        #[async_trait]
+        impl OrderStore for $store {
+            async fn insert_order(&self, scope: &Scope, order: &Order) -> Result<(), StoreError> {
+                let done = sqlx::query(
+                    "INSERT INTO certdesk_orders (id, account, region, version, open_csr_id, body) \
+                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
+                )
+                .bind(order.id())
+                .bind(&scope.account)
+                .bind(&scope.region)
+                .bind(sql::to_i64(order.version(), "version")?)
+                .bind(sql::open_csr_id(order))
+                .bind(sql::to_json(order)?)
+                .execute(&self.pool)
+                .await
+                .map_err(sql::backend)?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::Duplicate {
+                        what: "order",
+                        id: order.id().to_owned(),
+                    });
+                }
+                Ok(())
+            }
+
+            async fn get_order(&self, scope: &Scope, id: &str) -> Result<Order, StoreError> {
+                let body: String = sqlx::query_scalar(
+                    "SELECT body FROM certdesk_orders WHERE id = $1 AND account = $2 AND region = $3",
+                )
+                .bind(id)
+                .bind(&scope.account)
+                .bind(&scope.region)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(sql::backend)?
+                .ok_or_else(|| not_found("order", id))?;
+                sql::from_json(&body, "order")
+            }
+
+            async fn update_order(
+                &self,
+                scope: &Scope,
+                order: &Order,
+                expected_version: u64,
+            ) -> Result<(), StoreError> {
+                let mut tx = self.begin().await?;
+                let done = sqlx::query(
+                    "UPDATE certdesk_orders SET version = $1, open_csr_id = $2, body = $3 \
+                     WHERE id = $4 AND account = $5 AND region = $6 AND version = $7",
+                )
+                .bind(sql::to_i64(order.version(), "version")?)
+                .bind(sql::open_csr_id(order))
+                .bind(sql::to_json(order)?)
+                .bind(order.id())
+                .bind(&scope.account)
+                .bind(&scope.region)
+                .bind(sql::to_i64(expected_version, "version")?)
+                .execute(&mut *tx)
+                .await
+                .map_err(sql::backend)?;
+                if done.rows_affected() == 0 {
+                    let found: Option<i64> = sqlx::query_scalar(
+                        "SELECT version FROM certdesk_orders WHERE id = $1 AND account = $2 AND region = $3",
+                    )
+                    .bind(order.id())
+                    .bind(&scope.account)
+                    .bind(&scope.region)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(sql::backend)?;
+                    return Err(match found {
+                        None => not_found("order", order.id()),
+                        Some(found) => StoreError::Conflict {
+                            what: "order",
+                            id: order.id().to_owned(),
+                            expected: expected_version,
+                            found: sql::to_u64(found)?,
+                        },
+                    });
+                }
+                tx.commit().await.map_err(sql::backend)
+            }
+
+            async fn list_orders(
+                &self,
+                scope: &Scope,
+                page: Page,
+            ) -> Result<Paged<Order>, StoreError> {
+                let (offset, limit) = sql::page_bounds(page);
+                let mut tx = self.pool.begin().await.map_err(sql::backend)?;
+                let total: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM certdesk_orders WHERE account = $1 AND region = $2",
+                )
+                .bind(&scope.account)
+                .bind(&scope.region)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(sql::backend)?;
+                let bodies: Vec<String> = sqlx::query_scalar(
+                    "SELECT body FROM certdesk_orders WHERE account = $1 AND region = $2 \
+                     ORDER BY seq LIMIT $3 OFFSET $4",
+                )
+                .bind(&scope.account)
+                .bind(&scope.region)
+                .bind(limit)
+                .bind(offset)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(sql::backend)?;
+                tx.commit().await.map_err(sql::backend)?;
+                Ok(Paged {
+                    total: sql::to_u64(total)?,
+                    items: bodies
+                        .iter()
+                        .map(|b| sql::from_json(b, "order"))
+                        .collect::<Result<_, _>>()?,
+                })
+            }
+
+            async fn orders_using_csr(
+                &self,
+                scope: &Scope,
+                csr_id: &str,
+            ) -> Result<Vec<String>, StoreError> {
+                sqlx::query_scalar(
+                    "SELECT id FROM certdesk_orders WHERE account = $1 AND region = $2 \
+                     AND open_csr_id = $3 ORDER BY seq",
+                )
+                .bind(&scope.account)
+                .bind(&scope.region)
+                .bind(csr_id)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(sql::backend)
+            }
+
+            async fn get_quota(
+                &self,
+                scope: &Scope,
+            ) -> Result<Option<(QuotaLedger, u64)>, StoreError> {
+                let row: Option<(String, i64)> = sqlx::query_as(
+                    "SELECT body, version FROM certdesk_quotas WHERE account = $1 AND region = $2",
+                )
+                .bind(&scope.account)
+                .bind(&scope.region)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(sql::backend)?;
+                row.map(|(body, version)| Ok((sql::from_json(&body, "quota")?, sql::to_u64(version)?)))
+                    .transpose()
+            }
+
+            async fn put_quota(
+                &self,
+                scope: &Scope,
+                ledger: &QuotaLedger,
+                expected_version: Option<u64>,
+            ) -> Result<u64, StoreError> {
+                let body = sql::to_json(ledger)?;
+                let mut tx = self.begin().await?;
+                let done = match expected_version {
+                    None => sqlx::query(
+                        "INSERT INTO certdesk_quotas (account, region, version, body) \
+                         VALUES ($1, $2, 1, $3) ON CONFLICT (account, region) DO NOTHING",
+                    )
+                    .bind(&scope.account)
+                    .bind(&scope.region)
+                    .bind(&body)
+                    .execute(&mut *tx)
+                    .await,
+                    Some(v) => sqlx::query(
+                        "UPDATE certdesk_quotas SET version = version + 1, body = $1 \
+                         WHERE account = $2 AND region = $3 AND version = $4",
+                    )
+                    .bind(&body)
+                    .bind(&scope.account)
+                    .bind(&scope.region)
+                    .bind(sql::to_i64(v, "version")?)
+                    .execute(&mut *tx)
+                    .await,
+                }
+                .map_err(sql::backend)?;
+                let found: Option<i64> = sqlx::query_scalar(
+                    "SELECT version FROM certdesk_quotas WHERE account = $1 AND region = $2",
+                )
+                .bind(&scope.account)
+                .bind(&scope.region)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(sql::backend)?;
+                let found = found.map(sql::to_u64).transpose()?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::Conflict {
+                        what: "quota",
+                        id: scope.account.clone(),
+                        expected: expected_version.unwrap_or(0),
+                        found: found.unwrap_or(0),
+                    });
+                }
+                tx.commit().await.map_err(sql::backend)?;
+                found.ok_or_else(|| StoreError::Backend("the quota ledger just written is gone".into()))
+            }
+
+            async fn save_profile(
+                &self,
+                scope: &Scope,
+                name: &str,
+                info: &OrderInfo,
+            ) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO certdesk_profiles (account, region, name, body) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (account, region, name) DO UPDATE SET body = excluded.body",
+                )
+                .bind(&scope.account)
+                .bind(&scope.region)
+                .bind(name)
+                .bind(sql::to_json(info)?)
+                .execute(&self.pool)
+                .await
+                .map_err(sql::backend)?;
+                Ok(())
+            }
+
+            async fn get_profile(&self, scope: &Scope, name: &str) -> Result<OrderInfo, StoreError> {
+                let body: String = sqlx::query_scalar(
+                    "SELECT body FROM certdesk_profiles WHERE account = $1 AND region = $2 AND name = $3",
+                )
+                .bind(&scope.account)
+                .bind(&scope.region)
+                .bind(name)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(sql::backend)?
+                .ok_or_else(|| not_found("profile", name))?;
+                sql::from_json(&body, "profile")
+            }
+
+            async fn list_profiles(&self, scope: &Scope) -> Result<Vec<String>, StoreError> {
+                sqlx::query_scalar(
+                    "SELECT name FROM certdesk_profiles WHERE account = $1 AND region = $2 ORDER BY name",
+                )
+                .bind(&scope.account)
+                .bind(&scope.region)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(sql::backend)
+            }
+        }
+
+        fn csr_row(scope: &Scope, row: &<$db as sqlx::Database>::Row) -> Result<CsrRecord, StoreError> {
+            use sqlx::Row as _;
+            let get = |e: sqlx::Error| sql::backend(e);
+            let id: i64 = row.try_get(0).map_err(get)?;
+            let version: i64 = row.try_get(1).map_err(get)?;
+            let body: String = row.try_get(2).map_err(get)?;
+            let sealed_key: Option<Vec<u8>> = row.try_get(3).map_err(get)?;
+            let sealed_password: Option<Vec<u8>> = row.try_get(4).map_err(get)?;
+            sql::csr_from_row(
+                scope.clone(),
+                id,
+                version,
+                &body,
+                sealed_key.as_deref(),
+                sealed_password.as_deref(),
+            )
+        }
+
+        fn not_found(what: &'static str, id: impl ToString) -> StoreError {
+            StoreError::NotFound {
+                what,
+                id: id.to_string(),
+            }
+        }
+    };
+}
+
+pub(crate) use {push_csr_filter, sql_store};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_patterns_escape_wildcards() {
+        assert_eq!(contains_pattern("Ab"), "%ab%");
+        assert_eq!(contains_pattern("50%_off!"), "%50!%!_off!!%");
+    }
+
+    #[test]
+    fn migrations_fill_in_the_dialect() {
+        let d = Dialect {
+            serial: "SERIAL-X",
+            blob: "BLOB-X",
+        };
+        let all = pending_migrations(&d, 0);
+        assert_eq!(all.len() as i64, schema_version());
+        assert!(all[0].1.contains("id SERIAL-X"));
+        assert!(all[0].1.contains("sealed_key BLOB-X"));
+        assert!(!all[0].1.contains('{'));
+        assert!(pending_migrations(&d, schema_version()).is_empty());
+    }
+}
