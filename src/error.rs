@@ -535,6 +535,9 @@ pub enum Error {
     /// Input breaks a profile's rules; the report holds every violation.
     #[error("the input breaks the profile's rules: {0}")]
     Rules(#[from] crate::policy::Report),
+    /// A service call was refused (not found, in use, rate limited, ...).
+    #[error(transparent)]
+    Service(Box<crate::service::ServiceError>),
 }
 
 impl Error {
@@ -550,6 +553,7 @@ impl Error {
             Error::Rules(_) => "policy.violations",
             Error::Order(e) => e.code(),
             Error::Store(e) => e.code(),
+            Error::Service(e) => e.code(),
         }
     }
 }

@@ -87,6 +87,7 @@ pub mod order;
 mod pem;
 pub mod policy;
 mod san;
+pub mod service;
 mod subject;
 pub mod vendor;
 

@@ -86,6 +86,16 @@ pub enum CsrSan {
     Other(String),
 }
 
+impl fmt::Display for CsrSan {
+    /// The name as text: the domain, address, e-mail or URI, or the description.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CsrSan::Dns(s) | CsrSan::Email(s) | CsrSan::Uri(s) | CsrSan::Other(s) => f.write_str(s),
+            CsrSan::Ip(ip) => write!(f, "{ip}"),
+        }
+    }
+}
+
 /// A subject as read from a CSR: every attribute in order, with its short name.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct DistinguishedName(Vec<(String, String)>);

@@ -1,5 +1,5 @@
 //! Alibaba Cloud Certificate Management Service (CAS API 2020-04-07): `CreateCsr`, `UploadCsr`,
-//! `ListCsr`, `UpdateCsr` and `DeleteCsr`, with their parameter names.
+//! `ListCsr`, `GetCsrDetail`, `UpdateCsr` and `DeleteCsr`, with their parameter names.
 //!
 //! Alibaba's RPC-style API passes every value as text, so numbers (`KeySize`, `CsrId`, paging)
 //! are read from a JSON number or a string of digits. Errors use Alibaba's common codes:
@@ -20,7 +20,7 @@ use crate::vendor::{
 /// certdesk bounds the work a request can ask for).
 pub const MAX_SHOW_SIZE: u64 = 1000;
 
-const CODES: ErrorCodes = ErrorCodes {
+pub(crate) const CODES: ErrorCodes = ErrorCodes {
     vendor: Vendor::Alibaba,
     rows: &[
         ("json.missing_parameter", "MissingParameter"),
@@ -392,6 +392,33 @@ impl UpdateCsrRequest {
     /// Validates a request body.
     pub fn validate_body(body: &[u8]) -> Validation {
         match decode::<UpdateCsrRequest>(body) {
+            Ok(req) => Validation::new(req.check(), &CODES),
+            Err(v) => Validation::from_violation(v, &CODES),
+        }
+    }
+}
+
+/// `GetCsrDetail`: a CSR and its key.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct GetCsrDetailRequest {
+    /// The CSR's id. Required.
+    #[serde(default, deserialize_with = "number")]
+    pub csr_id: Option<u64>,
+}
+
+impl GetCsrDetailRequest {
+    /// Checks the id.
+    pub fn check(&self) -> Report {
+        Report {
+            violations: id_violations(self.csr_id),
+            also_covers: Vec::new(),
+        }
+    }
+
+    /// Validates a request body.
+    pub fn validate_body(body: &[u8]) -> Validation {
+        match decode::<GetCsrDetailRequest>(body) {
             Ok(req) => Validation::new(req.check(), &CODES),
             Err(v) => Validation::from_violation(v, &CODES),
         }

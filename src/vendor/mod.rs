@@ -60,6 +60,20 @@ pub struct VendorError {
     pub violations: Vec<Violation>,
 }
 
+/// The success response body a vendor sends: Tencent's `{"Response": {...payload,
+/// "RequestId"}}` or Alibaba's `{...payload, "RequestId"}`.
+pub fn success_body(vendor: Vendor, payload: serde_json::Value, request_id: &str) -> String {
+    let mut object = match payload {
+        serde_json::Value::Object(map) => map,
+        _ => serde_json::Map::new(),
+    };
+    object.insert("RequestId".into(), request_id.into());
+    match vendor {
+        Vendor::Tencent => serde_json::json!({ "Response": object }).to_string(),
+        Vendor::Alibaba => serde_json::Value::Object(object).to_string(),
+    }
+}
+
 impl VendorError {
     /// The response body the vendor sends for this error: Tencent's
     /// `{"Response": {"Error": {"Code", "Message"}, "RequestId"}}` or Alibaba's
@@ -250,6 +264,8 @@ pub enum Api {
     TencentCreateCsr,
     /// Tencent `ModifyCSR`.
     TencentModifyCsr,
+    /// Tencent `DescribeCSR`.
+    TencentDescribeCsr,
     /// Tencent `DescribeCSRSet`.
     TencentDescribeCsrSet,
     /// Tencent `BatchDeleteCSR`.
@@ -262,6 +278,8 @@ pub enum Api {
     AlibabaUploadCsr,
     /// Alibaba `ListCsr`.
     AlibabaListCsr,
+    /// Alibaba `GetCsrDetail`.
+    AlibabaGetCsrDetail,
     /// Alibaba `UpdateCsr`.
     AlibabaUpdateCsr,
     /// Alibaba `DeleteCsr`.
@@ -270,15 +288,17 @@ pub enum Api {
 
 impl Api {
     /// Every API, in a stable order.
-    pub const ALL: [Api; 10] = [
+    pub const ALL: [Api; 12] = [
         Api::TencentCreateCsr,
         Api::TencentModifyCsr,
+        Api::TencentDescribeCsr,
         Api::TencentDescribeCsrSet,
         Api::TencentBatchDeleteCsr,
         Api::TencentApplyCertificate,
         Api::AlibabaCreateCsr,
         Api::AlibabaUploadCsr,
         Api::AlibabaListCsr,
+        Api::AlibabaGetCsrDetail,
         Api::AlibabaUpdateCsr,
         Api::AlibabaDeleteCsr,
     ];
@@ -288,14 +308,25 @@ impl Api {
         match self {
             Api::TencentCreateCsr => "tencent:CreateCSR",
             Api::TencentModifyCsr => "tencent:ModifyCSR",
+            Api::TencentDescribeCsr => "tencent:DescribeCSR",
             Api::TencentDescribeCsrSet => "tencent:DescribeCSRSet",
             Api::TencentBatchDeleteCsr => "tencent:BatchDeleteCSR",
             Api::TencentApplyCertificate => "tencent:ApplyCertificate",
             Api::AlibabaCreateCsr => "alibaba:CreateCsr",
             Api::AlibabaUploadCsr => "alibaba:UploadCsr",
             Api::AlibabaListCsr => "alibaba:ListCsr",
+            Api::AlibabaGetCsrDetail => "alibaba:GetCsrDetail",
             Api::AlibabaUpdateCsr => "alibaba:UpdateCsr",
             Api::AlibabaDeleteCsr => "alibaba:DeleteCsr",
+        }
+    }
+
+    /// The vendor the API belongs to.
+    pub fn vendor(self) -> Vendor {
+        if self.name().starts_with("tencent:") {
+            Vendor::Tencent
+        } else {
+            Vendor::Alibaba
         }
     }
 
@@ -305,12 +336,14 @@ impl Api {
         match self {
             Api::TencentCreateCsr => tencent::CreateCsrRequest::validate_body(body),
             Api::TencentModifyCsr => tencent::ModifyCsrRequest::validate_body(body),
+            Api::TencentDescribeCsr => tencent::DescribeCsrRequest::validate_body(body),
             Api::TencentDescribeCsrSet => tencent::DescribeCsrSetRequest::validate_body(body),
             Api::TencentBatchDeleteCsr => tencent::BatchDeleteCsrRequest::validate_body(body),
             Api::TencentApplyCertificate => tencent::ApplyCertificateRequest::validate_body(body),
             Api::AlibabaCreateCsr => alibaba::CreateCsrRequest::validate_body(body),
             Api::AlibabaUploadCsr => alibaba::UploadCsrRequest::validate_body(body),
             Api::AlibabaListCsr => alibaba::ListCsrRequest::validate_body(body),
+            Api::AlibabaGetCsrDetail => alibaba::GetCsrDetailRequest::validate_body(body),
             Api::AlibabaUpdateCsr => alibaba::UpdateCsrRequest::validate_body(body),
             Api::AlibabaDeleteCsr => alibaba::DeleteCsrRequest::validate_body(body),
         }

@@ -1,5 +1,5 @@
 //! Tencent Cloud SSL Certificate Service (API 2019-12-05): the CSR family (`CreateCSR`,
-//! `ModifyCSR`, `DescribeCSRSet`, `BatchDeleteCSR`) and the free certificate's
+//! `ModifyCSR`, `DescribeCSR`, `DescribeCSRSet`, `BatchDeleteCSR`) and the free certificate's
 //! `ApplyCertificate`, with their JSON parameter names.
 //!
 //! Error codes follow the API reference: `UnknownParameter`, `MissingParameter`,
@@ -23,7 +23,7 @@ use crate::vendor::{
 /// The most ids `BatchDeleteCSR` takes and the largest `DescribeCSRSet` page.
 pub const MAX_IDS: usize = 100;
 
-const CSR_CODES: ErrorCodes = ErrorCodes {
+pub(crate) const CSR_CODES: ErrorCodes = ErrorCodes {
     vendor: Vendor::Tencent,
     rows: &[
         ("json.unknown_parameter", "UnknownParameter"),
@@ -50,7 +50,7 @@ const APPLY_CODES: ErrorCodes = ErrorCodes {
 };
 
 /// The neutral paths of a CSR form and CreateCSR's parameters.
-const CREATE_NAMES: &[(&str, &str)] = &[
+pub(crate) const CREATE_NAMES: &[(&str, &str)] = &[
     ("subject.common_name", "Domain"),
     ("subject.organization", "Organization"),
     ("subject.organizational_unit", "Department"),
@@ -255,15 +255,7 @@ impl ModifyCsrRequest {
     /// `Generate`, and every value given, by the CreateCSR rules.
     pub fn check(&self) -> Report {
         let mut found = Vec::new();
-        match self.csr_id {
-            None => found.push(missing("CSRId")),
-            Some(id) if id <= 0 => found.push(Violation::error(
-                "CSRId",
-                "csr_id.invalid",
-                format!("{id} is not a CSR id; ids are positive"),
-            )),
-            Some(_) => {}
-        }
+        found.extend(csr_id_violations(self.csr_id));
         if self.generate.is_none() {
             found.push(missing("Generate"));
         }
@@ -309,6 +301,45 @@ impl ModifyCsrRequest {
             Ok(req) => Validation::new(req.check(), &CSR_CODES),
             Err(v) => Validation::from_violation(v, &CSR_CODES),
         }
+    }
+}
+
+/// `DescribeCSR`: one record, with its CSR and key.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DescribeCsrRequest {
+    /// The CSR's id. Required.
+    #[serde(rename = "CSRId")]
+    pub csr_id: Option<i64>,
+}
+
+impl DescribeCsrRequest {
+    /// Checks the id.
+    pub fn check(&self) -> Report {
+        Report {
+            violations: csr_id_violations(self.csr_id),
+            also_covers: Vec::new(),
+        }
+    }
+
+    /// Validates a request body.
+    pub fn validate_body(body: &[u8]) -> Validation {
+        match decode::<DescribeCsrRequest>(body) {
+            Ok(req) => Validation::new(req.check(), &CSR_CODES),
+            Err(v) => Validation::from_violation(v, &CSR_CODES),
+        }
+    }
+}
+
+pub(crate) fn csr_id_violations(id: Option<i64>) -> Vec<Violation> {
+    match id {
+        None => vec![missing("CSRId")],
+        Some(id) if id <= 0 => vec![Violation::error(
+            "CSRId",
+            "csr_id.invalid",
+            format!("{id} is not a CSR id; ids are positive"),
+        )],
+        Some(_) => Vec::new(),
     }
 }
 

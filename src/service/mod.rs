@@ -1,0 +1,124 @@
+//! Services: orchestration over the stores, the key vault and the rule engine. They decide
+//! nothing the core does not; they read, check, write, and keep secrets sealed.
+//!
+//! [`CsrService`] manages CSR records as the Tencent and Alibaba CSR consoles and APIs do:
+//! drafts, generation, uploads, listing, details, key retrieval, remarks, tags, names,
+//! deletion; [`CsrService::handle`] answers the vendors' own JSON requests.
+
+mod csr;
+mod rate;
+mod vendor_api;
+
+pub use csr::{BatchDeleted, CsrService, ExportedKey, MAX_BATCH, MAX_PAGE, NewCsr, Upload};
+pub use rate::RateLimit;
+
+use crate::backend::StoreError;
+use crate::policy::{Report, Violation};
+
+/// Why a service call failed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServiceError {
+    /// The input breaks the rules; the report holds every violation, with its field.
+    #[error("the request breaks the rules: {0}")]
+    Rules(Report),
+    /// No such record in this account and region.
+    #[error("CSR {id} not found")]
+    NotFound {
+        /// The id asked for.
+        id: u64,
+    },
+    /// A generated or uploaded CSR cannot be changed but for its name, remarks and tags (and an
+    /// uploaded CSR's key).
+    #[error("CSR {id} is {status} and can no longer be modified")]
+    Immutable {
+        /// The record.
+        id: u64,
+        /// `generated` or `uploaded`.
+        status: &'static str,
+    },
+    /// The record is a draft: it has no CSR and no key yet.
+    #[error("CSR {id} is a draft: generate it first")]
+    NotGenerated {
+        /// The record.
+        id: u64,
+    },
+    /// The record has no private key (an upload without one).
+    #[error("CSR {id} has no private key")]
+    NoKey {
+        /// The record.
+        id: u64,
+    },
+    /// Orders not yet issued use the CSR: deleting it would make their issuance fail.
+    #[error("CSR {id} is used by order(s) {} not yet issued; it cannot be deleted until they are issued or ended", orders.join(", "))]
+    InUse {
+        /// The record.
+        id: u64,
+        /// The orders.
+        orders: Vec<String>,
+    },
+    /// Too many calls from this account to this call: retry after the given time.
+    #[error("too many {call} calls from this account; retry in {retry_after_ms} ms")]
+    RateLimited {
+        /// The call.
+        call: &'static str,
+        /// Milliseconds until a call is allowed again.
+        retry_after_ms: u64,
+    },
+    /// The store or the key vault failed (a version conflict after retries included).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The key could not be generated, read or exported.
+    #[error(transparent)]
+    Key(#[from] crate::KeyError),
+    /// The CSR could not be built.
+    #[error(transparent)]
+    Request(#[from] crate::RequestError),
+}
+
+impl ServiceError {
+    /// Stable code: `service.rules`, `service.not_found`, `service.immutable`,
+    /// `service.not_generated`, `service.no_key`, `service.in_use`, `service.rate_limited`, or
+    /// the wrapped error's code (`store.*`, `key.*`, `request.*`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            ServiceError::Rules(_) => "service.rules",
+            ServiceError::NotFound { .. } => "service.not_found",
+            ServiceError::Immutable { .. } => "service.immutable",
+            ServiceError::NotGenerated { .. } => "service.not_generated",
+            ServiceError::NoKey { .. } => "service.no_key",
+            ServiceError::InUse { .. } => "service.in_use",
+            ServiceError::RateLimited { .. } => "service.rate_limited",
+            ServiceError::Store(e) => e.code(),
+            ServiceError::Key(e) => e.code(),
+            ServiceError::Request(e) => e.code(),
+        }
+    }
+
+    /// The violations behind a `Rules` error, else none.
+    pub fn violations(&self) -> &[Violation] {
+        match self {
+            ServiceError::Rules(r) => &r.violations,
+            _ => &[],
+        }
+    }
+
+    pub(crate) fn rule(field: &str, code: &'static str, message: impl Into<String>) -> Self {
+        ServiceError::Rules(Report {
+            violations: vec![Violation::error(field, code, message)],
+            also_covers: Vec::new(),
+        })
+    }
+}
+
+impl From<ServiceError> for crate::Error {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::Rules(r) => crate::Error::Rules(r),
+            ServiceError::Store(s) => crate::Error::Store(s),
+            ServiceError::Key(k) => crate::Error::Key(k),
+            ServiceError::Request(r) => crate::Error::Request(r),
+            other => crate::Error::Service(Box::new(other)),
+        }
+    }
+}

@@ -1,0 +1,112 @@
+//! A per-account, per-call rate limit: a token bucket for each (account, call), refilled by
+//! the [`Clock`]. A call over the limit is refused at once, never queued.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use time::OffsetDateTime;
+
+use crate::backend::Clock;
+
+/// At most `per_second` calls a second for each account and call, with bursts of up to
+/// `burst` (Tencent: 10 requests a second for each CSR API).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RateLimit {
+    /// Sustained calls per second (at least 1).
+    pub per_second: u32,
+    /// Calls allowed at once after a quiet spell (at least 1).
+    pub burst: u32,
+}
+
+impl RateLimit {
+    /// Tencent's limit for the CSR APIs: 10 a second, bursts of 10.
+    pub const TENCENT: RateLimit = RateLimit {
+        per_second: 10,
+        burst: 10,
+    };
+}
+
+/// The buckets are dropped when full again, so memory follows the accounts active in the last
+/// `burst / per_second` seconds (bounded at `MAX_BUCKETS`; past that, full buckets are swept).
+const MAX_BUCKETS: usize = 100_000;
+
+struct Bucket {
+    tokens: f64,
+    at: OffsetDateTime,
+}
+
+pub(crate) struct RateLimiter {
+    limit: RateLimit,
+    clock: Arc<dyn Clock>,
+    buckets: Mutex<HashMap<(String, &'static str), Bucket>>,
+}
+
+impl RateLimiter {
+    pub(crate) fn new(limit: RateLimit, clock: Arc<dyn Clock>) -> Self {
+        RateLimiter {
+            limit: RateLimit {
+                per_second: limit.per_second.max(1),
+                burst: limit.burst.max(1),
+            },
+            clock,
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub(crate) fn limit(&self) -> RateLimit {
+        self.limit
+    }
+
+    /// Takes a token for `account`'s `call`; `Err(wait)` in milliseconds when there is none.
+    pub(crate) fn take(&self, account: &str, call: &'static str) -> Result<(), u64> {
+        let now = self.clock.now();
+        let rate = f64::from(self.limit.per_second);
+        let burst = f64::from(self.limit.burst);
+        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        if buckets.len() >= MAX_BUCKETS {
+            buckets.retain(|_, b| b.tokens + (now - b.at).as_seconds_f64().max(0.0) * rate < burst);
+        }
+        let bucket = buckets.entry((account.to_owned(), call)).or_insert(Bucket {
+            tokens: burst,
+            at: now,
+        });
+        let elapsed = (now - bucket.at).as_seconds_f64().max(0.0);
+        bucket.tokens = (bucket.tokens + elapsed * rate).min(burst);
+        bucket.at = now;
+        if bucket.tokens >= 1.0 {
+            bucket.tokens -= 1.0;
+            Ok(())
+        } else {
+            let wait = (1.0 - bucket.tokens) / rate;
+            Err((wait * 1000.0).ceil() as u64)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::FixedClock;
+    use time::macros::datetime;
+
+    #[test]
+    fn ten_a_second_per_account_and_call() {
+        let clock = Arc::new(FixedClock::new(datetime!(2026-11-23 12:00 UTC)));
+        let limiter = RateLimiter::new(RateLimit::TENCENT, clock.clone());
+        for _ in 0..10 {
+            assert_eq!(limiter.take("a", "create"), Ok(()));
+        }
+        assert_eq!(limiter.take("a", "create"), Err(100));
+        // Another call and another account have their own buckets.
+        assert_eq!(limiter.take("a", "list"), Ok(()));
+        assert_eq!(limiter.take("b", "create"), Ok(()));
+        clock.advance(time::Duration::milliseconds(100));
+        assert_eq!(limiter.take("a", "create"), Ok(()));
+        assert!(limiter.take("a", "create").is_err());
+        clock.advance(time::Duration::seconds(5));
+        for _ in 0..10 {
+            assert_eq!(limiter.take("a", "create"), Ok(()));
+        }
+        assert!(limiter.take("a", "create").is_err());
+    }
+}
