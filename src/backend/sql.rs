@@ -345,17 +345,20 @@ macro_rules! sql_store {
                 tx: &mut sqlx::Transaction<'static, $db>,
                 id: i64,
                 cols: &sql::CsrColumns,
+                replace: bool,
             ) -> Result<(), StoreError> {
-                sqlx::query("DELETE FROM certdesk_csr_names WHERE csr_id = $1")
-                    .bind(id)
-                    .execute(&mut **tx)
-                    .await
-                    .map_err(sql::backend)?;
-                sqlx::query("DELETE FROM certdesk_csr_tags WHERE csr_id = $1")
-                    .bind(id)
-                    .execute(&mut **tx)
-                    .await
-                    .map_err(sql::backend)?;
+                if replace {
+                    sqlx::query("DELETE FROM certdesk_csr_names WHERE csr_id = $1")
+                        .bind(id)
+                        .execute(&mut **tx)
+                        .await
+                        .map_err(sql::backend)?;
+                    sqlx::query("DELETE FROM certdesk_csr_tags WHERE csr_id = $1")
+                        .bind(id)
+                        .execute(&mut **tx)
+                        .await
+                        .map_err(sql::backend)?;
+                }
                 for name in &cols.names {
                     sqlx::query("INSERT INTO certdesk_csr_names (csr_id, name_lc) VALUES ($1, $2)")
                         .bind(id)
@@ -420,7 +423,7 @@ macro_rules! sql_store {
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(sql::backend)?;
-                Self::write_csr_side_tables(&mut tx, id, &cols).await?;
+                Self::write_csr_side_tables(&mut tx, id, &cols, false).await?;
                 tx.commit().await.map_err(sql::backend)?;
                 record.id = sql::to_u64(id)?;
                 record.version = 1;
@@ -486,7 +489,7 @@ macro_rules! sql_store {
                         },
                     });
                 }
-                Self::write_csr_side_tables(&mut tx, id, &cols).await?;
+                Self::write_csr_side_tables(&mut tx, id, &cols, true).await?;
                 tx.commit().await.map_err(sql::backend)?;
                 record.version += 1;
                 Ok(record)
