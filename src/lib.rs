@@ -72,6 +72,42 @@
 //! machine: [`order::Order::apply`] takes a command and the time, checks the transition and
 //! returns the events; challenges, deadlines, validation reuse, quotas and the vendors' status
 //! codes are there too.
+//!
+//! ## Storage and the CSR service
+//!
+//! [`backend`] holds the traits embedders implement ([`backend::CsrStore`],
+//! [`backend::OrderStore`], [`backend::KeyVault`], [`backend::Clock`]) and the stores certdesk
+//! ships: `MemoryStore`, `SqliteStore` (feature `sqlite`, on by default) and `PostgresStore`
+//! (feature `postgres`). [`service::CsrService`] manages CSR records as the vendors' consoles
+//! do, for one account and region per call, with keys sealed before they are stored; its
+//! [`handle`](service::CsrService::handle) answers the vendors' own CSR API calls.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! use std::sync::Arc;
+//! use certdesk::backend::{AesGcmVault, MemoryStore, Scope};
+//! use certdesk::service::CsrService;
+//! use certdesk::vendor::Api;
+//!
+//! let service = CsrService::new(
+//!     Arc::new(MemoryStore::new()),
+//!     Arc::new(AesGcmVault::new("kek-2026-11", [7; 32])), // your key-encryption key
+//! );
+//! let me = Scope::new("100012345678", "ap-guangzhou");
+//! let made = service
+//!     .handle(&me, Api::AlibabaCreateCsr, br#"{"Algorithm": "ECC", "KeySize": 256,
+//!         "CommonName": "www.example.com", "CountryCode": "CN", "Province": "Zhejiang",
+//!         "Locality": "Hangzhou"}"#)
+//!     .await
+//!     .unwrap();
+//! assert!(made["Csr"].as_str().unwrap().starts_with("-----BEGIN CERTIFICATE REQUEST-----"));
+//! // Another account does not see it.
+//! let other = Scope::new("100099999999", "ap-guangzhou");
+//! let e = service.details(&other, made["CsrId"].as_u64().unwrap()).await.unwrap_err();
+//! assert_eq!(e.code(), "service.not_found");
+//! # }
+//! ```
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
