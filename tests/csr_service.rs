@@ -694,17 +694,33 @@ async fn rate_limit_refuses_the_eleventh_call_in_a_second() {
             retry_after_ms: 100
         }
     );
-    // Another account is not held back; the vendor API answers with the vendor's code.
+    // Another account is not held back.
     svc.list(&mallory(), &CsrFilter::default(), page(10))
         .await
         .unwrap();
+    // A vendor API is counted on its own, once per call (whatever it does inside), and is
+    // refused with the vendor's code.
+    for _ in 0..10 {
+        svc.handle(&alice(), Api::TencentDescribeCsrSet, b"{}")
+            .await
+            .unwrap();
+    }
     let e = svc
         .handle(&alice(), Api::TencentDescribeCsrSet, b"{}")
         .await
         .unwrap_err();
     assert_eq!(e.code, "RequestLimitExceeded");
+    assert!(
+        svc.handle(&alice(), Api::AlibabaListCsr, b"{}")
+            .await
+            .is_ok(),
+        "another API has its own bucket"
+    );
     clock.advance(time::Duration::seconds(1));
     svc.handle(&alice(), Api::TencentDescribeCsrSet, b"{}")
+        .await
+        .unwrap();
+    svc.list(&alice(), &CsrFilter::default(), page(10))
         .await
         .unwrap();
 }
@@ -972,5 +988,57 @@ async fn the_sqlite_file_never_shows_a_key_or_password() {
                 String::from_utf8_lossy(w)
             );
         }
+    }
+}
+
+#[tokio::test]
+async fn saved_profiles_are_checked_scoped_and_reused() {
+    use certdesk::policy::{Contact, OrderInfo, Organization, Person};
+    use certdesk::service::ProfileBook;
+    for s in stores().await {
+        let book = ProfileBook::new(s.orders.clone());
+        let mut info = OrderInfo {
+            organization: Organization {
+                name: "Example Co".into(),
+                department: "IT".into(),
+                city: "Shenzhen".into(),
+                province: Some("Guangdong".into()),
+                address: "1 Keji Road".into(),
+                phone: "13800138000".into(),
+            },
+            admin: Person {
+                name: "Li Lei".into(),
+                position: "CTO".into(),
+                phone: "13800138000".into(),
+                email: "li@example.com".into(),
+            },
+            contact: Contact::SameAsAdmin,
+        };
+        // A mobile number as the organization's phone: saved, with the warning.
+        let warnings = book.save(&alice(), "My Profile", &info).await.unwrap();
+        assert_eq!(warnings[0].code, "phone.not_landline", "{}", s.name);
+        // Broken: nothing saved, every problem reported.
+        info.admin.email = "not-an-address".into();
+        info.organization.name = String::new();
+        let e = book.save(&alice(), "broken", &info).await.unwrap_err();
+        let fields: Vec<&str> = e.violations().iter().map(|v| v.field.as_str()).collect();
+        assert!(fields.contains(&"organization.name") && fields.contains(&"admin.email"));
+        assert_eq!(book.names(&alice()).await.unwrap(), ["My Profile"]);
+        let e = book.save(&alice(), "", &info).await.unwrap_err();
+        assert_eq!(e.violations()[0].code, "profile.name_missing");
+        // Reused by name; another account has none.
+        let kept = book.get(&alice(), "My Profile").await.unwrap();
+        assert_eq!(kept.organization.city, "Shenzhen");
+        assert_eq!(
+            book.get(&mallory(), "My Profile")
+                .await
+                .unwrap_err()
+                .violations()[0]
+                .code,
+            "profile.not_found"
+        );
+        assert!(book.delete(&mallory(), "My Profile").await.is_err());
+        book.delete(&alice(), "My Profile").await.unwrap();
+        assert!(book.names(&alice()).await.unwrap().is_empty());
     }
 }

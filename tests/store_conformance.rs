@@ -424,6 +424,29 @@ async fn orders_quota_and_profiles(store: Arc<dyn OrderStore>) {
     assert_eq!(store.list_profiles(&alice()).await.unwrap(), ["default"]);
     assert!(store.get_profile(&bob(), "default").await.is_err());
     assert!(store.list_profiles(&bob()).await.unwrap().is_empty());
+    // Saving again under the name replaces it; another name is another profile.
+    let mut moved = info.clone();
+    moved.organization.city = "Guangzhou".into();
+    store
+        .save_profile(&alice(), "default", &moved)
+        .await
+        .unwrap();
+    store.save_profile(&alice(), "branch", &info).await.unwrap();
+    assert_eq!(store.get_profile(&alice(), "default").await.unwrap(), moved);
+    assert_eq!(
+        store.list_profiles(&alice()).await.unwrap(),
+        ["branch", "default"]
+    );
+    assert_eq!(
+        store
+            .delete_profile(&bob(), "branch")
+            .await
+            .unwrap_err()
+            .code(),
+        "store.not_found"
+    );
+    store.delete_profile(&alice(), "branch").await.unwrap();
+    assert_eq!(store.list_profiles(&alice()).await.unwrap(), ["default"]);
 }
 
 /// Seals a key and a draft's password into a record; returns the secrets in every form a

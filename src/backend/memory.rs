@@ -278,4 +278,12 @@ impl OrderStore for MemoryStore {
             .map(|(_, n)| n.clone())
             .collect())
     }
+
+    async fn delete_profile(&self, scope: &Scope, name: &str) -> Result<(), StoreError> {
+        self.lock()
+            .profiles
+            .remove(&(scope.clone(), name.to_owned()))
+            .map(|_| ())
+            .ok_or_else(|| not_found("profile", name))
+    }
 }

@@ -310,8 +310,10 @@ pub trait OrderStore: Send + Sync {
     ) -> Result<(), StoreError>;
     /// A saved profile.
     async fn get_profile(&self, scope: &Scope, name: &str) -> Result<OrderInfo, StoreError>;
-    /// The names of the scope's saved profiles.
+    /// The names of the scope's saved profiles, sorted.
     async fn list_profiles(&self, scope: &Scope) -> Result<Vec<String>, StoreError>;
+    /// Deletes a saved profile.
+    async fn delete_profile(&self, scope: &Scope, name: &str) -> Result<(), StoreError>;
 }
 
 /// The time, for everything that needs `now`.

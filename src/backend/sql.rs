@@ -842,6 +842,22 @@ macro_rules! sql_store {
                 .await
                 .map_err(sql::backend)
             }
+
+            async fn delete_profile(&self, scope: &Scope, name: &str) -> Result<(), StoreError> {
+                let done = sqlx::query(
+                    "DELETE FROM certdesk_profiles WHERE account = $1 AND region = $2 AND name = $3",
+                )
+                .bind(&scope.account)
+                .bind(&scope.region)
+                .bind(name)
+                .execute(&self.pool)
+                .await
+                .map_err(sql::backend)?;
+                if done.rows_affected() == 0 {
+                    return Err(not_found("profile", name));
+                }
+                Ok(())
+            }
         }
 
         fn csr_row(scope: &Scope, row: &<$db as sqlx::Database>::Row) -> Result<CsrRecord, StoreError> {

@@ -99,7 +99,7 @@ pub struct CsrService {
     orders: Option<Arc<dyn OrderStore>>,
     vault: Arc<dyn KeyVault>,
     clock: Arc<dyn Clock>,
-    limiter: Option<RateLimiter>,
+    limiter: Option<Arc<RateLimiter>>,
     encryption: KeyEncryption,
 }
 
@@ -168,15 +168,16 @@ impl CsrService {
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
         if let Some(l) = &self.limiter {
-            self.limiter = Some(RateLimiter::new(l.limit(), self.clock.clone()));
+            self.limiter = Some(Arc::new(RateLimiter::new(l.limit(), self.clock.clone())));
         }
         self
     }
 
-    /// Limits every call per account ([`RateLimit::TENCENT`]: 10 a second per API); a call
-    /// over the limit is refused with [`ServiceError::RateLimited`].
+    /// Limits every call per account ([`RateLimit::TENCENT`]: 10 a second per API), each
+    /// method and each vendor API counted on its own; a call over the limit is refused at once
+    /// with [`ServiceError::RateLimited`] (never queued).
     pub fn with_rate_limit(mut self, limit: RateLimit) -> Self {
-        self.limiter = Some(RateLimiter::new(limit, self.clock.clone()));
+        self.limiter = Some(Arc::new(RateLimiter::new(limit, self.clock.clone())));
         self
     }
 
@@ -186,7 +187,20 @@ impl CsrService {
         self
     }
 
-    fn admit(&self, scope: &Scope, call: &'static str) -> Result<(), ServiceError> {
+    /// The same service without the rate limit: for the calls one vendor API call makes,
+    /// which [`CsrService::handle`] counts once, under the API's name.
+    pub(crate) fn unlimited(&self) -> CsrService {
+        CsrService {
+            csrs: self.csrs.clone(),
+            orders: self.orders.clone(),
+            vault: self.vault.clone(),
+            clock: self.clock.clone(),
+            limiter: None,
+            encryption: self.encryption,
+        }
+    }
+
+    pub(crate) fn admit(&self, scope: &Scope, call: &'static str) -> Result<(), ServiceError> {
         match &self.limiter {
             Some(l) => {
                 l.take(&scope.account, call)

@@ -3,13 +3,16 @@
 //!
 //! [`CsrService`] manages CSR records as the Tencent and Alibaba CSR consoles and APIs do:
 //! drafts, generation, uploads, listing, details, key retrieval, remarks, tags, names,
-//! deletion; [`CsrService::handle`] answers the vendors' own JSON requests.
+//! deletion; [`CsrService::handle`] answers the vendors' own JSON requests. [`ProfileBook`]
+//! keeps each account's saved organization, administrator and contact profiles.
 
 mod csr;
+mod profiles;
 mod rate;
 mod vendor_api;
 
 pub use csr::{BatchDeleted, CsrService, ExportedKey, MAX_BATCH, MAX_PAGE, NewCsr, Upload};
+pub use profiles::{MAX_PROFILE_NAME_CHARS, MAX_PROFILES, ProfileBook};
 pub use rate::RateLimit;
 
 use crate::backend::StoreError;

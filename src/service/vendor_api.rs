@@ -275,13 +275,17 @@ impl CsrService {
     pub async fn handle(&self, scope: &Scope, api: Api, body: &[u8]) -> Result<Value, VendorError> {
         let vendor = api.vendor();
         let service = |e| vendor_error(vendor, e);
+        // One vendor call is one call against the limit, whatever it does inside.
+        self.admit(scope, api.name()).map_err(service)?;
+        let this = self.unlimited();
+        let svc = &this;
         match api {
             Api::TencentCreateCsr => {
                 let req: tencent::CreateCsrRequest = decode(vendor, body)?;
                 let profile = Profile::tencent_create_csr();
                 req.check_with(&profile)?;
                 let (form, _) = req.to_form();
-                let record = self
+                let record = svc
                     .create(
                         scope,
                         &profile,
@@ -302,7 +306,7 @@ impl CsrService {
                 check(vendor, req.check())?;
                 let csr_id = id(req.csr_id);
                 let profile = Profile::tencent_create_csr();
-                let stored = self.details(scope, csr_id).await.map_err(service)?;
+                let stored = svc.details(scope, csr_id).await.map_err(service)?;
                 if stored.status != CsrStatus::Draft {
                     return Err(service(ServiceError::Immutable {
                         id: csr_id,
@@ -317,7 +321,7 @@ impl CsrService {
                 merged.check_with(&profile)?;
                 let (mut form, _) = merged.to_form();
                 form.name = stored.form.as_ref().and_then(|f| f.name.clone());
-                let record = self
+                let record = svc
                     .modify(
                         scope,
                         csr_id,
@@ -329,12 +333,12 @@ impl CsrService {
                     .await
                     .map_err(service)?;
                 if req.remark.is_some() {
-                    self.set_remark(scope, record.id, req.remark.clone())
+                    svc.set_remark(scope, record.id, req.remark.clone())
                         .await
                         .map_err(service)?;
                 }
                 if let Some(tags) = &req.tags {
-                    self.set_tags(scope, record.id, tags_of(tags))
+                    svc.set_tags(scope, record.id, tags_of(tags))
                         .await
                         .map_err(service)?;
                 }
@@ -344,11 +348,11 @@ impl CsrService {
                 let req: tencent::DescribeCsrRequest = decode(vendor, body)?;
                 check(vendor, req.check())?;
                 let csr_id = id(req.csr_id);
-                let record = self.details(scope, csr_id).await.map_err(service)?;
+                let record = svc.details(scope, csr_id).await.map_err(service)?;
                 let mut m = tencent_record(&record);
                 m.insert("CSR".into(), json!(record.csr_pem));
                 let key = match record.sealed_key {
-                    Some(_) => Some(self.private_key(scope, csr_id).await.map_err(service)?),
+                    Some(_) => Some(svc.private_key(scope, csr_id).await.map_err(service)?),
                     None => None,
                 };
                 m.insert(
@@ -369,7 +373,7 @@ impl CsrService {
                     offset: req.offset.unwrap_or(0),
                     limit: req.limit(),
                 };
-                let found = self.list(scope, &filter, page).await.map_err(service)?;
+                let found = svc.list(scope, &filter, page).await.map_err(service)?;
                 let set: Vec<Value> = found
                     .items
                     .iter()
@@ -386,7 +390,7 @@ impl CsrService {
                     .into_iter()
                     .map(|i| id(Some(i)))
                     .collect();
-                let done = self.batch_delete(scope, &ids).await.map_err(service)?;
+                let done = svc.batch_delete(scope, &ids).await.map_err(service)?;
                 Ok(json!({ "Success": done.deleted }))
             }
             Api::AlibabaCreateCsr => {
@@ -394,7 +398,7 @@ impl CsrService {
                 let profile = Profile::alibaba_create_csr();
                 req.check_with(&profile)?;
                 let (form, _) = req.to_form();
-                let record = self
+                let record = svc
                     .create(
                         scope,
                         &profile,
@@ -411,7 +415,7 @@ impl CsrService {
             Api::AlibabaUploadCsr => {
                 let req: alibaba::UploadCsrRequest = decode(vendor, body)?;
                 req.check()?;
-                let record = self
+                let record = svc
                     .upload(
                         scope,
                         &Profile::alibaba_upload_csr(),
@@ -443,7 +447,7 @@ impl CsrService {
                     offset: (req.current_page() - 1).saturating_mul(size),
                     limit: size,
                 };
-                let found = self.list(scope, &filter, page).await.map_err(service)?;
+                let found = svc.list(scope, &filter, page).await.map_err(service)?;
                 let list: Vec<Value> = found.items.iter().map(alibaba_record).collect();
                 Ok(json!({
                     "TotalCount": found.total,
@@ -456,9 +460,9 @@ impl CsrService {
                 let req: alibaba::GetCsrDetailRequest = decode(vendor, body)?;
                 check(vendor, req.check())?;
                 let csr_id = req.csr_id.unwrap_or(0);
-                let record = self.details(scope, csr_id).await.map_err(service)?;
+                let record = svc.details(scope, csr_id).await.map_err(service)?;
                 let key = match record.sealed_key {
-                    Some(_) => Some(self.private_key(scope, csr_id).await.map_err(service)?),
+                    Some(_) => Some(svc.private_key(scope, csr_id).await.map_err(service)?),
                     None => None,
                 };
                 Ok(json!({
@@ -470,7 +474,7 @@ impl CsrService {
                 let req: alibaba::UpdateCsrRequest = decode(vendor, body)?;
                 check(vendor, req.check())?;
                 let key = req.key.clone().unwrap_or_default();
-                self.set_key(scope, req.csr_id.unwrap_or(0), key.as_bytes(), None)
+                svc.set_key(scope, req.csr_id.unwrap_or(0), key.as_bytes(), None)
                     .await
                     .map_err(service)?;
                 Ok(json!({}))
@@ -478,7 +482,7 @@ impl CsrService {
             Api::AlibabaDeleteCsr => {
                 let req: alibaba::DeleteCsrRequest = decode(vendor, body)?;
                 check(vendor, req.check())?;
-                self.delete(scope, req.csr_id.unwrap_or(0))
+                svc.delete(scope, req.csr_id.unwrap_or(0))
                     .await
                     .map_err(service)?;
                 Ok(json!({}))
