@@ -9,6 +9,9 @@
 //! `PostgresStore` (feature `postgres`), all three passing one conformance suite. Keys:
 //! [`AesGcmVault`]. Time: [`SystemClock`], [`FixedClock`].
 
+mod ca;
+#[cfg(feature = "local-ca")]
+mod local_ca;
 mod memory;
 #[cfg(feature = "postgres")]
 mod postgres;
@@ -24,6 +27,11 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+pub use ca::{
+    CaError, CaStatus, CertificateAuthority, IssueRequest, IssuedCertificate, IssuedOrganization,
+};
+#[cfg(feature = "local-ca")]
+pub use local_ca::{LocalCa, ReviewRule};
 pub use memory::MemoryStore;
 #[cfg(feature = "postgres")]
 pub use postgres::PostgresStore;

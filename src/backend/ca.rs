@@ -1,0 +1,107 @@
+//! The certificate authority an order goes to: it accepts the order's CSR, reviews it (which
+//! may take time, so it is polled), then issues a certificate or refuses.
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use crate::order::ValidationType;
+
+/// What is sent to the CA once an order's domains are validated (and its organization, for
+/// OV and EV, is to be reviewed).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IssueRequest {
+    /// The order.
+    pub order_id: String,
+    /// The CSR, PEM.
+    pub csr_pem: String,
+    /// The validated domain names the certificate covers (the first is its subject's CN).
+    pub domains: Vec<String>,
+    /// DV, OV or EV: what the CA puts in the subject.
+    pub validation: ValidationType,
+    /// The organization's name, city, province and country code (OV and EV).
+    pub organization: Option<IssuedOrganization>,
+    /// How long the certificate is valid, in days.
+    pub validity_days: u32,
+}
+
+/// The organization an OV or EV certificate names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IssuedOrganization {
+    /// O.
+    pub name: String,
+    /// L.
+    pub locality: String,
+    /// ST.
+    pub province: Option<String>,
+    /// C (ISO 3166-1 alpha-2).
+    pub country: String,
+}
+
+/// An issued certificate and the chain to the root (not the root itself).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IssuedCertificate {
+    /// The certificate, PEM.
+    pub certificate_pem: String,
+    /// The intermediate certificates, PEM, leaf-side first.
+    pub chain_pem: Vec<String>,
+    /// The serial number, hex.
+    pub serial: String,
+    /// Valid from.
+    pub not_before: OffsetDateTime,
+    /// Valid until.
+    pub not_after: OffsetDateTime,
+}
+
+/// Where a submitted request is at the CA.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CaStatus {
+    /// Under review.
+    Reviewing,
+    /// Issued.
+    Issued(IssuedCertificate),
+    /// Refused, with the CA's reason.
+    Refused {
+        /// Why.
+        reason: String,
+    },
+    /// Issued, then revoked.
+    Revoked,
+}
+
+/// Why a CA call failed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CaError {
+    /// The CA refuses the request as it is (a CSR that does not verify, a domain it cannot
+    /// certify).
+    #[error("the CA refuses the request: {0}")]
+    Refused(String),
+    /// The CA does not know this ticket.
+    #[error("the CA has no request {0}")]
+    UnknownTicket(String),
+    /// The CA could not be reached or failed.
+    #[error("CA: {0}")]
+    Backend(String),
+}
+
+impl CaError {
+    /// Stable code: `ca.refused`, `ca.unknown_ticket`, `ca.backend`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            CaError::Refused(_) => "ca.refused",
+            CaError::UnknownTicket(_) => "ca.unknown_ticket",
+            CaError::Backend(_) => "ca.backend",
+        }
+    }
+}
+
+/// A certificate authority.
+#[async_trait]
+pub trait CertificateAuthority: Send + Sync {
+    /// Submits a request; returns the CA's ticket for it.
+    async fn submit(&self, request: IssueRequest) -> Result<String, CaError>;
+    /// Where the request is now.
+    async fn status(&self, ticket: &str) -> Result<CaStatus, CaError>;
+    /// Revokes what the ticket issued.
+    async fn revoke(&self, ticket: &str) -> Result<(), CaError>;
+}
