@@ -10,6 +10,9 @@
 //! [`AesGcmVault`]. Time: [`SystemClock`], [`FixedClock`].
 
 mod ca;
+mod dns;
+#[cfg(feature = "dns")]
+mod hickory;
 #[cfg(feature = "local-ca")]
 mod local_ca;
 mod memory;
@@ -30,6 +33,9 @@ use time::OffsetDateTime;
 pub use ca::{
     CaError, CaStatus, CertificateAuthority, IssueRequest, IssuedCertificate, IssuedOrganization,
 };
+pub use dns::{DnsError, DnsProvider, DnsRecord, DnsResolver, MAX_CNAME_CHAIN};
+#[cfg(feature = "dns")]
+pub use hickory::{HickoryResolver, LoopbackDnsServer};
 #[cfg(feature = "local-ca")]
 pub use local_ca::{LocalCa, ReviewRule};
 pub use memory::MemoryStore;

@@ -1,0 +1,104 @@
+//! DNS: the lookups domain validation makes, and the records automatic DNS validation creates.
+
+use std::net::IpAddr;
+
+use async_trait::async_trait;
+
+/// How far a CNAME chain is followed.
+pub const MAX_CNAME_CHAIN: usize = 8;
+
+/// Why a lookup failed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DnsError {
+    /// The name does not exist (NXDOMAIN).
+    #[error("{0} does not exist")]
+    NoSuchName(String),
+    /// The name exists but has no record of the type asked for.
+    #[error("{name} has no {kind} record")]
+    NoRecords {
+        /// The name.
+        name: String,
+        /// `TXT`, `CNAME`, `A/AAAA`.
+        kind: &'static str,
+    },
+    /// No name server answered in time.
+    #[error("no answer for {0} in time")]
+    Timeout(String),
+    /// A CNAME chain longer than [`MAX_CNAME_CHAIN`], or a loop.
+    #[error("the CNAME chain from {0} is longer than {MAX_CNAME_CHAIN} or loops")]
+    ChainTooLong(String),
+    /// Not a name that can be looked up.
+    #[error("{0:?} is not a domain name")]
+    BadName(String),
+    /// The resolver or provider failed otherwise.
+    #[error("DNS: {0}")]
+    Backend(String),
+}
+
+impl DnsError {
+    /// Stable code: `dns.no_such_name`, `dns.no_records`, `dns.timeout`, `dns.chain_too_long`,
+    /// `dns.bad_name`, `dns.backend`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            DnsError::NoSuchName(_) => "dns.no_such_name",
+            DnsError::NoRecords { .. } => "dns.no_records",
+            DnsError::Timeout(_) => "dns.timeout",
+            DnsError::ChainTooLong(_) => "dns.chain_too_long",
+            DnsError::BadName(_) => "dns.bad_name",
+            DnsError::Backend(_) => "dns.backend",
+        }
+    }
+
+    /// The name has no such record (or does not exist at all).
+    pub fn is_absent(&self) -> bool {
+        matches!(self, DnsError::NoSuchName(_) | DnsError::NoRecords { .. })
+    }
+}
+
+/// The lookups validation makes.
+#[async_trait]
+pub trait DnsResolver: Send + Sync {
+    /// The TXT records at `name`, each one's character-strings joined as RFC 1035 defines (no
+    /// separator).
+    async fn txt(&self, name: &str) -> Result<Vec<String>, DnsError>;
+    /// The CNAME chain from `name`: the first target, its target, and so on (at most
+    /// [`MAX_CNAME_CHAIN`]), lower case without the trailing dot.
+    async fn cname_chain(&self, name: &str) -> Result<Vec<String>, DnsError>;
+    /// The addresses of `name` (A and AAAA).
+    async fn ips(&self, name: &str) -> Result<Vec<IpAddr>, DnsError>;
+}
+
+/// A DNS record to create or delete.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum DnsRecord {
+    /// A TXT record.
+    Txt {
+        /// Its full name.
+        name: String,
+        /// Its value.
+        value: String,
+    },
+    /// A CNAME record.
+    Cname {
+        /// Its full name.
+        name: String,
+        /// Where it points.
+        target: String,
+    },
+}
+
+/// Creates and deletes records in the zones it serves (automatic DNS validation: Tencent
+/// `DNS_AUTO`).
+#[async_trait]
+pub trait DnsProvider: Send + Sync {
+    /// Creates the record (a second identical create is no change).
+    async fn create(&self, record: &DnsRecord) -> Result<(), DnsError>;
+    /// Deletes the record (deleting one that is not there is no change).
+    async fn delete(&self, record: &DnsRecord) -> Result<(), DnsError>;
+}
+
+/// A name as DNS names are compared: lower case, no trailing dot.
+pub(crate) fn normalize(name: &str) -> String {
+    name.trim_end_matches('.').to_ascii_lowercase()
+}
