@@ -11,8 +11,11 @@
 
 mod ca;
 mod dns;
+#[cfg(feature = "http")]
+mod fetch;
 #[cfg(feature = "dns")]
 mod hickory;
+mod http;
 #[cfg(feature = "local-ca")]
 mod local_ca;
 mod memory;
@@ -34,8 +37,11 @@ pub use ca::{
     CaError, CaStatus, CertificateAuthority, IssueRequest, IssuedCertificate, IssuedOrganization,
 };
 pub use dns::{DnsError, DnsProvider, DnsRecord, DnsResolver, MAX_CNAME_CHAIN};
+#[cfg(feature = "http")]
+pub use fetch::{FetchPolicy, ValidationFetcher};
 #[cfg(feature = "dns")]
 pub use hickory::{HickoryResolver, LoopbackDnsServer};
+pub use http::{FetchError, HttpFetcher, HttpResponse};
 #[cfg(feature = "local-ca")]
 pub use local_ca::{LocalCa, ReviewRule};
 pub use memory::MemoryStore;
