@@ -447,6 +447,42 @@ async fn orders_quota_and_profiles(store: Arc<dyn OrderStore>) {
     );
     store.delete_profile(&alice(), "branch").await.unwrap();
     assert_eq!(store.list_profiles(&alice()).await.unwrap(), ["default"]);
+
+    // Files of an order: kept per order and scope, replaced by name.
+    store
+        .put_order_file(&alice(), "o-1", "letter", b"%PDF-1.4 first")
+        .await
+        .unwrap();
+    store
+        .put_order_file(&alice(), "o-1", "letter", b"%PDF-1.4 second")
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .get_order_file(&alice(), "o-1", "letter")
+            .await
+            .unwrap(),
+        Some(b"%PDF-1.4 second".to_vec())
+    );
+    assert_eq!(
+        store.get_order_file(&bob(), "o-1", "letter").await.unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .put_order_file(&bob(), "o-1", "letter", b"x")
+            .await
+            .unwrap_err()
+            .code(),
+        "store.not_found"
+    );
+    assert_eq!(
+        store
+            .get_order_file(&alice(), "o-1", "other")
+            .await
+            .unwrap(),
+        None
+    );
 }
 
 /// Seals a key and a draft's password into a record; returns the secrets in every form a
@@ -638,11 +674,12 @@ async fn sqlite_store_conforms_and_its_file_holds_no_key() {
     );
     // The schema is there once, at the version this build knows, after reopening.
     let store = SqliteStore::open(&last).await.unwrap();
-    let versions: Vec<i64> = sqlx::query_scalar("SELECT version FROM certdesk_schema")
-        .fetch_all(store.pool())
-        .await
-        .unwrap();
-    assert_eq!(versions, [1]);
+    let versions: Vec<i64> =
+        sqlx::query_scalar("SELECT version FROM certdesk_schema ORDER BY version")
+            .fetch_all(store.pool())
+            .await
+            .unwrap();
+    assert_eq!(versions, [1, 2]);
 }
 
 #[cfg(feature = "postgres")]
@@ -677,11 +714,12 @@ async fn postgres_store_conforms_and_its_dump_holds_no_key() {
     for s in starts {
         stores.push(s.await.unwrap().unwrap());
     }
-    let versions: Vec<i64> = sqlx::query_scalar("SELECT version FROM certdesk_schema")
-        .fetch_all(stores[0].pool())
-        .await
-        .unwrap();
-    assert_eq!(versions, [1]);
+    let versions: Vec<i64> =
+        sqlx::query_scalar("SELECT version FROM certdesk_schema ORDER BY version")
+            .fetch_all(stores[0].pool())
+            .await
+            .unwrap();
+    assert_eq!(versions, [1, 2]);
     for s in stores {
         s.pool().close().await;
     }

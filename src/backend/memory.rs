@@ -18,6 +18,7 @@ struct Inner {
     orders: Vec<(Scope, Order)>,
     quotas: BTreeMap<Scope, (QuotaLedger, u64)>,
     profiles: BTreeMap<(Scope, String), OrderInfo>,
+    order_files: BTreeMap<(Scope, String, String), Vec<u8>>,
 }
 
 /// Everything in memory, behind one lock; nothing survives the process.
@@ -285,5 +286,40 @@ impl OrderStore for MemoryStore {
             .remove(&(scope.clone(), name.to_owned()))
             .map(|_| ())
             .ok_or_else(|| not_found("profile", name))
+    }
+
+    async fn put_order_file(
+        &self,
+        scope: &Scope,
+        order_id: &str,
+        name: &str,
+        bytes: &[u8],
+    ) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        if !inner
+            .orders
+            .iter()
+            .any(|(s, o)| s == scope && o.id() == order_id)
+        {
+            return Err(not_found("order", order_id));
+        }
+        inner.order_files.insert(
+            (scope.clone(), order_id.to_owned(), name.to_owned()),
+            bytes.to_vec(),
+        );
+        Ok(())
+    }
+
+    async fn get_order_file(
+        &self,
+        scope: &Scope,
+        order_id: &str,
+        name: &str,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self
+            .lock()
+            .order_files
+            .get(&(scope.clone(), order_id.to_owned(), name.to_owned()))
+            .cloned())
     }
 }

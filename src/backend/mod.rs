@@ -334,6 +334,22 @@ pub trait OrderStore: Send + Sync {
     async fn list_profiles(&self, scope: &Scope) -> Result<Vec<String>, StoreError>;
     /// Deletes a saved profile.
     async fn delete_profile(&self, scope: &Scope, name: &str) -> Result<(), StoreError>;
+    /// Stores (or replaces) a file that belongs to an order: the CA's ticket, the issued
+    /// certificate bundle, a confirmation letter. `name` says which.
+    async fn put_order_file(
+        &self,
+        scope: &Scope,
+        order_id: &str,
+        name: &str,
+        bytes: &[u8],
+    ) -> Result<(), StoreError>;
+    /// A file of an order, if it was stored.
+    async fn get_order_file(
+        &self,
+        scope: &Scope,
+        order_id: &str,
+        name: &str,
+    ) -> Result<Option<Vec<u8>>, StoreError>;
 }
 
 /// The time, for everything that needs `now`.

@@ -35,7 +35,8 @@ pub(crate) const POSTGRES: Dialect = Dialect {
 
 /// The schema, one entry per version; `{serial}` and `{blob}` are the dialect's. Statements are
 /// separated by `;` (run one by one: PostgreSQL prepares one statement at a time).
-const MIGRATIONS: &[&str] = &[r"
+const MIGRATIONS: &[&str] = &[
+    r"
 CREATE TABLE certdesk_csrs (
     id {serial},
     account TEXT NOT NULL,
@@ -88,7 +89,18 @@ CREATE TABLE certdesk_profiles (
     body TEXT NOT NULL,
     PRIMARY KEY (account, region, name)
 );
-"];
+",
+    r"
+CREATE TABLE certdesk_order_files (
+    account TEXT NOT NULL,
+    region TEXT NOT NULL,
+    order_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    body {blob} NOT NULL,
+    PRIMARY KEY (account, region, order_id, name)
+);
+",
+];
 
 /// The migrations after `applied`, with the dialect filled in.
 pub(crate) fn pending_migrations(dialect: &Dialect, applied: i64) -> Vec<(i64, String)> {
@@ -857,6 +869,52 @@ macro_rules! sql_store {
                     return Err(not_found("profile", name));
                 }
                 Ok(())
+            }
+
+            async fn put_order_file(
+                &self,
+                scope: &Scope,
+                order_id: &str,
+                name: &str,
+                bytes: &[u8],
+            ) -> Result<(), StoreError> {
+                let done = sqlx::query(
+                    "INSERT INTO certdesk_order_files (account, region, order_id, name, body) \
+                     SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM certdesk_orders \
+                     WHERE id = $3 AND account = $1 AND region = $2) \
+                     ON CONFLICT (account, region, order_id, name) DO UPDATE SET body = excluded.body",
+                )
+                .bind(&scope.account)
+                .bind(&scope.region)
+                .bind(order_id)
+                .bind(name)
+                .bind(bytes)
+                .execute(&self.pool)
+                .await
+                .map_err(sql::backend)?;
+                if done.rows_affected() == 0 {
+                    return Err(not_found("order", order_id));
+                }
+                Ok(())
+            }
+
+            async fn get_order_file(
+                &self,
+                scope: &Scope,
+                order_id: &str,
+                name: &str,
+            ) -> Result<Option<Vec<u8>>, StoreError> {
+                sqlx::query_scalar(
+                    "SELECT body FROM certdesk_order_files WHERE account = $1 AND region = $2 \
+                     AND order_id = $3 AND name = $4",
+                )
+                .bind(&scope.account)
+                .bind(&scope.region)
+                .bind(order_id)
+                .bind(name)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(sql::backend)
             }
         }
 
