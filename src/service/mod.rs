@@ -7,11 +7,13 @@
 //! keeps each account's saved organization, administrator and contact profiles.
 
 mod csr;
+mod order;
 mod profiles;
 mod rate;
 mod vendor_api;
 
 pub use csr::{BatchDeleted, CsrService, ExportedKey, MAX_BATCH, MAX_PAGE, NewCsr, Upload};
+pub use order::{Bundle, CsrSource, OrderService, ServerKind, check_challenge};
 pub use profiles::{MAX_PROFILE_NAME_CHARS, MAX_PROFILES, ProfileBook};
 pub use rate::RateLimit;
 
@@ -77,12 +79,28 @@ pub enum ServiceError {
     /// The CSR could not be built.
     #[error(transparent)]
     Request(#[from] crate::RequestError),
+    /// No such order in this account and region.
+    #[error("order {id} not found")]
+    OrderNotFound {
+        /// The id asked for.
+        id: String,
+    },
+    /// The order refused the command.
+    #[error(transparent)]
+    Order(Box<crate::order::OrderError>),
+    /// The free-certificate quota refused the application.
+    #[error(transparent)]
+    Quota(Box<crate::order::QuotaError>),
+    /// The CA refused or failed.
+    #[error(transparent)]
+    Ca(Box<crate::backend::CaError>),
 }
 
 impl ServiceError {
     /// Stable code: `service.rules`, `service.not_found`, `service.immutable`,
-    /// `service.not_generated`, `service.no_key`, `service.in_use`, `service.rate_limited`, or
-    /// the wrapped error's code (`store.*`, `key.*`, `request.*`).
+    /// `service.not_generated`, `service.no_key`, `service.in_use`, `service.rate_limited`,
+    /// `service.order_not_found`, or the wrapped error's code (`store.*`, `key.*`,
+    /// `request.*`, `order.*`, `quota.*`, `ca.*`).
     pub fn code(&self) -> &'static str {
         match self {
             ServiceError::Rules(_) => "service.rules",
@@ -95,6 +113,10 @@ impl ServiceError {
             ServiceError::Store(e) => e.code(),
             ServiceError::Key(e) => e.code(),
             ServiceError::Request(e) => e.code(),
+            ServiceError::OrderNotFound { .. } => "service.order_not_found",
+            ServiceError::Order(e) => e.code(),
+            ServiceError::Quota(e) => e.code(),
+            ServiceError::Ca(e) => e.code(),
         }
     }
 

@@ -1,0 +1,807 @@
+//! `OrderService`: certificate orders from application to issuance, over the stores, the CSR
+//! service, DNS, HTTP and the CA. The order state machine decides; this service reads, checks
+//! the world, applies commands and writes, retrying when another writer got there first.
+
+use std::fmt;
+use std::sync::Arc;
+
+use tracing::instrument;
+use zeroize::Zeroizing;
+
+use crate::backend::{
+    CaStatus, CertificateAuthority, Clock, CsrStatus, DnsProvider, DnsRecord, DnsResolver,
+    HttpFetcher, IssueRequest, IssuedCertificate, IssuedOrganization, OrderStore, Page, Paged,
+    Scope, StoreError,
+};
+use crate::csr::Csr;
+use crate::key::Password;
+use crate::order::{
+    AccountKind, CertificateRef, Challenge, CheckOutcome, Command, CsrRef, DnsRecordType,
+    DomainCheck, LetterRef, Order, OrderError, OrderState, Product, QuotaLedger, QuotaPreset, Step,
+    ValidationMethod, ValidationToken,
+};
+use crate::policy::{CsrForm, OrderInfo, Report, Violation, check_domain, check_free};
+use crate::san::DomainName;
+use crate::service::{CsrService, NewCsr, ServiceError, Upload};
+
+/// How many times a read-modify-write is retried when another writer got there first.
+const RETRIES: usize = 8;
+/// Order files.
+const CA_TICKET: &str = "ca_ticket";
+const CERTIFICATE: &str = "certificate";
+const CHAIN: &str = "chain";
+
+/// Where an order's CSR comes from.
+#[derive(Clone, Debug)]
+pub enum CsrSource {
+    /// A CSR record of the account (generated or uploaded with `CsrService`).
+    Existing(u64),
+    /// Generated online now from this form (with the key's password, if any).
+    Generate {
+        /// What was typed.
+        form: CsrForm,
+        /// The key's password.
+        password: Option<Password>,
+    },
+    /// Pasted: a CSR made elsewhere, with its key if the user has it.
+    Pasted(Upload),
+}
+
+/// The server a certificate bundle is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ServerKind {
+    /// Nginx: `fullchain.pem` (certificate then chain) and the key.
+    Nginx,
+    /// Apache: the certificate, the chain and the key as three PEM files.
+    Apache,
+}
+
+/// A certificate ready to install: PEM files by name (the key encrypted when the CSR has a
+/// password).
+#[derive(Clone)]
+pub struct Bundle {
+    /// `(file name, contents)`.
+    pub files: Vec<(String, Zeroizing<Vec<u8>>)>,
+}
+
+impl fmt::Debug for Bundle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.files.iter().map(|(n, _)| n.as_str()).collect();
+        write!(f, "Bundle {{ files: {names:?} }}")
+    }
+}
+
+/// Certificate orders over any store, CA, DNS and HTTP.
+pub struct OrderService {
+    orders: Arc<dyn OrderStore>,
+    csrs: Arc<CsrService>,
+    ca: Arc<dyn CertificateAuthority>,
+    resolver: Arc<dyn DnsResolver>,
+    fetcher: Arc<dyn HttpFetcher>,
+    dns_provider: Option<Arc<dyn DnsProvider>>,
+    clock: Arc<dyn Clock>,
+    quota: (QuotaPreset, AccountKind),
+}
+
+impl fmt::Debug for OrderService {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OrderService").finish_non_exhaustive()
+    }
+}
+
+fn order_error(e: OrderError) -> ServiceError {
+    ServiceError::Order(Box::new(e))
+}
+
+fn not_found(id: &str) -> ServiceError {
+    ServiceError::OrderNotFound { id: id.to_owned() }
+}
+
+/// Checks one challenge against the world: DNS records through the resolver, files through the
+/// fetcher (either URL passing is enough).
+pub async fn check_challenge(
+    challenge: &Challenge,
+    resolver: &dyn DnsResolver,
+    fetcher: &dyn HttpFetcher,
+) -> DomainCheck {
+    let outcome = match challenge {
+        Challenge::Dns {
+            host,
+            value,
+            record_type: DnsRecordType::Txt,
+            ..
+        } => match resolver.txt(host).await {
+            Ok(values) if values.iter().any(|v| v.trim() == value) => CheckOutcome::Passed,
+            Ok(_) => CheckOutcome::TxtMismatch,
+            Err(e) if e.is_absent() => CheckOutcome::TxtNotFound,
+            Err(_) => CheckOutcome::NsNotFound,
+        },
+        Challenge::Dns {
+            host,
+            value,
+            record_type: DnsRecordType::Cname,
+            ..
+        } => match resolver.cname_chain(host).await {
+            Ok(chain) if chain.first().is_some_and(|t| t.eq_ignore_ascii_case(value)) => {
+                CheckOutcome::Passed
+            }
+            Ok(_) => CheckOutcome::CnameMismatch,
+            Err(e) if e.is_absent() => CheckOutcome::CnameNotFound,
+            Err(_) => CheckOutcome::NsNotFound,
+        },
+        Challenge::File { urls, content, .. } => {
+            let mut outcome = CheckOutcome::FileNotFound;
+            for url in urls {
+                match fetcher.get(url).await {
+                    Ok(r) if r.status == 200 => {
+                        if String::from_utf8_lossy(&r.body).trim() == content.trim() {
+                            outcome = CheckOutcome::Passed;
+                            break;
+                        }
+                        outcome = CheckOutcome::FileMismatch;
+                    }
+                    _ => {}
+                }
+            }
+            outcome
+        }
+    };
+    DomainCheck {
+        domain: challenge.domain().to_owned(),
+        outcome,
+    }
+}
+
+fn new_order_id() -> Result<String, ServiceError> {
+    let mut bytes = [0u8; 8];
+    getrandom::fill(&mut bytes).map_err(|e| order_error(OrderError::Random(e.to_string())))?;
+    Ok(format!("cd-{}", crate::hex::encode(&bytes)))
+}
+
+impl OrderService {
+    /// A service over these backends, with the guide's free-certificate quotas for an
+    /// individual account.
+    pub fn new(
+        orders: Arc<dyn OrderStore>,
+        csrs: Arc<CsrService>,
+        ca: Arc<dyn CertificateAuthority>,
+        resolver: Arc<dyn DnsResolver>,
+        fetcher: Arc<dyn HttpFetcher>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        OrderService {
+            orders,
+            csrs,
+            ca,
+            resolver,
+            fetcher,
+            dns_provider: None,
+            clock,
+            quota: (QuotaPreset::guide(), AccountKind::IndividualStandard),
+        }
+    }
+
+    /// Creates the records of automatic DNS validation (`DNS_AUTO`) through `provider`.
+    pub fn with_dns_provider(mut self, provider: Arc<dyn DnsProvider>) -> Self {
+        self.dns_provider = Some(provider);
+        self
+    }
+
+    /// Counts free certificates with this preset for this kind of account.
+    pub fn with_quota(mut self, preset: QuotaPreset, account: AccountKind) -> Self {
+        self.quota = (preset, account);
+        self
+    }
+
+    /// An order of this scope.
+    pub async fn get(&self, scope: &Scope, id: &str) -> Result<Order, ServiceError> {
+        self.orders.get_order(scope, id).await.map_err(|e| match e {
+            StoreError::NotFound { .. } => not_found(id),
+            other => other.into(),
+        })
+    }
+
+    /// A page of the scope's orders.
+    pub async fn list(&self, scope: &Scope, page: Page) -> Result<Paged<Order>, ServiceError> {
+        Ok(self.orders.list_orders(scope, page).await?)
+    }
+
+    /// Applies `command` to the stored order, retrying on a conflict with the command
+    /// `make` gives for the order as it is then.
+    async fn update<F>(&self, scope: &Scope, id: &str, mut make: F) -> Result<Order, ServiceError>
+    where
+        F: FnMut(&Order) -> Result<Option<Command>, ServiceError>,
+    {
+        for _ in 0..RETRIES {
+            let mut order = self.get(scope, id).await?;
+            let read = order.version();
+            let Some(command) = make(&order)? else {
+                return Ok(order);
+            };
+            order
+                .apply(command, self.clock.now())
+                .map_err(order_error)?;
+            match self.orders.update_order(scope, &order, read).await {
+                Ok(()) => return Ok(order),
+                Err(StoreError::Conflict { .. }) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(ServiceError::Store(StoreError::Conflict {
+            what: "order",
+            id: id.to_owned(),
+            expected: 0,
+            found: 0,
+        }))
+    }
+
+    /// The CSR an order will use, resolved to a record of the account.
+    async fn csr_ref(
+        &self,
+        scope: &Scope,
+        product: &Product,
+        source: CsrSource,
+    ) -> Result<CsrRef, ServiceError> {
+        let record = match source {
+            CsrSource::Existing(id) => self.csrs.details(scope, id).await?,
+            CsrSource::Generate { form, password } => {
+                self.csrs
+                    .create(
+                        scope,
+                        &product.profile(),
+                        NewCsr {
+                            form,
+                            password,
+                            generate: true,
+                            ..NewCsr::default()
+                        },
+                    )
+                    .await?
+            }
+            CsrSource::Pasted(upload) => {
+                self.csrs.upload(scope, &product.profile(), upload).await?
+            }
+        };
+        if record.status == CsrStatus::Draft {
+            return Err(ServiceError::NotGenerated { id: record.id });
+        }
+        let pem = record.csr_pem.clone().unwrap_or_default();
+        let csr = Csr::parse(pem.as_bytes()).map_err(|e| {
+            StoreError::Backend(format!("stored CSR {} does not parse: {e}", record.id))
+        })?;
+        if !product.accepts_key(csr.info().key) {
+            return Err(order_error(OrderError::KeyDoesNotFit {
+                key: csr.info().key,
+                standard: product.standard,
+            }));
+        }
+        Ok(CsrRef {
+            id: record.id.to_string(),
+            key: csr.info().key,
+        })
+    }
+
+    /// Applies for a free certificate (Tencent `ApplyCertificate`): the domain checked by the
+    /// free certificate's rules, the account's quota reserved atomically, the CSR resolved,
+    /// and the order created with its validation method.
+    #[instrument(skip(self, source), fields(account = %scope.account))]
+    pub async fn apply_free(
+        &self,
+        scope: &Scope,
+        domain: &str,
+        method: ValidationMethod,
+        source: CsrSource,
+    ) -> Result<Order, ServiceError> {
+        let product = Product::free_trustasia_dv();
+        let report = free_domain_report(domain);
+        if !report.is_valid() {
+            return Err(ServiceError::Rules(report));
+        }
+        let csr = self.csr_ref(scope, &product, source).await?;
+        let id = new_order_id()?;
+        self.reserve_quota(scope, &id, domain).await?;
+        let now = self.clock.now();
+        let created = (|| {
+            let mut order = Order::new(id.clone(), product, now);
+            order.apply(
+                Command::SubmitInfo {
+                    csr,
+                    domains: vec![domain.to_owned()],
+                    info: None,
+                    method: Some(method),
+                    token: Some(ValidationToken::random()?),
+                    prior_validations: vec![],
+                },
+                now,
+            )?;
+            Ok::<_, OrderError>(order)
+        })();
+        let order = match created {
+            Ok(o) => o,
+            Err(e) => {
+                self.release_quota(scope, &id).await?;
+                return Err(order_error(e));
+            }
+        };
+        if let Err(e) = self.orders.insert_order(scope, &order).await {
+            self.release_quota(scope, &id).await?;
+            return Err(e.into());
+        }
+        Ok(order)
+    }
+
+    async fn reserve_quota(
+        &self,
+        scope: &Scope,
+        order_id: &str,
+        domain: &str,
+    ) -> Result<(), ServiceError> {
+        for _ in 0..RETRIES {
+            let (mut ledger, version) = match self.orders.get_quota(scope).await? {
+                Some((l, v)) => (l, Some(v)),
+                None => (QuotaLedger::new(self.quota.0.clone(), self.quota.1), None),
+            };
+            ledger
+                .reserve(order_id, domain, false)
+                .map_err(|e| ServiceError::Quota(Box::new(e)))?;
+            match self.orders.put_quota(scope, &ledger, version).await {
+                Ok(_) => return Ok(()),
+                Err(StoreError::Conflict { .. }) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(StoreError::Backend("the quota ledger kept changing; try again".into()).into())
+    }
+
+    async fn release_quota(&self, scope: &Scope, order_id: &str) -> Result<(), ServiceError> {
+        for _ in 0..RETRIES {
+            let Some((mut ledger, version)) = self.orders.get_quota(scope).await? else {
+                return Ok(());
+            };
+            if ledger.release(order_id).is_none() {
+                return Ok(());
+            }
+            match self.orders.put_quota(scope, &ledger, Some(version)).await {
+                Ok(_) => return Ok(()),
+                Err(StoreError::Conflict { .. }) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(StoreError::Backend("the quota ledger kept changing; try again".into()).into())
+    }
+
+    /// Creates a paid order for `product`, waiting for its information.
+    #[instrument(skip(self, product), fields(account = %scope.account))]
+    pub async fn create_paid(
+        &self,
+        scope: &Scope,
+        product: Product,
+    ) -> Result<Order, ServiceError> {
+        let order = Order::new(new_order_id()?, product, self.clock.now());
+        self.orders.insert_order(scope, &order).await?;
+        Ok(order)
+    }
+
+    /// Submits a paid order's information: the CSR (its key must be of the product's
+    /// standard), the domains, and for OV and EV the organization (or a saved profile's).
+    #[instrument(skip(self, source, info), fields(account = %scope.account))]
+    pub async fn submit_info(
+        &self,
+        scope: &Scope,
+        id: &str,
+        source: CsrSource,
+        domains: Vec<String>,
+        info: Option<OrderInfo>,
+    ) -> Result<Order, ServiceError> {
+        let order = self.get(scope, id).await?;
+        let csr = self.csr_ref(scope, order.product(), source).await?;
+        self.update(scope, id, |_| {
+            Ok(Some(Command::SubmitInfo {
+                csr: csr.clone(),
+                domains: domains.clone(),
+                info: info.clone().map(Box::new),
+                method: None,
+                token: None,
+                prior_validations: vec![],
+            }))
+        })
+        .await
+    }
+
+    /// Chooses the validation method of a paid order.
+    #[instrument(skip(self), fields(account = %scope.account))]
+    pub async fn choose_validation(
+        &self,
+        scope: &Scope,
+        id: &str,
+        method: ValidationMethod,
+    ) -> Result<Order, ServiceError> {
+        let token = ValidationToken::random().map_err(order_error)?;
+        self.update(scope, id, |_| {
+            Ok(Some(Command::ChooseValidation { method, token }))
+        })
+        .await
+    }
+
+    /// What the user must publish for each domain.
+    pub async fn challenges(
+        &self,
+        scope: &Scope,
+        id: &str,
+    ) -> Result<Vec<Challenge>, ServiceError> {
+        self.get(scope, id).await?.challenges().map_err(order_error)
+    }
+
+    /// Publishes the DNS records of automatic DNS validation through the DNS provider.
+    #[instrument(skip(self), fields(account = %scope.account))]
+    pub async fn publish_dns(
+        &self,
+        scope: &Scope,
+        id: &str,
+    ) -> Result<Vec<DnsRecord>, ServiceError> {
+        let provider = self.dns_provider.as_ref().ok_or_else(|| {
+            ServiceError::rule(
+                "method",
+                "validation.no_dns_provider",
+                "automatic DNS validation needs a DNS provider; add the records yourself",
+            )
+        })?;
+        let mut published = Vec::new();
+        for c in self.challenges(scope, id).await? {
+            if let Challenge::Dns {
+                host,
+                value,
+                record_type,
+                ..
+            } = c
+            {
+                let record = match record_type {
+                    DnsRecordType::Txt => DnsRecord::Txt { name: host, value },
+                    DnsRecordType::Cname => DnsRecord::Cname {
+                        name: host,
+                        target: value,
+                    },
+                };
+                provider
+                    .create(&record)
+                    .await
+                    .map_err(|e| StoreError::Backend(e.to_string()))?;
+                published.push(record);
+            }
+        }
+        Ok(published)
+    }
+
+    /// Checks every domain's challenge against DNS and HTTP and records the results; when all
+    /// passed the order moves on. Returns the order and each domain's result (Tencent's
+    /// `LocalCheck` meanings).
+    #[instrument(skip(self), fields(account = %scope.account))]
+    pub async fn check_validation(
+        &self,
+        scope: &Scope,
+        id: &str,
+    ) -> Result<(Order, Vec<DomainCheck>), ServiceError> {
+        // A closed validation window fails the order first; an order that has ended has
+        // nothing to check.
+        let order = self.tick(scope, id).await?;
+        if !matches!(order.state(), OrderState::InProgress { .. }) {
+            return Ok((order, Vec::new()));
+        }
+        let challenges = self.challenges(scope, id).await?;
+        let mut checks = Vec::with_capacity(challenges.len());
+        for c in &challenges {
+            checks.push(check_challenge(c, self.resolver.as_ref(), self.fetcher.as_ref()).await);
+        }
+        let order = self
+            .update(scope, id, |_| {
+                Ok(Some(Command::RecordChecks {
+                    checks: checks.clone(),
+                }))
+            })
+            .await?;
+        Ok((order, checks))
+    }
+
+    /// Uploads the confirmation letter (checked by the product's letter rules).
+    #[instrument(skip(self, bytes), fields(account = %scope.account, len = bytes.len()))]
+    pub async fn upload_letter(
+        &self,
+        scope: &Scope,
+        id: &str,
+        bytes: &[u8],
+    ) -> Result<Order, ServiceError> {
+        let order = self.get(scope, id).await?;
+        let format = order
+            .product()
+            .letter_rules()
+            .check(bytes)
+            .map_err(|violations| {
+                ServiceError::Rules(Report {
+                    violations,
+                    also_covers: Vec::new(),
+                })
+            })?;
+        let letter_id = format!("letter-{}", order.version() + 1);
+        self.orders
+            .put_order_file(scope, id, &letter_id, bytes)
+            .await?;
+        self.update(scope, id, |_| {
+            Ok(Some(Command::UploadLetter {
+                letter: LetterRef {
+                    id: letter_id.clone(),
+                    format,
+                },
+            }))
+        })
+        .await
+    }
+
+    /// Takes the order as far as the CA lets it: submits it when it reaches the CA's review
+    /// or issuance, then applies what the CA reports (review passed or refused, issued).
+    #[instrument(skip(self), fields(account = %scope.account))]
+    pub async fn advance(&self, scope: &Scope, id: &str) -> Result<Order, ServiceError> {
+        let order = self.get(scope, id).await?;
+        let waiting_for_ca = match order.state() {
+            OrderState::PendingIssuance => true,
+            OrderState::InProgress { step } => matches!(step, Step::PreReview | Step::CaReview),
+            _ => false,
+        };
+        if !waiting_for_ca {
+            return Ok(order);
+        }
+        let ticket = match self.orders.get_order_file(scope, id, CA_TICKET).await? {
+            Some(t) => String::from_utf8_lossy(&t).into_owned(),
+            None => {
+                let request = self.issue_request(scope, &order).await?;
+                let ticket = self
+                    .ca
+                    .submit(request)
+                    .await
+                    .map_err(|e| ServiceError::Ca(Box::new(e)))?;
+                self.orders
+                    .put_order_file(scope, id, CA_TICKET, ticket.as_bytes())
+                    .await?;
+                ticket
+            }
+        };
+        let status = self
+            .ca
+            .status(&ticket)
+            .await
+            .map_err(|e| ServiceError::Ca(Box::new(e)))?;
+        match status {
+            CaStatus::Reviewing => Ok(order),
+            CaStatus::Refused { reason } => {
+                self.update(scope, id, |o| {
+                    Ok(match o.state() {
+                        OrderState::InProgress {
+                            step: Step::PreReview,
+                        } => Some(Command::PreReviewFailed {
+                            reason: reason.clone(),
+                        }),
+                        OrderState::InProgress { .. } | OrderState::PendingIssuance => {
+                            Some(Command::ReviewFailed {
+                                reason: reason.clone(),
+                            })
+                        }
+                        _ => None,
+                    })
+                })
+                .await
+            }
+            CaStatus::Issued(cert) => self.record_issued(scope, id, &cert).await,
+            CaStatus::Revoked => Ok(order),
+        }
+    }
+
+    async fn record_issued(
+        &self,
+        scope: &Scope,
+        id: &str,
+        cert: &IssuedCertificate,
+    ) -> Result<Order, ServiceError> {
+        self.orders
+            .put_order_file(scope, id, CERTIFICATE, cert.certificate_pem.as_bytes())
+            .await?;
+        self.orders
+            .put_order_file(scope, id, CHAIN, cert.chain_pem.concat().as_bytes())
+            .await?;
+        let certificate = CertificateRef {
+            serial: cert.serial.clone(),
+            not_before: cert.not_before,
+            not_after: cert.not_after,
+        };
+        // Reviews the CA passed on its way to issuing are recorded first.
+        loop {
+            let order = self
+                .update(scope, id, |o| {
+                    Ok(match o.state() {
+                        OrderState::InProgress {
+                            step: Step::PreReview,
+                        } => Some(Command::PreReviewPassed),
+                        OrderState::InProgress {
+                            step: Step::CaReview,
+                        } => Some(Command::ReviewPassed),
+                        OrderState::PendingIssuance => Some(Command::Issue {
+                            certificate: certificate.clone(),
+                        }),
+                        _ => None,
+                    })
+                })
+                .await?;
+            match order.state() {
+                OrderState::InProgress {
+                    step: Step::PreReview | Step::CaReview,
+                }
+                | OrderState::PendingIssuance => continue,
+                _ => return Ok(order),
+            }
+        }
+    }
+
+    async fn issue_request(
+        &self,
+        scope: &Scope,
+        order: &Order,
+    ) -> Result<IssueRequest, ServiceError> {
+        let csr = order
+            .csr()
+            .ok_or_else(|| order_error(OrderError::MissingInformation))?;
+        let csr_id: u64 = csr.id.parse().map_err(|_| {
+            StoreError::Backend(format!("order {} names CSR {:?}", order.id(), csr.id))
+        })?;
+        let csr_pem = self.csrs.csr_pem(scope, csr_id).await?;
+        let organization = order.info().map(|info| IssuedOrganization {
+            name: info.organization.name.clone(),
+            locality: info.organization.city.clone(),
+            province: info.organization.province.clone(),
+            country: "CN".to_owned(),
+        });
+        let product = order.product();
+        Ok(IssueRequest {
+            order_id: order.id().to_owned(),
+            csr_pem,
+            domains: order.domains().to_vec(),
+            validation: product.validation,
+            organization,
+            validity_days: product.validity_months.saturating_mul(30).max(1),
+        })
+    }
+
+    /// The issued certificate's files for a server: the certificate, its chain and the key
+    /// (encrypted PKCS#8 when the CSR has a password).
+    #[instrument(skip(self), fields(account = %scope.account))]
+    pub async fn download(
+        &self,
+        scope: &Scope,
+        id: &str,
+        server: ServerKind,
+    ) -> Result<Bundle, ServiceError> {
+        let order = self.get(scope, id).await?;
+        if order.state() != &OrderState::Issued {
+            return Err(ServiceError::rule(
+                "order",
+                "order.not_issued",
+                format!("order {id} is {}, not issued", order.state().name()),
+            ));
+        }
+        let file = |name: &'static str| async move {
+            self.orders
+                .get_order_file(scope, id, name)
+                .await?
+                .ok_or_else(|| StoreError::Backend(format!("order {id} has no {name}")))
+        };
+        let cert = file(CERTIFICATE).await?;
+        let chain = file(CHAIN).await?;
+        let csr_id: u64 = order
+            .csr()
+            .and_then(|c| c.id.parse().ok())
+            .unwrap_or_default();
+        let key = self.csrs.private_key(scope, csr_id).await.ok();
+        let domain = order.domains().first().cloned().unwrap_or_default();
+        let mut files: Vec<(String, Zeroizing<Vec<u8>>)> = Vec::new();
+        match server {
+            ServerKind::Nginx => {
+                let mut full = cert.clone();
+                full.extend_from_slice(&chain);
+                files.push((format!("{domain}_bundle.crt"), Zeroizing::new(full)));
+            }
+            ServerKind::Apache => {
+                files.push((format!("{domain}.crt"), Zeroizing::new(cert)));
+                files.push((format!("{domain}_chain.crt"), Zeroizing::new(chain)));
+            }
+        }
+        if let Some(key) = key {
+            files.push((
+                format!("{domain}.key"),
+                Zeroizing::new(key.pem.as_bytes().to_vec()),
+            ));
+        }
+        Ok(Bundle { files })
+    }
+
+    /// Lets time pass for the order (a closed validation window fails it; an ended validity
+    /// expires it).
+    pub async fn tick(&self, scope: &Scope, id: &str) -> Result<Order, ServiceError> {
+        self.update(scope, id, |o| {
+            let mut probe = o.clone();
+            Ok(probe
+                .apply(Command::Tick, self.clock.now())
+                .ok()
+                .filter(|events| !events.is_empty())
+                .map(|_| Command::Tick))
+        })
+        .await
+    }
+
+    /// Cancels an order before issuance; a free certificate's quota is given back.
+    #[instrument(skip(self), fields(account = %scope.account))]
+    pub async fn cancel(&self, scope: &Scope, id: &str) -> Result<Order, ServiceError> {
+        let order = self
+            .update(scope, id, |_| Ok(Some(Command::Cancel)))
+            .await?;
+        if order.product().free {
+            self.release_quota(scope, id).await?;
+        }
+        Ok(order)
+    }
+
+    /// Revokes an issued certificate at the CA.
+    #[instrument(skip(self), fields(account = %scope.account))]
+    pub async fn revoke(&self, scope: &Scope, id: &str) -> Result<Order, ServiceError> {
+        self.update(scope, id, |_| Ok(Some(Command::RequestRevocation)))
+            .await?;
+        let ticket = self
+            .orders
+            .get_order_file(scope, id, CA_TICKET)
+            .await?
+            .ok_or_else(|| StoreError::Backend(format!("order {id} has no CA ticket")))?;
+        self.ca
+            .revoke(&String::from_utf8_lossy(&ticket))
+            .await
+            .map_err(|e| ServiceError::Ca(Box::new(e)))?;
+        self.update(scope, id, |_| Ok(Some(Command::ConfirmRevocation)))
+            .await
+    }
+
+    /// Renews an issued certificate expiring within 30 days: a new order reusing the CSR,
+    /// key, domains and information (a free renewal takes quota again).
+    #[instrument(skip(self), fields(account = %scope.account))]
+    pub async fn renew(&self, scope: &Scope, id: &str) -> Result<Order, ServiceError> {
+        let old = self.get(scope, id).await?;
+        let new_id = new_order_id()?;
+        let token = ValidationToken::random().map_err(order_error)?;
+        let renewal = old
+            .renew(new_id.clone(), token, self.clock.now())
+            .map_err(order_error)?;
+        if old.product().free {
+            let domain = old.domains().first().cloned().unwrap_or_default();
+            self.reserve_quota(scope, &new_id, &domain).await?;
+        }
+        if let Err(e) = self.orders.insert_order(scope, &renewal).await {
+            self.release_quota(scope, &new_id).await?;
+            return Err(e.into());
+        }
+        Ok(renewal)
+    }
+}
+
+/// A free certificate's domain checked by the free certificate's rules.
+fn free_domain_report(domain: &str) -> Report {
+    let profile = crate::policy::Profile::tencent_apply_certificate();
+    let mut report = Report::default();
+    match DomainName::parse(domain) {
+        Err(e) => report
+            .violations
+            .push(Violation::error("domain", e.code(), e.to_string())),
+        Ok(name) => {
+            report.violations.extend(check_domain("domain", &name));
+            if let Some(rules) = &profile.free {
+                let (found, covers) = check_free("domain", &name, rules);
+                report.violations.extend(found);
+                report.also_covers = covers;
+            }
+        }
+    }
+    report
+}

@@ -1,0 +1,542 @@
+//! Orders end to end on real DNS and HTTP servers on loopback and the local CA: DV by DNS, DV
+//! by file, OV with a confirmation letter, and the failures (wrong TXT value, missing file,
+//! deadline passed, quota exhausted, a validation domain pointing at a private address).
+
+#![cfg(all(feature = "dns", feature = "http", feature = "local-ca"))]
+
+mod common;
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use certdesk::backend::{
+    AesGcmVault, DnsProvider, DnsRecord, FetchPolicy, FixedClock, HickoryResolver, LocalCa,
+    LoopbackDnsServer, MemoryStore, Scope, ValidationFetcher,
+};
+use certdesk::order::{
+    AlgorithmStandard, Brand, Challenge, CheckOutcome, DomainType, OrderState, Product,
+    ValidationMethod, ValidationType,
+};
+use certdesk::policy::{Contact, CsrForm, OrderInfo, Organization, Person, Profile};
+use certdesk::service::{CsrService, CsrSource, NewCsr, OrderService, ServerKind};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+type Files = Arc<Mutex<HashMap<(String, String), String>>>;
+
+/// An HTTP server answering `GET path` for `Host: host` from `files`, 404 otherwise.
+async fn http_server(files: Files) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut socket, _)) = listener.accept().await else {
+                continue;
+            };
+            let files = files.clone();
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 4096];
+                let n = socket.read(&mut buf).await.unwrap_or(0);
+                let head = String::from_utf8_lossy(&buf[..n]).to_string();
+                let path = head.split_whitespace().nth(1).unwrap_or("/").to_owned();
+                let host = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("Host: "))
+                    .unwrap_or("")
+                    .trim()
+                    .to_owned();
+                let body = files.lock().unwrap().get(&(host, path)).cloned();
+                let response = match body {
+                    Some(b) => format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{b}", b.len()),
+                    None => "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n".to_owned(),
+                };
+                let _ = socket.write_all(response.as_bytes()).await;
+                let _ = socket.shutdown().await;
+            });
+        }
+    });
+    port
+}
+
+struct World {
+    orders: OrderService,
+    dns: Arc<LoopbackDnsServer>,
+    files: Files,
+    clock: Arc<FixedClock>,
+    ca: Arc<LocalCa>,
+    csrs: Arc<CsrService>,
+}
+
+async fn world(allow_loopback: bool) -> World {
+    let store = Arc::new(MemoryStore::new());
+    let clock = Arc::new(FixedClock::new(time::OffsetDateTime::now_utc()));
+    let csrs = Arc::new(
+        CsrService::new(store.clone(), Arc::new(AesGcmVault::new("k", [5; 32])))
+            .with_orders(store.clone())
+            .with_clock(clock.clone()),
+    );
+    let dns = Arc::new(LoopbackDnsServer::start().await.unwrap());
+    let resolver =
+        Arc::new(HickoryResolver::with_servers(&[dns.addr()], Duration::from_secs(2)).unwrap());
+    let files: Files = Arc::default();
+    let port = http_server(files.clone()).await;
+    let fetcher = Arc::new(ValidationFetcher::with_resolver(
+        FetchPolicy {
+            http_port: port,
+            https_port: port,
+            allow_loopback,
+            timeout: Duration::from_secs(2),
+            ..FetchPolicy::default()
+        },
+        resolver.clone(),
+    ));
+    let ca = Arc::new(
+        LocalCa::with_keys("certdesk Test", certdesk::KeySpec::EcP256, clock.clone())
+            .unwrap()
+            .with_review_polls(1),
+    );
+    let orders = OrderService::new(
+        store.clone(),
+        csrs.clone(),
+        ca.clone(),
+        resolver,
+        fetcher,
+        clock.clone(),
+    )
+    .with_dns_provider(dns.clone());
+    World {
+        orders,
+        dns,
+        files,
+        clock,
+        ca,
+        csrs,
+    }
+}
+
+fn me() -> Scope {
+    Scope::new("100012345678", "ap-guangzhou")
+}
+
+fn form(cn: &str) -> CsrForm {
+    CsrForm {
+        common_name: Some(cn.into()),
+        key: Some("ec-p256".into()),
+        ..CsrForm::default()
+    }
+}
+
+fn verify_bundle(w: &World, files: &[(String, zeroize::Zeroizing<Vec<u8>>)], cert_file: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, bytes) in files {
+        std::fs::write(dir.path().join(name), bytes.as_slice()).unwrap();
+    }
+    std::fs::write(dir.path().join("root.pem"), w.ca.root_pem()).unwrap();
+    let out = common::openssl_ok(
+        dir.path(),
+        &[
+            "verify",
+            "-CAfile",
+            "root.pem",
+            "-untrusted",
+            cert_file,
+            cert_file,
+        ],
+    );
+    assert!(out.contains(": OK"), "{out}");
+}
+
+#[tokio::test]
+async fn free_dv_by_dns_from_application_to_a_verified_certificate() {
+    let w = world(false).await;
+    let order = w
+        .orders
+        .apply_free(
+            &me(),
+            "shop.example.com",
+            ValidationMethod::DnsAuto,
+            CsrSource::Generate {
+                form: form("shop.example.com"),
+                password: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        order.tencent_status().code,
+        4,
+        "DNS record added (DNS_AUTO)"
+    );
+    // Before the record is there: CNAME not found, Tencent's -6.
+    let (_, checks) = w.orders.check_validation(&me(), order.id()).await.unwrap();
+    assert_eq!(checks[0].outcome, CheckOutcome::CnameNotFound);
+    assert_eq!(checks[0].outcome.tencent_local_check(), -6);
+    // Automatic DNS: the provider publishes it.
+    let published = w.orders.publish_dns(&me(), order.id()).await.unwrap();
+    assert!(
+        matches!(&published[0], DnsRecord::Cname { name, .. } if name == "_dnsauth.shop.example.com")
+    );
+    let (validated, checks) = w.orders.check_validation(&me(), order.id()).await.unwrap();
+    assert_eq!(checks[0].outcome, CheckOutcome::Passed);
+    assert_eq!(validated.state(), &OrderState::PendingIssuance);
+    // The CA reviews for one poll, then issues.
+    let reviewing = w.orders.advance(&me(), order.id()).await.unwrap();
+    assert_eq!(reviewing.state(), &OrderState::PendingIssuance);
+    let issued = w.orders.advance(&me(), order.id()).await.unwrap();
+    assert_eq!(issued.state(), &OrderState::Issued);
+    assert_eq!(issued.tencent_status().code, 1);
+    let bundle = w
+        .orders
+        .download(&me(), order.id(), ServerKind::Nginx)
+        .await
+        .unwrap();
+    let names: Vec<&str> = bundle.files.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        ["shop.example.com_bundle.crt", "shop.example.com.key"]
+    );
+    verify_bundle(&w, &bundle.files, "shop.example.com_bundle.crt");
+}
+
+#[tokio::test]
+async fn paid_dv_by_file_validates_both_names_over_http() {
+    let w = world(true).await;
+    for name in ["example.com", "www.example.com"] {
+        w.dns.add_ip(name, "127.0.0.1".parse().unwrap()).unwrap();
+    }
+    let product = Product::paid(
+        Brand::GeoTrust,
+        ValidationType::Dv,
+        DomainType::Single,
+        AlgorithmStandard::International,
+    );
+    let order = w.orders.create_paid(&me(), product).await.unwrap();
+    let csr = w
+        .csrs
+        .create(
+            &me(),
+            &Profile::baseline(),
+            NewCsr {
+                form: form("example.com"),
+                password: Some(certdesk::Password::new("pfx-pass")),
+                generate: true,
+                ..NewCsr::default()
+            },
+        )
+        .await
+        .unwrap();
+    w.orders
+        .submit_info(
+            &me(),
+            order.id(),
+            CsrSource::Existing(csr.id),
+            vec!["example.com".into()],
+            None,
+        )
+        .await
+        .unwrap();
+    w.orders
+        .choose_validation(&me(), order.id(), ValidationMethod::File)
+        .await
+        .unwrap();
+    let challenges = w.orders.challenges(&me(), order.id()).await.unwrap();
+    assert_eq!(challenges.len(), 2, "a primary domain also validates www.");
+    // Only the first file is served: the other name fails with Tencent's -4.
+    let serve = |c: &Challenge| {
+        let Challenge::File {
+            domain,
+            path,
+            content,
+            ..
+        } = c
+        else {
+            panic!("not a file challenge")
+        };
+        w.files
+            .lock()
+            .unwrap()
+            .insert((domain.clone(), path.clone()), content.clone());
+    };
+    serve(&challenges[0]);
+    let (_, checks) = w.orders.check_validation(&me(), order.id()).await.unwrap();
+    let outcomes: Vec<i32> = checks
+        .iter()
+        .map(|c| c.outcome.tencent_local_check())
+        .collect();
+    assert_eq!(outcomes, [1, -4]);
+    serve(&challenges[1]);
+    let (validated, _) = w.orders.check_validation(&me(), order.id()).await.unwrap();
+    assert_eq!(validated.state(), &OrderState::PendingIssuance);
+    w.orders.advance(&me(), order.id()).await.unwrap();
+    let issued = w.orders.advance(&me(), order.id()).await.unwrap();
+    assert_eq!(issued.state(), &OrderState::Issued);
+    let bundle = w
+        .orders
+        .download(&me(), order.id(), ServerKind::Apache)
+        .await
+        .unwrap();
+    let key = &bundle.files[2].1;
+    assert!(
+        String::from_utf8_lossy(key).contains("ENCRYPTED PRIVATE KEY"),
+        "the key stays encrypted"
+    );
+}
+
+fn info() -> OrderInfo {
+    OrderInfo {
+        organization: Organization {
+            name: "Example Co".into(),
+            department: "IT".into(),
+            city: "Shenzhen".into(),
+            province: Some("Guangdong".into()),
+            address: "1 Keji Road".into(),
+            phone: "0755 1234 5678".into(),
+        },
+        admin: Person {
+            name: "Li Lei".into(),
+            position: "CTO".into(),
+            phone: "13800138000".into(),
+            email: "li@example.com".into(),
+        },
+        contact: Contact::SameAsAdmin,
+    }
+}
+
+#[tokio::test]
+async fn ov_with_a_confirmation_letter_names_the_organization() {
+    let w = world(false).await;
+    let product = Product::paid(
+        Brand::GeoTrust,
+        ValidationType::Ov,
+        DomainType::Single,
+        AlgorithmStandard::International,
+    );
+    let order = w.orders.create_paid(&me(), product).await.unwrap();
+    w.orders
+        .submit_info(
+            &me(),
+            order.id(),
+            CsrSource::Generate {
+                form: form("ov.example.com"),
+                password: None,
+            },
+            vec!["ov.example.com".into()],
+            Some(info()),
+        )
+        .await
+        .unwrap();
+    // Not a letter: refused with the rule's violation; a PDF is taken.
+    let e = w
+        .orders
+        .upload_letter(&me(), order.id(), b"hello")
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "service.rules");
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    pdf.resize(4096, b' ');
+    let uploaded = w
+        .orders
+        .upload_letter(&me(), order.id(), &pdf)
+        .await
+        .unwrap();
+    assert_eq!(uploaded.tencent_status().msg, Some("CA-REVIEWING"));
+    w.orders.advance(&me(), order.id()).await.unwrap();
+    let issued = w.orders.advance(&me(), order.id()).await.unwrap();
+    assert_eq!(issued.state(), &OrderState::Issued);
+    let bundle = w
+        .orders
+        .download(&me(), order.id(), ServerKind::Apache)
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("c.crt"), bundle.files[0].1.as_slice()).unwrap();
+    let subject = common::openssl_ok(
+        dir.path(),
+        &[
+            "x509", "-in", "c.crt", "-noout", "-subject", "-nameopt", "RFC2253",
+        ],
+    );
+    assert!(subject.contains("O=Example Co"), "{subject}");
+}
+
+#[tokio::test]
+async fn wrong_txt_values_and_missing_files_are_reported() {
+    let w = world(true).await;
+    let product = Product::paid(
+        Brand::GeoTrust,
+        ValidationType::Dv,
+        DomainType::Single,
+        AlgorithmStandard::International,
+    );
+    let order = w.orders.create_paid(&me(), product).await.unwrap();
+    w.orders
+        .submit_info(
+            &me(),
+            order.id(),
+            CsrSource::Generate {
+                form: form("txt.example.com"),
+                password: None,
+            },
+            vec!["txt.example.com".into()],
+            None,
+        )
+        .await
+        .unwrap();
+    w.orders
+        .choose_validation(&me(), order.id(), ValidationMethod::Dns)
+        .await
+        .unwrap();
+    let challenges = w.orders.challenges(&me(), order.id()).await.unwrap();
+    let Challenge::Dns { host, value, .. } = &challenges[0] else {
+        panic!("not DNS")
+    };
+    w.dns
+        .create(&DnsRecord::Txt {
+            name: host.clone(),
+            value: "something-else".into(),
+        })
+        .await
+        .unwrap();
+    let (still, checks) = w.orders.check_validation(&me(), order.id()).await.unwrap();
+    assert_eq!(checks[0].outcome, CheckOutcome::TxtMismatch);
+    assert!(matches!(still.state(), OrderState::InProgress { .. }));
+    w.dns
+        .create(&DnsRecord::Txt {
+            name: host.clone(),
+            value: value.clone(),
+        })
+        .await
+        .unwrap();
+    let (done, checks) = w.orders.check_validation(&me(), order.id()).await.unwrap();
+    assert_eq!(
+        checks[0].outcome,
+        CheckOutcome::Passed,
+        "one of the TXT values matches"
+    );
+    assert_eq!(done.state(), &OrderState::PendingIssuance);
+}
+
+#[tokio::test]
+async fn the_deadline_fails_an_unvalidated_order() {
+    let w = world(false).await;
+    let order = w
+        .orders
+        .apply_free(
+            &me(),
+            "late.example.com",
+            ValidationMethod::Dns,
+            CsrSource::Generate {
+                form: form("late.example.com"),
+                password: None,
+            },
+        )
+        .await
+        .unwrap();
+    w.clock.advance(time::Duration::days(8));
+    let (failed, checks) = w.orders.check_validation(&me(), order.id()).await.unwrap();
+    assert!(checks.is_empty());
+    assert!(
+        matches!(failed.state(), OrderState::Failed { .. }),
+        "{:?}",
+        failed.state()
+    );
+}
+
+#[tokio::test]
+async fn the_free_quota_runs_out_per_primary_domain() {
+    let w = world(false).await;
+    let csr = w
+        .csrs
+        .create(
+            &me(),
+            &Profile::tencent_apply_certificate(),
+            NewCsr {
+                form: form("q.example.com"),
+                generate: true,
+                ..NewCsr::default()
+            },
+        )
+        .await
+        .unwrap();
+    for i in 0..20 {
+        w.orders
+            .apply_free(
+                &me(),
+                &format!("s{i}.example.com"),
+                ValidationMethod::Dns,
+                CsrSource::Existing(csr.id),
+            )
+            .await
+            .unwrap();
+    }
+    let e = w
+        .orders
+        .apply_free(
+            &me(),
+            "s20.example.com",
+            ValidationMethod::Dns,
+            CsrSource::Existing(csr.id),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "quota.primary_domain_limit", "{e}");
+    assert_eq!(
+        w.orders
+            .list(
+                &me(),
+                certdesk::backend::Page {
+                    offset: 0,
+                    limit: 100
+                }
+            )
+            .await
+            .unwrap()
+            .total,
+        20,
+        "the refused application left no order"
+    );
+}
+
+#[tokio::test]
+async fn a_validation_domain_on_a_private_address_is_never_fetched() {
+    let w = world(false).await;
+    for (name, ip) in [
+        ("example.org", "10.0.0.1"),
+        ("www.example.org", "169.254.169.254"),
+    ] {
+        w.dns.add_ip(name, ip.parse::<IpAddr>().unwrap()).unwrap();
+    }
+    let product = Product::paid(
+        Brand::GeoTrust,
+        ValidationType::Dv,
+        DomainType::Single,
+        AlgorithmStandard::International,
+    );
+    let order = w.orders.create_paid(&me(), product).await.unwrap();
+    w.orders
+        .submit_info(
+            &me(),
+            order.id(),
+            CsrSource::Generate {
+                form: form("example.org"),
+                password: None,
+            },
+            vec!["example.org".into()],
+            None,
+        )
+        .await
+        .unwrap();
+    w.orders
+        .choose_validation(&me(), order.id(), ValidationMethod::File)
+        .await
+        .unwrap();
+    let (_, checks) = w.orders.check_validation(&me(), order.id()).await.unwrap();
+    assert_eq!(checks.len(), 2);
+    assert!(
+        checks
+            .iter()
+            .all(|c| c.outcome == CheckOutcome::FileNotFound)
+    );
+}
