@@ -73,14 +73,17 @@
 //! returns the events; challenges, deadlines, validation reuse, quotas and the vendors' status
 //! codes are there too.
 //!
-//! ## Storage and the CSR service
+//! ## Storage, validation, issuance and the services
 //!
 //! [`backend`] holds the traits embedders implement ([`backend::CsrStore`],
 //! [`backend::OrderStore`], [`backend::KeyVault`], [`backend::Clock`]) and the stores certdesk
 //! ships: `MemoryStore`, `SqliteStore` (feature `sqlite`, on by default) and `PostgresStore`
-//! (feature `postgres`). [`service::CsrService`] manages CSR records as the vendors' consoles
-//! do, for one account and region per call, with keys sealed before they are stored; its
-//! [`handle`](service::CsrService::handle) answers the vendors' own CSR API calls.
+//! (feature `postgres`), and the DNS resolver (feature `dns`), the validation-file fetcher
+//! (feature `http`) and a local CA (feature `local-ca`). [`service::CsrService`] manages CSR
+//! records as the vendors' consoles do, for one account and region per call, with keys sealed
+//! before they are stored; its [`handle`](service::CsrService::handle) answers the vendors' own
+//! CSR API calls. [`service::OrderService`] takes an order from application to an issued
+//! certificate, checking domains against real DNS and HTTP.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]

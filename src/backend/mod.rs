@@ -7,7 +7,10 @@
 //!
 //! Stores: [`MemoryStore`] (always), `SqliteStore` (feature `sqlite`, on by default) and
 //! `PostgresStore` (feature `postgres`), all three passing one conformance suite. Keys:
-//! [`AesGcmVault`]. Time: [`SystemClock`], [`FixedClock`].
+//! [`AesGcmVault`]. Time: [`SystemClock`], [`FixedClock`]. Domain validation: the
+//! [`DnsResolver`], [`DnsProvider`] and [`HttpFetcher`] traits, with `HickoryResolver` and
+//! `LoopbackDnsServer` (feature `dns`) and `ValidationFetcher` (feature `http`). Issuance: the
+//! [`CertificateAuthority`] trait and `LocalCa` (feature `local-ca`).
 
 mod ca;
 mod dns;
