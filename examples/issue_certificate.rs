@@ -232,7 +232,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     // 6. The bundle, and OpenSSL's verdict.
-    let bundle = orders.download(&me, &id, ServerKind::Nginx).await?;
+    let bundle = orders.download(&me, &id, ServerKind::Nginx, None).await?;
     for (name, bytes) in &bundle.files {
         std::fs::write(args.out.join(name), bytes.as_slice())?;
         println!("wrote {}", args.out.join(name).display());

@@ -189,7 +189,7 @@ async fn free_dv_by_dns_from_application_to_a_verified_certificate() {
     assert_eq!(issued.tencent_status().code, 1);
     let bundle = w
         .orders
-        .download(&me(), order.id(), ServerKind::Nginx)
+        .download(&me(), order.id(), ServerKind::Nginx, None)
         .await
         .unwrap();
     let names: Vec<&str> = bundle.files.iter().map(|(n, _)| n.as_str()).collect();
@@ -274,7 +274,7 @@ async fn paid_dv_by_file_validates_both_names_over_http() {
     assert_eq!(issued.state(), &OrderState::Issued);
     let bundle = w
         .orders
-        .download(&me(), order.id(), ServerKind::Apache)
+        .download(&me(), order.id(), ServerKind::Apache, None)
         .await
         .unwrap();
     let key = &bundle.files[2].1;
@@ -282,6 +282,49 @@ async fn paid_dv_by_file_validates_both_names_over_http() {
         String::from_utf8_lossy(key).contains("ENCRYPTED PRIVATE KEY"),
         "the key stays encrypted"
     );
+    // IIS and Tomcat: a PFX under the key's password; a wrong one is refused.
+    let wrong = w
+        .orders
+        .download(
+            &me(),
+            order.id(),
+            ServerKind::Iis,
+            Some(&certdesk::Password::new("guess")),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(wrong.code(), "key.wrong_password");
+    let missing = w
+        .orders
+        .download(&me(), order.id(), ServerKind::Tomcat, None)
+        .await
+        .unwrap_err();
+    assert_eq!(missing.violations()[0].code, "download.password_required");
+    let pfx = w
+        .orders
+        .download(
+            &me(),
+            order.id(),
+            ServerKind::Iis,
+            Some(&certdesk::Password::new("pfx-pass")),
+        )
+        .await
+        .unwrap();
+    assert_eq!(pfx.files[0].0, "example.com.pfx");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("c.pfx"), pfx.files[0].1.as_slice()).unwrap();
+    let text = common::openssl_ok(
+        dir.path(),
+        &[
+            "pkcs12",
+            "-in",
+            "c.pfx",
+            "-passin",
+            "pass:pfx-pass",
+            "-nodes",
+        ],
+    );
+    assert!(text.contains("BEGIN PRIVATE KEY") && text.matches("BEGIN CERTIFICATE").count() == 2);
 }
 
 fn info() -> OrderInfo {
@@ -347,7 +390,7 @@ async fn ov_with_a_confirmation_letter_names_the_organization() {
     assert_eq!(issued.state(), &OrderState::Issued);
     let bundle = w
         .orders
-        .download(&me(), order.id(), ServerKind::Apache)
+        .download(&me(), order.id(), ServerKind::Apache, None)
         .await
         .unwrap();
     let dir = tempfile::tempdir().unwrap();

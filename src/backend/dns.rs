@@ -99,6 +99,7 @@ pub trait DnsProvider: Send + Sync {
 }
 
 /// A name as DNS names are compared: lower case, no trailing dot.
+#[cfg(feature = "dns")]
 pub(crate) fn normalize(name: &str) -> String {
     name.trim_end_matches('.').to_ascii_lowercase()
 }

@@ -1,5 +1,6 @@
 //! Keys: the specs a user picks, private keys, public keys and signature algorithms.
 
+mod pfx;
 mod private;
 pub(crate) mod public;
 mod sigalg;

@@ -434,6 +434,17 @@ impl PrivateKey {
         password: &Password,
         encryption: KeyEncryption,
     ) -> Result<String, KeyError> {
+        let der = self.to_encrypted_pkcs8_der(password, encryption)?;
+        Ok(pem::encode("ENCRYPTED PRIVATE KEY", &der))
+    }
+
+    /// Password-encrypted PKCS#8 DER (`EncryptedPrivateKeyInfo`), as
+    /// [`PrivateKey::to_encrypted_pkcs8_pem`] without the PEM armour.
+    pub fn to_encrypted_pkcs8_der(
+        &self,
+        password: &Password,
+        encryption: KeyEncryption,
+    ) -> Result<Vec<u8>, KeyError> {
         let export = |e: &dyn fmt::Display| KeyError::Export {
             detail: e.to_string(),
         };
@@ -463,7 +474,7 @@ impl PrivateKey {
         let encrypted = info
             .encrypt_with_params(params, password.as_bytes())
             .map_err(|e| export(&e))?;
-        Ok(pem::encode("ENCRYPTED PRIVATE KEY", encrypted.as_bytes()))
+        Ok(encrypted.as_bytes().to_vec())
     }
 
     /// Signs `message` for a CSR: RSA PKCS#1 v1.5 (blinded), deterministic ECDSA (RFC 6979),

@@ -14,7 +14,7 @@ use crate::backend::{
     Scope, StoreError,
 };
 use crate::csr::Csr;
-use crate::key::Password;
+use crate::key::{Password, PrivateKey};
 use crate::order::{
     AccountKind, CertificateRef, Challenge, CheckOutcome, Command, CsrRef, DnsRecordType,
     DomainCheck, LetterRef, Order, OrderError, OrderState, Product, QuotaLedger, QuotaPreset, Step,
@@ -50,10 +50,14 @@ pub enum CsrSource {
 /// The server a certificate bundle is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ServerKind {
-    /// Nginx: `fullchain.pem` (certificate then chain) and the key.
+    /// Nginx: `<domain>_bundle.crt` (certificate then chain) and the key.
     Nginx,
     /// Apache: the certificate, the chain and the key as three PEM files.
     Apache,
+    /// IIS: `<domain>.pfx`, PKCS#12 protected by the key's password.
+    Iis,
+    /// Tomcat: `<domain>.pfx`, a PKCS#12 keystore protected by the key's password.
+    Tomcat,
 }
 
 /// A certificate ready to install: PEM files by name (the key encrypted when the CSR has a
@@ -668,14 +672,17 @@ impl OrderService {
         })
     }
 
-    /// The issued certificate's files for a server: the certificate, its chain and the key
-    /// (encrypted PKCS#8 when the CSR has a password).
-    #[instrument(skip(self), fields(account = %scope.account))]
+    /// The issued certificate's files for a server: PEM certificate, chain and key for Nginx
+    /// and Apache (the key encrypted PKCS#8 when the CSR has a password); a PKCS#12 file for
+    /// IIS and Tomcat, protected by `password` (the key's password when it has one: a wrong
+    /// one is refused).
+    #[instrument(skip(self, password), fields(account = %scope.account))]
     pub async fn download(
         &self,
         scope: &Scope,
         id: &str,
         server: ServerKind,
+        password: Option<&Password>,
     ) -> Result<Bundle, ServiceError> {
         let order = self.get(scope, id).await?;
         if order.state() != &OrderState::Issued {
@@ -697,25 +704,59 @@ impl OrderService {
             .csr()
             .and_then(|c| c.id.parse().ok())
             .unwrap_or_default();
-        let key = self.csrs.private_key(scope, csr_id).await.ok();
+        let key = match self.csrs.private_key(scope, csr_id).await {
+            Ok(k) => Some(k),
+            Err(ServiceError::NoKey { .. }) => None,
+            Err(e) => return Err(e),
+        };
         let domain = order.domains().first().cloned().unwrap_or_default();
         let mut files: Vec<(String, Zeroizing<Vec<u8>>)> = Vec::new();
         match server {
-            ServerKind::Nginx => {
-                let mut full = cert.clone();
-                full.extend_from_slice(&chain);
-                files.push((format!("{domain}_bundle.crt"), Zeroizing::new(full)));
+            ServerKind::Nginx | ServerKind::Apache => {
+                if server == ServerKind::Nginx {
+                    let mut full = cert.clone();
+                    full.extend_from_slice(&chain);
+                    files.push((format!("{domain}_bundle.crt"), Zeroizing::new(full)));
+                } else {
+                    files.push((format!("{domain}.crt"), Zeroizing::new(cert)));
+                    files.push((format!("{domain}_chain.crt"), Zeroizing::new(chain)));
+                }
+                if let Some(key) = key {
+                    files.push((
+                        format!("{domain}.key"),
+                        Zeroizing::new(key.pem.as_bytes().to_vec()),
+                    ));
+                }
             }
-            ServerKind::Apache => {
-                files.push((format!("{domain}.crt"), Zeroizing::new(cert)));
-                files.push((format!("{domain}_chain.crt"), Zeroizing::new(chain)));
+            ServerKind::Iis | ServerKind::Tomcat => {
+                let key = key.ok_or(ServiceError::NoKey { id: csr_id })?;
+                let password = password.filter(|p| !p.is_empty()).ok_or_else(|| {
+                    ServiceError::rule(
+                        "password",
+                        "download.password_required",
+                        "a PFX file is protected by a password: give the key's password",
+                    )
+                })?;
+                let private = if key.encrypted {
+                    PrivateKey::from_pem_or_der_with_password(key.pem.as_bytes(), password)?
+                } else {
+                    PrivateKey::from_pem_or_der(key.pem.as_bytes())?
+                };
+                let mut ders = Vec::new();
+                for pem in [&cert, &chain] {
+                    let text = String::from_utf8_lossy(pem);
+                    let blocks = crate::pem::blocks(&text).map_err(|e| {
+                        StoreError::Backend(format!("a stored certificate: {}", e.0))
+                    })?;
+                    for b in blocks {
+                        ders.push(crate::pem::decode_body(b.body, 64 * 1024).map_err(|e| {
+                            StoreError::Backend(format!("a stored certificate: {}", e.0))
+                        })?);
+                    }
+                }
+                let pfx = private.to_pkcs12(&ders, password, Some(&domain))?;
+                files.push((format!("{domain}.pfx"), Zeroizing::new(pfx)));
             }
-        }
-        if let Some(key) = key {
-            files.push((
-                format!("{domain}.key"),
-                Zeroizing::new(key.pem.as_bytes().to_vec()),
-            ));
         }
         Ok(Bundle { files })
     }
