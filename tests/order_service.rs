@@ -62,6 +62,7 @@ async fn http_server(files: Files) -> u16 {
 
 struct World {
     orders: OrderService,
+    store: Arc<MemoryStore>,
     dns: Arc<LoopbackDnsServer>,
     files: Files,
     clock: Arc<FixedClock>,
@@ -108,6 +109,7 @@ async fn world(allow_loopback: bool) -> World {
     .with_dns_provider(dns.clone());
     World {
         orders,
+        store,
         dns,
         files,
         clock,
@@ -357,8 +359,13 @@ async fn ov_with_a_confirmation_letter_names_the_organization() {
         AlgorithmStandard::International,
     );
     let order = w.orders.create_paid(&me(), product).await.unwrap();
+    // The organization comes from the account's saved profile.
+    certdesk::service::ProfileBook::new(w.store.clone())
+        .save(&me(), "My Profile", &info())
+        .await
+        .unwrap();
     w.orders
-        .submit_info(
+        .submit_info_with_profile(
             &me(),
             order.id(),
             CsrSource::Generate {
@@ -366,7 +373,7 @@ async fn ov_with_a_confirmation_letter_names_the_organization() {
                 password: None,
             },
             vec!["ov.example.com".into()],
-            Some(info()),
+            "My Profile",
         )
         .await
         .unwrap();
@@ -582,4 +589,73 @@ async fn a_validation_domain_on_a_private_address_is_never_fetched() {
             .iter()
             .all(|c| c.outcome == CheckOutcome::FileNotFound)
     );
+}
+
+#[tokio::test]
+async fn cancel_gives_the_quota_back_renew_and_revoke() {
+    let w = world(false).await;
+    let csr = w
+        .csrs
+        .create(
+            &me(),
+            &Profile::tencent_apply_certificate(),
+            NewCsr {
+                form: form("life.example.com"),
+                generate: true,
+                ..NewCsr::default()
+            },
+        )
+        .await
+        .unwrap();
+    let scope = me();
+    let apply = |d: &'static str| {
+        w.orders.apply_free(
+            &scope,
+            d,
+            ValidationMethod::DnsAuto,
+            CsrSource::Existing(csr.id),
+        )
+    };
+    // Cancelled before issuance: the quota comes back (used counts once).
+    let cancelled = apply("gone.example.com").await.unwrap();
+    let used = |w: &World| {
+        let store = w.store.clone();
+        async move {
+            use certdesk::backend::OrderStore;
+            store
+                .get_quota(&me())
+                .await
+                .unwrap()
+                .map_or(0, |(l, _)| l.deductions().len())
+        }
+    };
+    assert_eq!(used(&w).await, 1);
+    let done = w.orders.cancel(&me(), cancelled.id()).await.unwrap();
+    assert_eq!(done.state(), &OrderState::Cancelled);
+    assert_eq!(used(&w).await, 0);
+    // The CSR is free to delete once no open order uses it.
+    let order = apply("life.example.com").await.unwrap();
+    let e = w.csrs.delete(&me(), csr.id).await.unwrap_err();
+    assert_eq!(e.code(), "service.in_use");
+    w.orders.publish_dns(&me(), order.id()).await.unwrap();
+    w.orders.check_validation(&me(), order.id()).await.unwrap();
+    w.orders.advance(&me(), order.id()).await.unwrap();
+    let issued = w.orders.advance(&me(), order.id()).await.unwrap();
+    assert_eq!(issued.state(), &OrderState::Issued);
+    // Renewal opens 30 days before expiry (the free certificate runs 3 months).
+    let e = w.orders.renew(&me(), order.id()).await.unwrap_err();
+    assert_eq!(e.code(), "order.not_renewable");
+    w.clock.advance(time::Duration::days(70));
+    let renewal = w.orders.renew(&me(), order.id()).await.unwrap();
+    assert_eq!(renewal.renewal_of(), Some(order.id()));
+    assert_eq!(
+        renewal.csr().unwrap().id,
+        csr.id.to_string(),
+        "the CSR and key are reused"
+    );
+    assert_eq!(used(&w).await, 2, "a free renewal takes quota");
+    // Revocation at the CA.
+    let revoked = w.orders.revoke(&me(), order.id()).await.unwrap();
+    assert_eq!(revoked.state(), &OrderState::Revoked);
+    assert_eq!(revoked.tencent_status().code, 10);
 }

@@ -412,6 +412,23 @@ impl OrderService {
         .await
     }
 
+    /// Submits a paid order's information with a saved organization profile ("My Profile").
+    #[instrument(skip(self, source), fields(account = %scope.account))]
+    pub async fn submit_info_with_profile(
+        &self,
+        scope: &Scope,
+        id: &str,
+        source: CsrSource,
+        domains: Vec<String>,
+        profile_name: &str,
+    ) -> Result<Order, ServiceError> {
+        let info = crate::service::ProfileBook::new(self.orders.clone())
+            .get(scope, profile_name)
+            .await?;
+        self.submit_info(scope, id, source, domains, Some(info))
+            .await
+    }
+
     /// Chooses the validation method of a paid order.
     #[instrument(skip(self), fields(account = %scope.account))]
     pub async fn choose_validation(
