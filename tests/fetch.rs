@@ -339,3 +339,28 @@ async fn https_with_any_certificate_as_the_vendors_do() {
         .unwrap();
     assert_eq!((got.status, got.body.as_slice()), (200, &b"secure"[..]));
 }
+
+#[test]
+fn responses_parse_as_on_the_wire() {
+    use certdesk::backend::parse_http_response;
+    assert_eq!(
+        parse_http_response(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokEXTRA", 10).unwrap(),
+        (200, b"ok".to_vec())
+    );
+    assert_eq!(
+        parse_http_response(b"HTTP/1.1 200 OK\r\n\r\n0123456789A", 10)
+            .unwrap_err()
+            .code(),
+        "fetch.body_too_large"
+    );
+    assert_eq!(
+        parse_http_response(b"garbage", 10).unwrap_err().code(),
+        "fetch.protocol"
+    );
+    assert_eq!(
+        parse_http_response(b"HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n", 10)
+            .unwrap_err()
+            .code(),
+        "fetch.protocol"
+    );
+}

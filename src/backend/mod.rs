@@ -41,7 +41,7 @@ pub use ca::{
 };
 pub use dns::{DnsError, DnsProvider, DnsRecord, DnsResolver, MAX_CNAME_CHAIN};
 #[cfg(feature = "http")]
-pub use fetch::{FetchPolicy, ValidationFetcher};
+pub use fetch::{FetchPolicy, ValidationFetcher, parse_http_response};
 #[cfg(feature = "dns")]
 pub use hickory::{HickoryResolver, LoopbackDnsServer};
 pub use http::{FetchError, HttpFetcher, HttpResponse};
