@@ -198,6 +198,7 @@ impl OrderService {
     }
 
     /// An order of this scope.
+    #[instrument(skip(self), fields(account = %scope.account))]
     pub async fn get(&self, scope: &Scope, id: &str) -> Result<Order, ServiceError> {
         self.orders.get_order(scope, id).await.map_err(|e| match e {
             StoreError::NotFound { .. } => not_found(id),
@@ -206,6 +207,7 @@ impl OrderService {
     }
 
     /// A page of the scope's orders.
+    #[instrument(skip(self), fields(account = %scope.account))]
     pub async fn list(&self, scope: &Scope, page: Page) -> Result<Paged<Order>, ServiceError> {
         Ok(self.orders.list_orders(scope, page).await?)
     }
@@ -445,6 +447,7 @@ impl OrderService {
     }
 
     /// What the user must publish for each domain.
+    #[instrument(skip(self), fields(account = %scope.account))]
     pub async fn challenges(
         &self,
         scope: &Scope,
@@ -780,6 +783,7 @@ impl OrderService {
 
     /// Lets time pass for the order (a closed validation window fails it; an ended validity
     /// expires it).
+    #[instrument(skip(self), fields(account = %scope.account))]
     pub async fn tick(&self, scope: &Scope, id: &str) -> Result<Order, ServiceError> {
         self.update(scope, id, |o| {
             let mut probe = o.clone();
