@@ -8,22 +8,19 @@
 //! cargo run --example issue_certificate --all-features -- --out /tmp/cert --method file
 //! ```
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::Command as Process;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use certdesk::backend::{
-    AesGcmVault, CsrFilter, FetchPolicy, HickoryResolver, LocalCa, LoopbackDnsServer, Page, Scope,
-    SqliteStore, SystemClock, ValidationFetcher,
+    AesGcmVault, CsrFilter, FetchPolicy, HickoryResolver, LocalCa, LoopbackDnsServer,
+    LoopbackFileServer, Page, Scope, SqliteStore, SystemClock, ValidationFetcher,
 };
 use certdesk::order::{Challenge, Order, ValidationMethod};
 use certdesk::policy::{CsrForm, Profile};
 use certdesk::service::{CsrService, CsrSource, NewCsr, OrderService, ServerKind};
 use clap::{Parser, ValueEnum};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
 
 #[derive(Clone, Copy, ValueEnum)]
 enum Method {
@@ -45,43 +42,6 @@ struct Args {
     /// Where the bundle, the CA's root and the database go.
     #[arg(long, default_value = "issued")]
     out: PathBuf,
-}
-
-type Files = Arc<Mutex<HashMap<(String, String), String>>>;
-
-/// A minimal HTTP/1.1 server for validation files, keyed by Host and path.
-async fn serve_files(files: Files) -> std::io::Result<u16> {
-    let listener = TcpListener::bind("127.0.0.1:0").await?;
-    let port = listener.local_addr()?.port();
-    tokio::spawn(async move {
-        while let Ok((mut socket, _)) = listener.accept().await {
-            let files = files.clone();
-            tokio::spawn(async move {
-                let mut buf = vec![0u8; 4096];
-                let n = socket.read(&mut buf).await.unwrap_or(0);
-                let head = String::from_utf8_lossy(&buf[..n]).to_string();
-                let path = head.split_whitespace().nth(1).unwrap_or("/").to_owned();
-                let host = head
-                    .lines()
-                    .find_map(|l| l.strip_prefix("Host: "))
-                    .unwrap_or("")
-                    .trim()
-                    .to_owned();
-                let found = files
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .get(&(host, path))
-                    .cloned();
-                let response = match found {
-                    Some(b) => format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{b}", b.len()),
-                    None => "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n".to_owned(),
-                };
-                let _ = socket.write_all(response.as_bytes()).await;
-                let _ = socket.shutdown().await;
-            });
-        }
-    });
-    Ok(port)
 }
 
 fn step(what: &str, order: &Order) {
@@ -120,8 +80,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         &[dns.addr()],
         Duration::from_secs(2),
     )?);
-    let files: Files = Arc::default();
-    let port = serve_files(files.clone()).await?;
+    let files = LoopbackFileServer::start().await?;
+    let port = files.port();
     let fetcher = Arc::new(ValidationFetcher::with_resolver(
         FetchPolicy {
             http_port: port,
@@ -201,10 +161,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 } = c
                 {
                     println!("  serving http://{domain}{path}");
-                    files
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .insert((domain, path), content);
+                    files.put(&domain, &path, content);
                 }
             }
         }

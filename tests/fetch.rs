@@ -364,3 +364,36 @@ fn responses_parse_as_on_the_wire() {
         "fetch.protocol"
     );
 }
+
+#[tokio::test]
+async fn the_loopback_file_server_serves_what_is_put_per_host() {
+    use certdesk::backend::LoopbackFileServer;
+    let server = LoopbackFileServer::start().await.unwrap();
+    let (_dns, resolver) = dns_with(&[
+        ("a.example.com", "127.0.0.1"),
+        ("b.example.com", "127.0.0.1"),
+    ])
+    .await;
+    let fetcher = ValidationFetcher::with_resolver(loopback_policy(server.port()), resolver);
+    server.put(
+        "A.example.com",
+        "/.well-known/pki-validation/f.txt",
+        "for a",
+    );
+    let got = fetcher
+        .get("http://a.example.com/.well-known/pki-validation/f.txt")
+        .await
+        .unwrap();
+    assert_eq!((got.status, got.body.as_slice()), (200, &b"for a"[..]));
+    let other_host = fetcher
+        .get("http://b.example.com/.well-known/pki-validation/f.txt")
+        .await
+        .unwrap();
+    assert_eq!(other_host.status, 404);
+    server.remove("a.example.com", "/.well-known/pki-validation/f.txt");
+    let gone = fetcher
+        .get("http://a.example.com/.well-known/pki-validation/f.txt")
+        .await
+        .unwrap();
+    assert_eq!(gone.status, 404);
+}

@@ -6,14 +6,13 @@
 
 mod common;
 
-use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use certdesk::backend::{
     AesGcmVault, DnsProvider, DnsRecord, FetchPolicy, FixedClock, HickoryResolver, LocalCa,
-    LoopbackDnsServer, MemoryStore, Scope, ValidationFetcher,
+    LoopbackDnsServer, LoopbackFileServer, MemoryStore, Scope, ValidationFetcher,
 };
 use certdesk::order::{
     AlgorithmStandard, Brand, Challenge, CheckOutcome, DomainType, OrderState, Product,
@@ -21,50 +20,12 @@ use certdesk::order::{
 };
 use certdesk::policy::{Contact, CsrForm, OrderInfo, Organization, Person, Profile};
 use certdesk::service::{CsrService, CsrSource, NewCsr, OrderService, ServerKind};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
-
-type Files = Arc<Mutex<HashMap<(String, String), String>>>;
-
-/// An HTTP server answering `GET path` for `Host: host` from `files`, 404 otherwise.
-async fn http_server(files: Files) -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    tokio::spawn(async move {
-        loop {
-            let Ok((mut socket, _)) = listener.accept().await else {
-                continue;
-            };
-            let files = files.clone();
-            tokio::spawn(async move {
-                let mut buf = vec![0u8; 4096];
-                let n = socket.read(&mut buf).await.unwrap_or(0);
-                let head = String::from_utf8_lossy(&buf[..n]).to_string();
-                let path = head.split_whitespace().nth(1).unwrap_or("/").to_owned();
-                let host = head
-                    .lines()
-                    .find_map(|l| l.strip_prefix("Host: "))
-                    .unwrap_or("")
-                    .trim()
-                    .to_owned();
-                let body = files.lock().unwrap().get(&(host, path)).cloned();
-                let response = match body {
-                    Some(b) => format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{b}", b.len()),
-                    None => "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n".to_owned(),
-                };
-                let _ = socket.write_all(response.as_bytes()).await;
-                let _ = socket.shutdown().await;
-            });
-        }
-    });
-    port
-}
 
 struct World {
     orders: OrderService,
     store: Arc<MemoryStore>,
     dns: Arc<LoopbackDnsServer>,
-    files: Files,
+    files: LoopbackFileServer,
     clock: Arc<FixedClock>,
     ca: Arc<LocalCa>,
     csrs: Arc<CsrService>,
@@ -81,8 +42,8 @@ async fn world(allow_loopback: bool) -> World {
     let dns = Arc::new(LoopbackDnsServer::start().await.unwrap());
     let resolver =
         Arc::new(HickoryResolver::with_servers(&[dns.addr()], Duration::from_secs(2)).unwrap());
-    let files: Files = Arc::default();
-    let port = http_server(files.clone()).await;
+    let files = LoopbackFileServer::start().await.unwrap();
+    let port = files.port();
     let fetcher = Arc::new(ValidationFetcher::with_resolver(
         FetchPolicy {
             http_port: port,
@@ -256,10 +217,7 @@ async fn paid_dv_by_file_validates_both_names_over_http() {
         else {
             panic!("not a file challenge")
         };
-        w.files
-            .lock()
-            .unwrap()
-            .insert((domain.clone(), path.clone()), content.clone());
+        w.files.put(domain, path, content.as_str());
     };
     serve(&challenges[0]);
     let (_, checks) = w.orders.check_validation(&me(), order.id()).await.unwrap();

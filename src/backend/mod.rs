@@ -16,6 +16,8 @@ mod ca;
 mod dns;
 #[cfg(feature = "http")]
 mod fetch;
+#[cfg(feature = "http")]
+mod file_server;
 #[cfg(feature = "dns")]
 mod hickory;
 mod http;
@@ -42,6 +44,8 @@ pub use ca::{
 pub use dns::{DnsError, DnsProvider, DnsRecord, DnsResolver, MAX_CNAME_CHAIN};
 #[cfg(feature = "http")]
 pub use fetch::{FetchPolicy, ValidationFetcher, parse_http_response};
+#[cfg(feature = "http")]
+pub use file_server::LoopbackFileServer;
 #[cfg(feature = "dns")]
 pub use hickory::{HickoryResolver, LoopbackDnsServer};
 pub use http::{FetchError, HttpFetcher, HttpResponse};

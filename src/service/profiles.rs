@@ -51,6 +51,18 @@ fn name_violations(name: &str) -> Vec<Violation> {
     found
 }
 
+/// A store's "not found" as the rule violation a person reads.
+fn unknown_profile(e: StoreError, name: &str) -> ServiceError {
+    match e {
+        StoreError::NotFound { .. } => ServiceError::rule(
+            "profile_name",
+            "profile.not_found",
+            format!("no saved profile is called {:?}", name.trim()),
+        ),
+        other => other.into(),
+    }
+}
+
 impl ProfileBook {
     /// The profiles kept in `orders`.
     pub fn new(orders: Arc<dyn OrderStore>) -> Self {
@@ -91,14 +103,7 @@ impl ProfileBook {
         self.orders
             .get_profile(scope, name.trim())
             .await
-            .map_err(|e| match e {
-                StoreError::NotFound { .. } => ServiceError::rule(
-                    "profile_name",
-                    "profile.not_found",
-                    format!("no saved profile is called {:?}", name.trim()),
-                ),
-                other => other.into(),
-            })
+            .map_err(|e| unknown_profile(e, name))
     }
 
     /// The names of the saved profiles, sorted.
@@ -111,13 +116,6 @@ impl ProfileBook {
         self.orders
             .delete_profile(scope, name.trim())
             .await
-            .map_err(|e| match e {
-                StoreError::NotFound { .. } => ServiceError::rule(
-                    "profile_name",
-                    "profile.not_found",
-                    format!("no saved profile is called {:?}", name.trim()),
-                ),
-                other => other.into(),
-            })
+            .map_err(|e| unknown_profile(e, name))
     }
 }
