@@ -258,3 +258,58 @@ async fn ca_keys_of_every_kind_sign_chains_openssl_verifies() {
         }
     }
 }
+
+#[tokio::test]
+async fn python_cryptography_verifies_the_chain_as_a_tls_client_would() {
+    // cryptography's X.509 path validation (the rules of RFC 5280 and the CA/B Forum) accepts
+    // the chain for the name, and refuses it for another.
+    let dir = tempfile::tempdir().unwrap();
+    let ca = LocalCa::new("certdesk Test").unwrap();
+    for spec in [KeySpec::Rsa2048, KeySpec::EcP256, KeySpec::EcP384] {
+        let ticket = ca
+            .submit(request(
+                csr_pem(spec, "py.example.com"),
+                &["py.example.com"],
+            ))
+            .await
+            .unwrap();
+        let CaStatus::Issued(cert) = ca.status(&ticket).await.unwrap() else {
+            panic!("not issued")
+        };
+        std::fs::write(dir.path().join("root.pem"), ca.root_pem()).unwrap();
+        std::fs::write(dir.path().join("chain.pem"), ca.intermediate_pem()).unwrap();
+        std::fs::write(dir.path().join("leaf.pem"), &cert.certificate_pem).unwrap();
+        let script = r#"
+import sys
+from cryptography import x509
+from cryptography.x509.verification import PolicyBuilder, Store, VerificationError
+root = x509.load_pem_x509_certificate(open("root.pem", "rb").read())
+chain = x509.load_pem_x509_certificate(open("chain.pem", "rb").read())
+leaf = x509.load_pem_x509_certificate(open("leaf.pem", "rb").read())
+store = Store([root])
+verifier = PolicyBuilder().store(store).build_server_verifier(x509.DNSName("py.example.com"))
+path = verifier.verify(leaf, [chain])
+wrong = PolicyBuilder().store(store).build_server_verifier(x509.DNSName("other.example.com"))
+try:
+    wrong.verify(leaf, [chain])
+    print("wrong name accepted")
+except VerificationError:
+    print("ok", len(path))
+"#;
+        let out = std::process::Command::new("python3")
+            .args(["-c", script])
+            .current_dir(dir.path())
+            .output()
+            .expect("python3");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout).trim(),
+            "ok 3",
+            "{spec:?}"
+        );
+    }
+}
