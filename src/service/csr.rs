@@ -247,6 +247,7 @@ impl CsrService {
 
     /// Creates a record: checks the form with `profile` (every violation at once), then
     /// generates the key and CSR now, or keeps the form as a draft.
+    #[tracing::instrument(skip_all, fields(account = %scope.account))]
     pub async fn create(
         &self,
         scope: &Scope,
@@ -372,6 +373,7 @@ impl CsrService {
 
     /// Replaces a draft's form (and its password, when `password` is `Some`), then generates
     /// it when `generate` is set. Generated and uploaded records cannot be modified.
+    #[tracing::instrument(skip_all, fields(account = %scope.account))]
     pub async fn modify(
         &self,
         scope: &Scope,
@@ -430,6 +432,7 @@ impl CsrService {
     }
 
     /// Generates a draft as it stands (Tencent `ModifyCSR` with only `Generate=true`).
+    #[tracing::instrument(skip_all, fields(account = %scope.account))]
     pub async fn generate(
         &self,
         scope: &Scope,
@@ -452,6 +455,7 @@ impl CsrService {
 
     /// Keeps a CSR made elsewhere (Alibaba `UploadCsr`): parsed and verified, checked by
     /// `profile`, its key (when given) read and matched against the CSR.
+    #[tracing::instrument(skip_all, fields(account = %scope.account))]
     pub async fn upload(
         &self,
         scope: &Scope,
@@ -523,6 +527,7 @@ impl CsrService {
 
     /// Adds or replaces the key of an uploaded CSR (Alibaba `UpdateCsr`); the key must be the
     /// CSR's.
+    #[tracing::instrument(skip_all, fields(account = %scope.account))]
     pub async fn set_key(
         &self,
         scope: &Scope,
@@ -566,6 +571,7 @@ impl CsrService {
     }
 
     /// A page of the scope's records (at most 100), oldest first.
+    #[tracing::instrument(skip_all, fields(account = %scope.account))]
     pub async fn list(
         &self,
         scope: &Scope,
@@ -584,12 +590,14 @@ impl CsrService {
     }
 
     /// A record (its key stays sealed).
+    #[tracing::instrument(skip_all, fields(account = %scope.account))]
     pub async fn details(&self, scope: &Scope, id: u64) -> Result<CsrRecord, ServiceError> {
         self.admit(scope, "details")?;
         self.get(scope, id).await
     }
 
     /// The CSR, PEM.
+    #[tracing::instrument(skip_all, fields(account = %scope.account))]
     pub async fn csr_pem(&self, scope: &Scope, id: u64) -> Result<String, ServiceError> {
         self.admit(scope, "csr_pem")?;
         let record = self.get(scope, id).await?;
@@ -598,6 +606,7 @@ impl CsrService {
 
     /// The private key, an explicit call: PKCS#8 PEM, encrypted under the record's password
     /// when it has one (the password itself is never handed out).
+    #[tracing::instrument(skip_all, fields(account = %scope.account))]
     pub async fn private_key(&self, scope: &Scope, id: u64) -> Result<ExportedKey, ServiceError> {
         self.admit(scope, "private_key")?;
         let record = self.get(scope, id).await?;
@@ -630,6 +639,7 @@ impl CsrService {
     }
 
     /// Sets or clears the remarks.
+    #[tracing::instrument(skip_all, fields(account = %scope.account))]
     pub async fn set_remark(
         &self,
         scope: &Scope,
@@ -653,6 +663,7 @@ impl CsrService {
     }
 
     /// Sets or clears the name, checked by the profile's name rule.
+    #[tracing::instrument(skip_all, fields(account = %scope.account))]
     pub async fn set_name(
         &self,
         scope: &Scope,
@@ -682,6 +693,7 @@ impl CsrService {
     }
 
     /// Replaces the tags.
+    #[tracing::instrument(skip_all, fields(account = %scope.account))]
     pub async fn set_tags(
         &self,
         scope: &Scope,
@@ -704,6 +716,7 @@ impl CsrService {
     }
 
     /// Deletes a record, unless an order not yet issued uses it.
+    #[tracing::instrument(skip_all, fields(account = %scope.account))]
     pub async fn delete(&self, scope: &Scope, id: u64) -> Result<(), ServiceError> {
         self.admit(scope, "delete")?;
         self.delete_one(scope, id).await
@@ -727,6 +740,7 @@ impl CsrService {
     }
 
     /// Deletes up to 100 records; reports which were deleted and why the others were not.
+    #[tracing::instrument(skip_all, fields(account = %scope.account))]
     pub async fn batch_delete(
         &self,
         scope: &Scope,

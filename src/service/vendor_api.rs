@@ -272,6 +272,7 @@ impl CsrService {
     /// `DescribeCSR`, `DescribeCSRSet`, `BatchDeleteCSR`; Alibaba `CreateCsr`, `UploadCsr`,
     /// `ListCsr`, `GetCsrDetail`, `UpdateCsr`, `DeleteCsr`. `ApplyCertificate` is an order
     /// action and is refused here.
+    #[tracing::instrument(skip_all, fields(account = %scope.account, api = %api))]
     pub async fn handle(&self, scope: &Scope, api: Api, body: &[u8]) -> Result<Value, VendorError> {
         let vendor = api.vendor();
         let service = |e| vendor_error(vendor, e);
