@@ -218,6 +218,7 @@ impl OrderService {
     where
         F: FnMut(&Order) -> Result<Option<Command>, ServiceError>,
     {
+        let mut last = None;
         for _ in 0..RETRIES {
             let mut order = self.get(scope, id).await?;
             let read = order.version();
@@ -229,16 +230,11 @@ impl OrderService {
                 .map_err(order_error)?;
             match self.orders.update_order(scope, &order, read).await {
                 Ok(()) => return Ok(order),
-                Err(StoreError::Conflict { .. }) => continue,
+                Err(e @ StoreError::Conflict { .. }) => last = Some(e),
                 Err(e) => return Err(e.into()),
             }
         }
-        Err(ServiceError::Store(StoreError::Conflict {
-            what: "order",
-            id: id.to_owned(),
-            expected: 0,
-            found: 0,
-        }))
+        Err(last.map_or_else(|| not_found(id), ServiceError::Store))
     }
 
     /// The CSR an order will use, resolved to a record of the account.
@@ -635,9 +631,11 @@ impl OrderService {
             not_before: cert.not_before,
             not_after: cert.not_after,
         };
-        // Reviews the CA passed on its way to issuing are recorded first.
-        loop {
-            let order = self
+        // Reviews the CA passed on its way to issuing are recorded first (a workflow has at
+        // most a pre-review and a review before issuance).
+        let mut order = self.get(scope, id).await?;
+        for _ in 0..4 {
+            order = self
                 .update(scope, id, |o| {
                     Ok(match o.state() {
                         OrderState::InProgress {
@@ -661,6 +659,7 @@ impl OrderService {
                 _ => return Ok(order),
             }
         }
+        Ok(order)
     }
 
     async fn issue_request(
@@ -675,11 +674,16 @@ impl OrderService {
             StoreError::Backend(format!("order {} names CSR {:?}", order.id(), csr.id))
         })?;
         let csr_pem = self.csrs.csr_pem(scope, csr_id).await?;
+        // The organization's country is the one its CSR names (China when it names none).
+        let country = Csr::parse(csr_pem.as_bytes())
+            .ok()
+            .and_then(|c| c.info().subject.get("C").map(str::to_owned))
+            .unwrap_or_else(|| "CN".to_owned());
         let organization = order.info().map(|info| IssuedOrganization {
             name: info.organization.name.clone(),
             locality: info.organization.city.clone(),
             province: info.organization.province.clone(),
-            country: "CN".to_owned(),
+            country,
         });
         let product = order.product();
         Ok(IssueRequest {
