@@ -181,6 +181,7 @@ async fn sqlite_store_survives_being_killed_mid_write() {
         eprintln!("kill {kill}: {versions} versions written in all");
         progress.push(versions);
     }
-    // The writer was writing when killed: versions grew between kills.
-    assert!(progress.windows(2).all(|w| w[1] > w[0]), "{progress:?}");
+    // The writer was writing when killed: versions grew between kills by more than the one
+    // write each check makes itself.
+    assert!(progress.windows(2).all(|w| w[1] > w[0] + 1), "{progress:?}");
 }

@@ -132,11 +132,36 @@ fn password_context(scope: &Scope) -> Vec<u8> {
     format!("certdesk/csr-password/{}/{}", scope.account, scope.region).into_bytes()
 }
 
-fn status_name(status: CsrStatus) -> &'static str {
+pub(crate) fn status_name(status: CsrStatus) -> &'static str {
     match status {
         CsrStatus::Draft => "a draft",
         CsrStatus::Generated => "generated",
         CsrStatus::Uploaded => "uploaded",
+    }
+}
+
+/// A record with nothing in it yet but its owner, status and times.
+fn blank_record(scope: &Scope, status: CsrStatus, now: time::OffsetDateTime) -> CsrRecord {
+    CsrRecord {
+        id: 0,
+        scope: scope.clone(),
+        version: 0,
+        status,
+        name: None,
+        remark: None,
+        tags: Vec::new(),
+        form: None,
+        csr_pem: None,
+        common_name: None,
+        sans: Vec::new(),
+        algorithm: None,
+        key_size: None,
+        public_key_sha256: None,
+        sealed_key: None,
+        sealed_password: None,
+        key_password_set: false,
+        created_at: now,
+        updated_at: now,
     }
 }
 
@@ -273,25 +298,13 @@ impl CsrService {
         };
         let now = self.clock.now();
         let mut record = CsrRecord {
-            id: 0,
-            scope: scope.clone(),
-            version: 0,
-            status: CsrStatus::Draft,
             name: form.name.clone().filter(|n| !n.trim().is_empty()),
             remark: new.remark.filter(|r| !r.trim().is_empty()),
             tags: new.tags,
-            form: None,
-            csr_pem: None,
             common_name: form.common_name.as_deref().map(|c| c.trim().to_owned()),
             sans: form.sans.iter().map(|s| s.trim().to_owned()).collect(),
-            algorithm: None,
-            key_size: None,
-            public_key_sha256: None,
-            sealed_key: None,
-            sealed_password: None,
             key_password_set: form.has_key_password,
-            created_at: now,
-            updated_at: now,
+            ..blank_record(scope, CsrStatus::Draft, now)
         };
         if new.generate {
             let password = given(&new.password);
@@ -499,25 +512,8 @@ impl CsrService {
         };
         let now = self.clock.now();
         let mut record = CsrRecord {
-            id: 0,
-            scope: scope.clone(),
-            version: 0,
-            status: CsrStatus::Uploaded,
             name: upload.name.filter(|n| !n.trim().is_empty()),
-            remark: None,
-            tags: Vec::new(),
-            form: None,
-            csr_pem: None,
-            common_name: None,
-            sans: Vec::new(),
-            algorithm: None,
-            key_size: None,
-            public_key_sha256: None,
-            sealed_key: None,
-            sealed_password: None,
-            key_password_set: false,
-            created_at: now,
-            updated_at: now,
+            ..blank_record(scope, CsrStatus::Uploaded, now)
         };
         let password = given(&upload.password);
         self.fill_from_csr(&mut record, &csr, key.as_ref().map(|k| (k, password)))
@@ -613,28 +609,39 @@ impl CsrService {
         if record.status == CsrStatus::Draft {
             return Err(ServiceError::NotGenerated { id });
         }
-        let sealed = record
-            .sealed_key
-            .as_ref()
-            .ok_or(ServiceError::NoKey { id })?;
+        self.open_key(&record)
+            .await?
+            .ok_or(ServiceError::NoKey { id })
+    }
+
+    /// The key of a record already read (no second read of the store): `None` when it has
+    /// none (a draft or an upload without its key).
+    pub(crate) async fn open_key(
+        &self,
+        record: &CsrRecord,
+    ) -> Result<Option<ExportedKey>, ServiceError> {
+        let id = record.id;
+        let Some(sealed) = record.sealed_key.as_ref() else {
+            return Ok(None);
+        };
         let fingerprint = record.public_key_sha256.clone().unwrap_or_default();
         let opened = self
             .vault
-            .open(sealed, &key_context(scope, &fingerprint))
+            .open(sealed, &key_context(&record.scope, &fingerprint))
             .await?;
         if record.key_password_set {
             let pem = String::from_utf8(opened.to_vec())
                 .map_err(|_| StoreError::Vault(format!("the sealed key of CSR {id} is not PEM")))?;
-            Ok(ExportedKey {
+            Ok(Some(ExportedKey {
                 pem: Zeroizing::new(pem),
                 encrypted: true,
-            })
+            }))
         } else {
             let key = PrivateKey::from_pkcs8_der(&opened)?;
-            Ok(ExportedKey {
+            Ok(Some(ExportedKey {
                 pem: key.to_pkcs8_pem()?,
                 encrypted: false,
-            })
+            }))
         }
     }
 

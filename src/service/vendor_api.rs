@@ -9,6 +9,7 @@ use crate::backend::{CsrFilter, CsrRecord, CsrStatus, Page, Scope, Tag};
 use crate::csr::Csr;
 use crate::key::{KeySpec, Password};
 use crate::policy::{Profile, Report, Violation};
+use crate::service::csr::status_name;
 use crate::service::{CsrService, NewCsr, ServiceError, Upload};
 use crate::subject::SubjectField;
 use crate::vendor::{Api, ErrorCodes, Vendor, VendorError, alibaba, tencent};
@@ -311,11 +312,7 @@ impl CsrService {
                 if stored.status != CsrStatus::Draft {
                     return Err(service(ServiceError::Immutable {
                         id: csr_id,
-                        status: if stored.status == CsrStatus::Generated {
-                            "generated"
-                        } else {
-                            "uploaded"
-                        },
+                        status: status_name(stored.status),
                     }));
                 }
                 let merged = req.merge_into(&tencent_draft(&stored));
@@ -352,10 +349,7 @@ impl CsrService {
                 let record = svc.details(scope, csr_id).await.map_err(service)?;
                 let mut m = tencent_record(&record);
                 m.insert("CSR".into(), json!(record.csr_pem));
-                let key = match record.sealed_key {
-                    Some(_) => Some(svc.private_key(scope, csr_id).await.map_err(service)?),
-                    None => None,
-                };
+                let key = svc.open_key(&record).await.map_err(service)?;
                 m.insert(
                     "PrivateKey".into(),
                     json!(key.as_ref().map(|k| k.pem.as_str())),
@@ -462,10 +456,7 @@ impl CsrService {
                 check(vendor, req.check())?;
                 let csr_id = req.csr_id.unwrap_or(0);
                 let record = svc.details(scope, csr_id).await.map_err(service)?;
-                let key = match record.sealed_key {
-                    Some(_) => Some(svc.private_key(scope, csr_id).await.map_err(service)?),
-                    None => None,
-                };
+                let key = svc.open_key(&record).await.map_err(service)?;
                 Ok(json!({
                     "Csr": record.csr_pem,
                     "PrivateKey": key.as_ref().map(|k| k.pem.as_str()),
