@@ -14,8 +14,8 @@
 
 use std::hint::black_box;
 
+use certdesk::cloud::Api;
 use certdesk::policy::{CsrForm, Profile};
-use certdesk::vendor::Api;
 use certdesk::{CsrRequest, KeySpec, Subject};
 use criterion::{Criterion, criterion_group, criterion_main};
 

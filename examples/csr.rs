@@ -10,7 +10,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use certdesk::vendor::Api;
+use certdesk::cloud::Api;
 use certdesk::{
     Csr, CsrRequest, KeyEncryption, KeySpec, Password, PrivateKey, SignatureHash, Subject,
 };
@@ -90,7 +90,7 @@ struct Failure {
 impl From<certdesk::Error> for Failure {
     fn from(e: certdesk::Error) -> Self {
         Failure {
-            code: e.code().to_owned(),
+            code: e.code().to_string(),
             message: e.to_string(),
         }
     }
@@ -183,7 +183,7 @@ fn generate(args: GenerateArgs) -> Result<ExitCode, Failure> {
         request = request.hash(hash);
     }
     let request = request.build().map_err(certdesk::Error::from)?;
-    let (csr, key) = request.generate()?;
+    let (csr, key) = request.generate().map_err(certdesk::Error::from)?;
     let password = read_password(args.password_file.as_deref())?;
     let key_pem = match &password {
         Some(p) => key
@@ -276,7 +276,7 @@ fn matches(
 fn validate(api: &str, file: &Path) -> Result<ExitCode, Failure> {
     let api: Api = api
         .parse()
-        .map_err(|e: certdesk::vendor::UnknownApi| Failure {
+        .map_err(|e: certdesk::cloud::UnknownApi| Failure {
             code: "usage".into(),
             message: e.to_string(),
         })?;

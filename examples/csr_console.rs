@@ -15,9 +15,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use certdesk::backend::{AesGcmVault, CsrFilter, CsrStore, MemoryStore, OrderStore, Page, Scope};
+use certdesk::cloud::{Api, Vendor, success_body};
 use certdesk::policy::Profile;
 use certdesk::service::{CsrService, RateLimit, Upload};
-use certdesk::vendor::{Api, Vendor, success_body};
 use clap::Parser;
 
 #[derive(Parser)]

@@ -49,16 +49,16 @@
 //! [`policy`] checks what a person typed against a [`policy::Profile`] (the CA/B Forum
 //! baseline, Tencent's and Alibaba's APIs and consoles, Tencent's free certificate) and reports
 //! every [`policy::Violation`] at once, each with its field, a stable code, a severity and a
-//! suggestion where one exists. [`vendor`] reads the vendors' own request bodies and answers
+//! suggestion where one exists. [`cloud`] reads the vendors' own request bodies and answers
 //! with their parameter names and error codes.
 //!
 //! ```
-//! use certdesk::vendor::Api;
+//! use certdesk::cloud::Api;
 //!
 //! let body = br#"{"Algorithm": "ECC", "KeySize": 384, "CommonName": "*.com",
 //!                 "CountryCode": "China", "Province": "Zhejiang", "Locality": "Hangzhou"}"#;
 //! let result = Api::AlibabaCreateCsr.validate(body);
-//! let found: Vec<_> = result.violations.iter().map(|v| (v.field.as_str(), v.code)).collect();
+//! let found: Vec<_> = result.violations.iter().map(|v| (v.field.as_str(), v.code.as_str())).collect();
 //! assert_eq!(found, [
 //!     ("CountryCode", "country.unknown"),
 //!     ("CommonName", "san.wildcard_on_public_suffix"),
@@ -91,7 +91,7 @@
 //! use std::sync::Arc;
 //! use certdesk::backend::{AesGcmVault, MemoryStore, Scope};
 //! use certdesk::service::CsrService;
-//! use certdesk::vendor::Api;
+//! use certdesk::cloud::Api;
 //!
 //! let service = CsrService::new(
 //!     Arc::new(MemoryStore::new()),
@@ -117,6 +117,8 @@
 #![warn(unreachable_pub)]
 
 pub mod backend;
+pub mod cloud;
+mod code;
 mod csr;
 mod error;
 mod hex;
@@ -128,22 +130,27 @@ pub mod policy;
 mod san;
 pub mod service;
 mod subject;
-pub mod vendor;
 
+pub use code::{Code, Coded, UnknownCode};
 pub use csr::{
-    Csr, CsrInfo, CsrRequest, CsrRequestBuilder, CsrSan, DEFAULT_SM2_DISTID, DistinguishedName,
-    MAX_CSR_INPUT, MAX_SANS, ParseOptions,
+    Csr, CsrCode, CsrError, CsrInfo, CsrQualifiedCode, CsrRequest, CsrRequestBuilder, CsrSan,
+    DEFAULT_SM2_DISTID, DistinguishedName, MAX_CSR_INPUT, MAX_SANS, ParseOptions, RequestCode,
+    RequestError,
 };
-pub use error::{
-    CsrError, Error, FieldError, FieldProblem, KeyError, KeySpecError, NameError, RequestError,
-    SubjectError,
-};
+pub use error::Error;
 pub use key::{
-    EcCurve, Fingerprint, KeyEncryption, KeyKind, KeySpec, MAX_KEY_INPUT, Password, PrivateKey,
-    PublicKey, SignatureAlgorithm, SignatureHash,
+    EcCurve, Fingerprint, KeyCode, KeyEncryption, KeyError, KeyKind, KeySpec, KeySpecCode,
+    KeySpecError, MAX_KEY_INPUT, Password, PrivateKey, PublicKey, SignError, SignatureAlgorithm,
+    SignatureHash, Signer,
 };
-pub use san::{DomainName, EmailAddress, MAX_DOMAIN_LEN, MAX_LABEL_LEN, SanEntry, SanList};
-pub use subject::{CountryCode, Subject, SubjectBuilder, SubjectField};
+pub use san::{
+    DomainName, EmailAddress, MAX_DOMAIN_LEN, MAX_LABEL_LEN, NameCode, NameError, NameKind,
+    SanEntry, SanList,
+};
+pub use subject::{
+    CountryCode, FieldError, FieldProblem, Subject, SubjectBuilder, SubjectCode, SubjectError,
+    SubjectField,
+};
 
 /// The README's example, compiled and run as a doctest so it stays true.
 #[cfg(doctest)]

@@ -10,10 +10,10 @@ use certdesk::backend::{
     AesGcmVault, CsrFilter, CsrStatus, CsrStore, FixedClock, KeyVault, MemoryStore, OrderStore,
     Page, Scope, Tag,
 };
+use certdesk::cloud::{Api, success_body};
 use certdesk::order::{Command, CsrRef, Order, Product, ValidationMethod, ValidationToken};
 use certdesk::policy::{CsrForm, Profile};
 use certdesk::service::{CsrService, NewCsr, RateLimit, ServiceError, Upload};
-use certdesk::vendor::{Api, success_body};
 use certdesk::{Csr, KeyEncryption, KeyKind, Password, PrivateKey};
 use serde_json::Value;
 use time::macros::datetime;
@@ -242,7 +242,7 @@ async fn every_violation_is_reported_and_nothing_is_stored() {
         let fields: Vec<(&str, &str)> = e
             .violations()
             .iter()
-            .map(|v| (v.field.as_str(), v.code))
+            .map(|v| (v.field.as_str(), v.code.as_str()))
             .collect();
         for expected in [
             ("subject.country", "country.unknown"),
@@ -644,7 +644,11 @@ async fn delete_refuses_a_csr_an_open_order_uses() {
             .await
             .unwrap();
         assert_eq!(done.deleted, [ids[0], ids[2]], "{}", s.name);
-        let failed: Vec<(u64, &str)> = done.failed.iter().map(|(i, e)| (*i, e.code())).collect();
+        let failed: Vec<(u64, &str)> = done
+            .failed
+            .iter()
+            .map(|(i, e)| (*i, e.code().as_str()))
+            .collect();
         assert_eq!(
             failed,
             [(ids[1], "service.in_use"), (999_999, "service.not_found")]
@@ -729,7 +733,7 @@ async fn call(
     svc: &CsrService,
     api: Api,
     body: &str,
-) -> Result<Value, certdesk::vendor::VendorError> {
+) -> Result<Value, certdesk::cloud::VendorError> {
     svc.handle(&alice(), api, body.as_bytes()).await
 }
 
@@ -751,7 +755,7 @@ async fn tencent_csr_api_end_to_end() {
         let id = created["Id"].as_u64().unwrap();
         // The response body is Tencent's shape.
         let body: Value = serde_json::from_str(&success_body(
-            certdesk::vendor::Vendor::Tencent,
+            certdesk::cloud::Vendor::Tencent,
             created,
             "r-1",
         ))

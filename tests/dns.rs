@@ -147,7 +147,10 @@ async fn a_silent_server_times_out_in_bounded_time() {
             .unwrap();
     let started = Instant::now();
     let e = resolver.txt("example.com").await.unwrap_err();
-    assert!(matches!(e.code(), "dns.timeout" | "dns.backend"), "{e}");
+    assert!(
+        matches!(e.code().as_str(), "dns.timeout" | "dns.backend"),
+        "{e}"
+    );
     assert!(
         started.elapsed() < Duration::from_secs(5),
         "{:?}",

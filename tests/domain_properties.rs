@@ -43,7 +43,7 @@ proptest! {
     ) {
         match DomainName::parse(&input) {
             Ok(name) => assert_valid(&name),
-            Err(e) => prop_assert!(e.code().starts_with("domain.")),
+            Err(e) => prop_assert!(e.code().as_str().starts_with("domain.")),
         }
     }
 }

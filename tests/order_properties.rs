@@ -214,7 +214,7 @@ proptest! {
             match order.apply(cmd, now) {
                 Err(e) => {
                     prop_assert_eq!(&order, &before, "refused ({}) but changed", e);
-                    prop_assert!(!e.code().is_empty());
+                    prop_assert!(!e.code().as_str().is_empty());
                 }
                 Ok(events) if events.is_empty() => prop_assert_eq!(&order, &before),
                 Ok(events) => {

@@ -6,7 +6,7 @@ use certdesk::{Csr, CsrSan, KeyKind, ParseOptions};
 use common::{data, openssl_req_verifies};
 
 fn code(input: &[u8]) -> &'static str {
-    Csr::parse(input).unwrap_err().code()
+    Csr::parse(input).unwrap_err().code().as_str()
 }
 
 #[test]

@@ -4,13 +4,13 @@
 mod common;
 
 use certdesk::KeySpec;
-use certdesk::vendor::{Api, Validation, alibaba, tencent};
+use certdesk::cloud::{Api, Validation, alibaba, tencent};
 use common::data;
 
 fn fields(v: &Validation) -> Vec<(&str, &str)> {
     v.violations
         .iter()
-        .map(|v| (v.field.as_str(), v.code))
+        .map(|v| (v.field.as_str(), v.code.as_str()))
         .collect()
 }
 
@@ -86,7 +86,12 @@ fn every_missing_parameter_is_listed() {
     let missing: Vec<&str> = v
         .violations
         .iter()
-        .filter(|v| matches!(v.code, "json.missing_parameter" | "subject.required"))
+        .filter(|v| {
+            matches!(
+                v.code.as_str(),
+                "json.missing_parameter" | "subject.required"
+            )
+        })
         .map(|v| v.field.as_str())
         .collect();
     for name in [
@@ -420,7 +425,7 @@ fn api_names_round_trip_and_bodies_are_capped() {
     }
     assert!("tencent:createcsr".parse::<Api>().is_ok());
     assert!("aws:CreateCsr".parse::<Api>().is_err());
-    let huge = vec![b' '; certdesk::vendor::MAX_BODY + 1];
+    let huge = vec![b' '; certdesk::cloud::MAX_BODY + 1];
     let v = Api::TencentCreateCsr.validate(&huge);
     assert_eq!(fields(&v), [("body", "json.too_large")]);
 }

@@ -9,6 +9,6 @@ fuzz_target!(|data: &[u8]| {
     let cap = 64;
     match parse_http_response(data, cap) {
         Ok((_, body)) => assert!(body.len() <= cap),
-        Err(e) => assert!(!e.code().is_empty()),
+        Err(e) => assert!(!e.code().as_str().is_empty()),
     }
 });

@@ -12,7 +12,7 @@ use std::task::{Context, Poll, Waker};
 
 use certdesk::backend::{AesGcmVault, CsrFilter, CsrStore, MemoryStore, Page, Scope};
 use certdesk::service::CsrService;
-use certdesk::vendor::Api;
+use certdesk::cloud::Api;
 use libfuzzer_sys::fuzz_target;
 
 /// The in-memory store and the vault never wait, so polling once finishes every call.

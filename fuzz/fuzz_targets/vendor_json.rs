@@ -4,7 +4,7 @@
 #![no_main]
 
 use certdesk::policy::Severity;
-use certdesk::vendor::Api;
+use certdesk::cloud::Api;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

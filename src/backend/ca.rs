@@ -4,7 +4,17 @@
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
+use crate::code::codes;
 use crate::order::ValidationType;
+
+codes! {
+    /// The codes of [`CaError`].
+    pub enum CaCode {
+        Backend = "ca.backend",
+        Refused = "ca.refused",
+        UnknownTicket = "ca.unknown_ticket",
+    }
+}
 
 /// What is sent to the CA once an order's domains are validated (and its organization, for
 /// OV and EV, is to be reviewed).
@@ -86,12 +96,18 @@ pub enum CaError {
 
 impl CaError {
     /// Stable code: `ca.refused`, `ca.unknown_ticket`, `ca.backend`.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> CaCode {
         match self {
-            CaError::Refused(_) => "ca.refused",
-            CaError::UnknownTicket(_) => "ca.unknown_ticket",
-            CaError::Backend(_) => "ca.backend",
+            CaError::Refused(_) => CaCode::Refused,
+            CaError::UnknownTicket(_) => CaCode::UnknownTicket,
+            CaError::Backend(_) => CaCode::Backend,
         }
+    }
+}
+
+impl crate::code::Coded for CaError {
+    fn code(&self) -> &'static str {
+        CaError::code(self).as_str()
     }
 }
 

@@ -2,7 +2,20 @@
 
 use std::net::IpAddr;
 
+use crate::code::codes;
 use async_trait::async_trait;
+
+codes! {
+    /// The codes of [`DnsError`].
+    pub enum DnsCode {
+        Backend = "dns.backend",
+        BadName = "dns.bad_name",
+        ChainTooLong = "dns.chain_too_long",
+        NoRecords = "dns.no_records",
+        NoSuchName = "dns.no_such_name",
+        Timeout = "dns.timeout",
+    }
+}
 
 /// How far a CNAME chain is followed.
 pub const MAX_CNAME_CHAIN: usize = 8;
@@ -39,20 +52,26 @@ pub enum DnsError {
 impl DnsError {
     /// Stable code: `dns.no_such_name`, `dns.no_records`, `dns.timeout`, `dns.chain_too_long`,
     /// `dns.bad_name`, `dns.backend`.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> DnsCode {
         match self {
-            DnsError::NoSuchName(_) => "dns.no_such_name",
-            DnsError::NoRecords { .. } => "dns.no_records",
-            DnsError::Timeout(_) => "dns.timeout",
-            DnsError::ChainTooLong(_) => "dns.chain_too_long",
-            DnsError::BadName(_) => "dns.bad_name",
-            DnsError::Backend(_) => "dns.backend",
+            DnsError::NoSuchName(_) => DnsCode::NoSuchName,
+            DnsError::NoRecords { .. } => DnsCode::NoRecords,
+            DnsError::Timeout(_) => DnsCode::Timeout,
+            DnsError::ChainTooLong(_) => DnsCode::ChainTooLong,
+            DnsError::BadName(_) => DnsCode::BadName,
+            DnsError::Backend(_) => DnsCode::Backend,
         }
     }
 
     /// The name has no such record (or does not exist at all).
     pub fn is_absent(&self) -> bool {
         matches!(self, DnsError::NoSuchName(_) | DnsError::NoRecords { .. })
+    }
+}
+
+impl crate::code::Coded for DnsError {
+    fn code(&self) -> &'static str {
+        DnsError::code(self).as_str()
     }
 }
 

@@ -5,6 +5,24 @@ use std::net::IpAddr;
 use async_trait::async_trait;
 
 use crate::backend::DnsError;
+use crate::code::codes;
+
+codes! {
+    /// The codes of [`FetchError`].
+    pub enum FetchCode {
+        AddressRefused = "fetch.address_refused",
+        BadUrl = "fetch.bad_url",
+        BodyTooLarge = "fetch.body_too_large",
+        Connect = "fetch.connect",
+        Dns = "fetch.dns",
+        PortNotAllowed = "fetch.port_not_allowed",
+        Protocol = "fetch.protocol",
+        Redirect = "fetch.redirect",
+        Timeout = "fetch.timeout",
+        Tls = "fetch.tls",
+        TooManyRedirects = "fetch.too_many_redirects",
+    }
+}
 
 /// What a fetch got: the status and the body (never more than the fetcher's cap).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -82,20 +100,26 @@ impl FetchError {
     /// Stable code: `fetch.bad_url`, `fetch.port_not_allowed`, `fetch.address_refused`,
     /// `fetch.dns`, `fetch.connect`, `fetch.tls`, `fetch.timeout`, `fetch.body_too_large`,
     /// `fetch.redirect`, `fetch.too_many_redirects`, `fetch.protocol`.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> FetchCode {
         match self {
-            FetchError::BadUrl(_) => "fetch.bad_url",
-            FetchError::PortNotAllowed { .. } => "fetch.port_not_allowed",
-            FetchError::AddressRefused { .. } => "fetch.address_refused",
-            FetchError::Dns(_) => "fetch.dns",
-            FetchError::Connect(_) => "fetch.connect",
-            FetchError::Tls(_) => "fetch.tls",
-            FetchError::Timeout(_) => "fetch.timeout",
-            FetchError::BodyTooLarge { .. } => "fetch.body_too_large",
-            FetchError::Redirect { .. } => "fetch.redirect",
-            FetchError::TooManyRedirects { .. } => "fetch.too_many_redirects",
-            FetchError::Protocol(_) => "fetch.protocol",
+            FetchError::BadUrl(_) => FetchCode::BadUrl,
+            FetchError::PortNotAllowed { .. } => FetchCode::PortNotAllowed,
+            FetchError::AddressRefused { .. } => FetchCode::AddressRefused,
+            FetchError::Dns(_) => FetchCode::Dns,
+            FetchError::Connect(_) => FetchCode::Connect,
+            FetchError::Tls(_) => FetchCode::Tls,
+            FetchError::Timeout(_) => FetchCode::Timeout,
+            FetchError::BodyTooLarge { .. } => FetchCode::BodyTooLarge,
+            FetchError::Redirect { .. } => FetchCode::Redirect,
+            FetchError::TooManyRedirects { .. } => FetchCode::TooManyRedirects,
+            FetchError::Protocol(_) => FetchCode::Protocol,
         }
+    }
+}
+
+impl crate::code::Coded for FetchError {
+    fn code(&self) -> &'static str {
+        FetchError::code(self).as_str()
     }
 }
 

@@ -193,8 +193,12 @@ fn make_certificate(
         CertificateBuilder::new(profile, serial.clone(), validity, spki).map_err(backend)?;
     let tbs = builder.finalize(&ca_signer).map_err(backend)?;
     let algorithm = algorithm_of(signer);
-    let (_, signature) = signer
-        .sign(algorithm.hash(), &tbs, crate::csr::DEFAULT_SM2_DISTID)
+    let signature = signer
+        .sign(
+            algorithm.hash(),
+            &tbs,
+            crate::csr::DEFAULT_SM2_DISTID.as_bytes(),
+        )
         .map_err(backend)?;
     let signature = BitString::from_bytes(&signature).map_err(backend)?;
     let cert = builder.assemble(signature, &ca_signer).map_err(backend)?;

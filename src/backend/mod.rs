@@ -38,17 +38,29 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+codes! {
+    /// The codes of [`StoreError`].
+    pub enum StoreCode {
+        Backend = "store.backend",
+        Conflict = "store.conflict",
+        Duplicate = "store.duplicate",
+        NotFound = "store.not_found",
+        Vault = "store.vault",
+    }
+}
+
 pub use ca::{
-    CaError, CaStatus, CertificateAuthority, IssueRequest, IssuedCertificate, IssuedOrganization,
+    CaCode, CaError, CaStatus, CertificateAuthority, IssueRequest, IssuedCertificate,
+    IssuedOrganization,
 };
-pub use dns::{DnsError, DnsProvider, DnsRecord, DnsResolver, MAX_CNAME_CHAIN};
+pub use dns::{DnsCode, DnsError, DnsProvider, DnsRecord, DnsResolver, MAX_CNAME_CHAIN};
 #[cfg(feature = "http")]
 pub use fetch::{FetchPolicy, ValidationFetcher, parse_http_response};
 #[cfg(feature = "http")]
 pub use file_server::LoopbackFileServer;
 #[cfg(feature = "dns")]
 pub use hickory::{HickoryResolver, LoopbackDnsServer};
-pub use http::{FetchError, HttpFetcher, HttpResponse};
+pub use http::{FetchCode, FetchError, HttpFetcher, HttpResponse};
 #[cfg(feature = "local-ca")]
 pub use local_ca::{LocalCa, ReviewRule};
 pub use memory::MemoryStore;
@@ -58,6 +70,7 @@ pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 pub use vault::{AesGcmVault, KeyVault, SealedKey};
 
+use crate::code::codes;
 use crate::order::{Order, QuotaLedger};
 use crate::policy::{CsrForm, OrderInfo};
 
@@ -123,14 +136,20 @@ pub enum StoreError {
 impl StoreError {
     /// Stable code: `store.not_found`, `store.conflict`, `store.duplicate`, `store.vault`,
     /// `store.backend`.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> StoreCode {
         match self {
-            StoreError::NotFound { .. } => "store.not_found",
-            StoreError::Conflict { .. } => "store.conflict",
-            StoreError::Duplicate { .. } => "store.duplicate",
-            StoreError::Vault(_) => "store.vault",
-            StoreError::Backend(_) => "store.backend",
+            StoreError::NotFound { .. } => StoreCode::NotFound,
+            StoreError::Conflict { .. } => StoreCode::Conflict,
+            StoreError::Duplicate { .. } => StoreCode::Duplicate,
+            StoreError::Vault(_) => StoreCode::Vault,
+            StoreError::Backend(_) => StoreCode::Backend,
         }
+    }
+}
+
+impl crate::code::Coded for StoreError {
+    fn code(&self) -> &'static str {
+        StoreError::code(self).as_str()
     }
 }
 

@@ -17,8 +17,8 @@ use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::name::Name;
 use x509_cert::request::CertReq;
 
+use crate::csr::CsrError;
 use crate::csr::request::{DEFAULT_SM2_DISTID, MAX_SANS};
-use crate::error::CsrError;
 use crate::key::public::{SpkiProblem, VerifyProblem};
 use crate::key::{Fingerprint, KeyKind, KeySpec, PrivateKey, PublicKey, SignatureAlgorithm};
 use crate::{oid, pem};
@@ -230,6 +230,12 @@ impl Csr {
     /// SPKI, so a compressed and an uncompressed EC point of the same key match).
     pub fn matches_key(&self, key: &PrivateKey) -> bool {
         self.public_key == *key.public_key()
+    }
+
+    /// Whether the CSR carries this public key (for keys held elsewhere, see
+    /// [`Signer`](crate::Signer)).
+    pub fn matches_public_key(&self, key: &PublicKey) -> bool {
+        self.public_key == *key
     }
 }
 

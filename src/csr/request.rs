@@ -10,8 +10,8 @@ use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::request::{CertReq, CertReqInfo, ExtensionReq, Version};
 
 use crate::csr::Csr;
-use crate::error::{Error, RequestError};
-use crate::key::{KeySpec, PrivateKey, SignatureHash};
+use crate::csr::RequestError;
+use crate::key::{KeySpec, PrivateKey, SignatureAlgorithm, SignatureHash, Signer};
 use crate::oid;
 use crate::san::{DomainName, SanEntry, SanList};
 use crate::subject::Subject;
@@ -84,18 +84,20 @@ impl CsrRequest {
     }
 
     /// Generates a key of the request's spec and signs the CSR with it.
-    pub fn generate(&self) -> Result<(Csr, PrivateKey), Error> {
+    pub fn generate(&self) -> Result<(Csr, PrivateKey), RequestError> {
         let key = PrivateKey::generate(self.key_spec)?;
         let csr = self.sign(&key)?;
         Ok((csr, key))
     }
 
-    /// Signs the CSR with a key the caller has, which must be of the request's spec.
-    pub fn sign(&self, key: &PrivateKey) -> Result<Csr, RequestError> {
-        if key.kind() != self.key_spec.kind() {
+    /// Signs the CSR with a key the caller has, which must be of the request's spec: certdesk's
+    /// own [`PrivateKey`] or any other [`Signer`] (a key in a KMS or an HSM).
+    pub fn sign<S: Signer + ?Sized>(&self, key: &S) -> Result<Csr, RequestError> {
+        let kind = key.public_key().kind();
+        if kind != self.key_spec.kind() {
             return Err(RequestError::KeyMismatch {
                 expected: self.key_spec,
-                found: key.kind(),
+                found: kind,
             });
         }
         let encode = |e: der::Error| RequestError::Signing {
@@ -119,7 +121,12 @@ impl CsrRequest {
             attributes,
         };
         let tbs = info.to_der().map_err(encode)?;
-        let (algorithm, signature) = key.sign(self.hash, &tbs, &self.sm2_distid)?;
+        let algorithm = SignatureAlgorithm::for_key(kind, self.hash);
+        let signature = key
+            .sign(self.hash, &tbs, self.sm2_distid.as_bytes())
+            .map_err(|e| RequestError::Signing {
+                detail: e.detail().to_owned(),
+            })?;
         let algorithm = algorithm
             .identifier()
             .ok_or_else(|| RequestError::Signing {

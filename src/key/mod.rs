@@ -1,13 +1,17 @@
 //! Keys: the specs a user picks, private keys, public keys and signature algorithms.
 
+mod error;
 mod pfx;
 mod private;
 pub(crate) mod public;
 mod sigalg;
+mod signer;
 mod sm2_sign;
 mod spec;
 
+pub use error::{KeyCode, KeyError, KeySpecCode, KeySpecError};
 pub use private::{KeyEncryption, MAX_KEY_INPUT, Password, PrivateKey};
 pub use public::{Fingerprint, PublicKey};
 pub use sigalg::SignatureAlgorithm;
+pub use signer::{SignError, Signer};
 pub use spec::{EcCurve, KeyKind, KeySpec, SignatureHash};

@@ -18,7 +18,7 @@ use sha1::Digest as _;
 use spki::AlgorithmIdentifierOwned;
 use x509_cert::attr::{Attribute, AttributeValue, Attributes};
 
-use crate::error::KeyError;
+use crate::key::KeyError;
 use crate::key::{KeyEncryption, Password, PrivateKey};
 
 /// PBKDF2 iterations for the key and PKCS#12 KDF iterations for the MAC.

@@ -11,10 +11,9 @@ use rand_core::{CryptoRng, UnwrapErr};
 use signature::hazmat::PrehashSigner;
 use zeroize::Zeroizing;
 
-use crate::error::{KeyError, RequestError};
 use crate::key::public::{Fingerprint, PublicKey, SpkiProblem};
 use crate::key::sm2_sign::Sm2Signer;
-use crate::key::{KeyKind, KeySpec, SignatureAlgorithm, SignatureHash};
+use crate::key::{KeyError, KeyKind, KeySpec, SignError, SignatureHash};
 use crate::{oid, pem};
 
 /// The largest key input read, in bytes. An RSA-8192 key in encrypted PEM is under 7 KiB.
@@ -477,69 +476,59 @@ impl PrivateKey {
         Ok(encrypted.as_bytes().to_vec())
     }
 
-    /// Signs `message` for a CSR: RSA PKCS#1 v1.5 (blinded), deterministic ECDSA (RFC 6979),
-    /// or SM2-with-SM3 with the distinguishing ID. Signatures are DER `SEQUENCE {r, s}` for
-    /// ECDSA and SM2.
-    pub(crate) fn sign(
+    /// Signs `message`: RSA PKCS#1 v1.5 (blinded), deterministic ECDSA (RFC 6979), or
+    /// SM2-with-SM3 with the distinguishing ID `sm2_distid`. Signatures are DER
+    /// `SEQUENCE {r, s}` for ECDSA and SM2. A hash that does not pair with the key
+    /// ([`KeySpec::allowed_hashes`]) is refused. This is the key's [`Signer`](crate::Signer)
+    /// implementation.
+    pub fn sign(
         &self,
         hash: SignatureHash,
         message: &[u8],
-        sm2_distid: &str,
-    ) -> Result<(SignatureAlgorithm, Vec<u8>), RequestError> {
-        let not_allowed = || RequestError::HashNotAllowed {
-            key: self.kind(),
-            hash,
-            allowed: allowed_for(self.kind()).to_vec(),
-        };
+        sm2_distid: &[u8],
+    ) -> Result<Vec<u8>, SignError> {
         if !allowed_for(self.kind()).contains(&hash) {
-            return Err(not_allowed());
+            return Err(SignError::new(format!(
+                "{} cannot sign with {}",
+                hash.name(),
+                self.kind()
+            )));
         }
-        let failed = |e: &dyn fmt::Display| RequestError::Signing {
-            detail: e.to_string(),
-        };
+        let failed = |e: &dyn fmt::Display| SignError::new(e.to_string());
         let signed = match &self.secret {
             Secret::Rsa(key) => {
-                let scheme = hash.pkcs1v15().ok_or_else(not_allowed)?;
+                let scheme = hash.pkcs1v15().ok_or_else(|| {
+                    SignError::new(format!("{} has no PKCS#1 v1.5 form", hash.name()))
+                })?;
                 let digest = hash.digest(message);
                 let mut rng = UnwrapErr(getrandom::SysRng);
-                let sig = key
-                    .sign_with_rng(&mut rng, scheme, &digest)
-                    .map_err(|e| failed(&e))?;
-                (SignatureAlgorithm::RsaPkcs1(hash), sig)
+                key.sign_with_rng(&mut rng, scheme, &digest)
+                    .map_err(|e| failed(&e))?
             }
             Secret::P256(key) => {
                 let sig: p256::ecdsa::Signature = key
                     .sign_prehash(&hash.digest(message))
                     .map_err(|e| failed(&e))?;
-                (
-                    SignatureAlgorithm::Ecdsa(hash),
-                    sig.to_der().as_bytes().to_vec(),
-                )
+                sig.to_der().as_bytes().to_vec()
             }
             Secret::P384(key) => {
                 let sig: p384::ecdsa::Signature = key
                     .sign_prehash(&hash.digest(message))
                     .map_err(|e| failed(&e))?;
-                (
-                    SignatureAlgorithm::Ecdsa(hash),
-                    sig.to_der().as_bytes().to_vec(),
-                )
+                sig.to_der().as_bytes().to_vec()
             }
             Secret::P521(key) => {
                 let sig: p521::ecdsa::Signature = key
                     .sign_prehash(&hash.digest(message))
                     .map_err(|e| failed(&e))?;
-                (
-                    SignatureAlgorithm::Ecdsa(hash),
-                    sig.to_der().as_bytes().to_vec(),
-                )
+                sig.to_der().as_bytes().to_vec()
             }
             Secret::Sm2(signer) => {
                 let mut rng = UnwrapErr(getrandom::SysRng);
                 let sig = signer
-                    .sign(sm2_distid.as_bytes(), message, &mut rng)
+                    .sign(sm2_distid, message, &mut rng)
                     .map_err(|e| failed(&e))?;
-                (SignatureAlgorithm::Sm2Sm3, sig.to_der().as_bytes().to_vec())
+                sig.to_der().as_bytes().to_vec()
             }
         };
         Ok(signed)

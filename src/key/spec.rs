@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::KeySpecError;
+use crate::key::KeySpecError;
 
 /// A key the vendors let a user generate: algorithm and strength together.
 ///

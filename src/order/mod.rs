@@ -35,6 +35,28 @@ mod status;
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
+codes! {
+    /// The codes of [`OrderError`].
+    pub enum OrderCode {
+        DomainsDoNotFit = "order.domains_do_not_fit",
+        FileValidationForWildcard = "order.file_validation_for_wildcard",
+        IllegalTransition = "order.illegal_transition",
+        InvalidCertificate = "order.invalid_certificate",
+        InvalidDomain = "order.invalid_domain",
+        InvalidInformation = "order.invalid_information",
+        KeyDoesNotFit = "order.key_does_not_fit",
+        LetterFormat = "order.letter_format",
+        MissingInformation = "order.missing_information",
+        MissingMethod = "order.missing_method",
+        NotRefundable = "order.not_refundable",
+        NotRenewable = "order.not_renewable",
+        NotUpgradable = "order.not_upgradable",
+        UnknownDomain = "order.unknown_domain",
+        UpgradeChangesDomains = "order.upgrade_changes_domains",
+        Random = "order.random",
+    }
+}
+
 pub use challenge::{
     Challenge, CheckOutcome, DNS_AUTH_LABEL, DnsRecordType, DomainCheck, PKI_VALIDATION_PATH,
     ValidationMethod, ValidationToken, challenges,
@@ -44,11 +66,13 @@ pub use product::{
     GUIDE_VALIDATION_WINDOW, Product, Step, ValidationType, Workflow,
 };
 pub use quota::{
-    AccountKind, Deduction, QuotaError, QuotaLedger, QuotaPool, QuotaPreset, primary_domain,
+    AccountKind, Deduction, QuotaCode, QuotaError, QuotaLedger, QuotaPool, QuotaPreset,
+    primary_domain,
 };
 pub use reuse::{PriorValidation, add_months, baseline_reuse_period};
 pub use status::{AlibabaStatus, TencentStatus};
 
+use crate::code::codes;
 use crate::key::KeyKind;
 use crate::policy::{LetterFormat, OrderInfo, Severity, Violation};
 use crate::san::DomainName;
@@ -491,25 +515,31 @@ pub enum OrderError {
 
 impl OrderError {
     /// Stable code: `order.illegal_transition`, `order.invalid_domain`, ...
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> OrderCode {
         match self {
-            OrderError::IllegalTransition { .. } => "order.illegal_transition",
-            OrderError::InvalidDomain { .. } => "order.invalid_domain",
-            OrderError::DomainsDoNotFit { .. } => "order.domains_do_not_fit",
-            OrderError::KeyDoesNotFit { .. } => "order.key_does_not_fit",
-            OrderError::MissingInformation => "order.missing_information",
-            OrderError::InvalidInformation(_) => "order.invalid_information",
-            OrderError::MissingMethod => "order.missing_method",
-            OrderError::FileValidationForWildcard { .. } => "order.file_validation_for_wildcard",
-            OrderError::LetterFormat { .. } => "order.letter_format",
-            OrderError::UnknownDomain { .. } => "order.unknown_domain",
-            OrderError::InvalidCertificate => "order.invalid_certificate",
-            OrderError::NotRenewable(_) => "order.not_renewable",
-            OrderError::UpgradeChangesDomains { .. } => "order.upgrade_changes_domains",
-            OrderError::NotUpgradable => "order.not_upgradable",
-            OrderError::NotRefundable => "order.not_refundable",
-            OrderError::Random(_) => "order.random",
+            OrderError::IllegalTransition { .. } => OrderCode::IllegalTransition,
+            OrderError::InvalidDomain { .. } => OrderCode::InvalidDomain,
+            OrderError::DomainsDoNotFit { .. } => OrderCode::DomainsDoNotFit,
+            OrderError::KeyDoesNotFit { .. } => OrderCode::KeyDoesNotFit,
+            OrderError::MissingInformation => OrderCode::MissingInformation,
+            OrderError::InvalidInformation(_) => OrderCode::InvalidInformation,
+            OrderError::MissingMethod => OrderCode::MissingMethod,
+            OrderError::FileValidationForWildcard { .. } => OrderCode::FileValidationForWildcard,
+            OrderError::LetterFormat { .. } => OrderCode::LetterFormat,
+            OrderError::UnknownDomain { .. } => OrderCode::UnknownDomain,
+            OrderError::InvalidCertificate => OrderCode::InvalidCertificate,
+            OrderError::NotRenewable(_) => OrderCode::NotRenewable,
+            OrderError::UpgradeChangesDomains { .. } => OrderCode::UpgradeChangesDomains,
+            OrderError::NotUpgradable => OrderCode::NotUpgradable,
+            OrderError::NotRefundable => OrderCode::NotRefundable,
+            OrderError::Random(_) => OrderCode::Random,
         }
+    }
+}
+
+impl crate::code::Coded for OrderError {
+    fn code(&self) -> &'static str {
+        OrderError::code(self).as_str()
     }
 }
 
@@ -1220,11 +1250,5 @@ impl Order {
     /// Every event, oldest first.
     pub fn history(&self) -> &[Event] {
         &self.history
-    }
-}
-
-impl From<OrderError> for crate::Error {
-    fn from(e: OrderError) -> Self {
-        crate::Error::Order(e)
     }
 }

@@ -3,7 +3,18 @@
 
 use std::collections::BTreeMap;
 
+use crate::code::codes;
 use serde::{Deserialize, Serialize};
+
+codes! {
+    /// The codes of [`QuotaError`].
+    pub enum QuotaCode {
+        AlreadyCounted = "quota.already_counted",
+        Exceeded = "quota.exceeded",
+        NoPrimaryDomain = "quota.no_primary_domain",
+        PrimaryDomainLimit = "quota.primary_domain_limit",
+    }
+}
 
 /// The kind of account a quota belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -119,12 +130,12 @@ pub enum QuotaError {
 impl QuotaError {
     /// Stable code: `quota.exceeded`, `quota.primary_domain_limit`, `quota.no_primary_domain`,
     /// `quota.already_counted`.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> QuotaCode {
         match self {
-            QuotaError::ExceedsFreeLimit { .. } => "quota.exceeded",
-            QuotaError::MainDomainCertificateCountLimit { .. } => "quota.primary_domain_limit",
-            QuotaError::NoPrimaryDomain(_) => "quota.no_primary_domain",
-            QuotaError::AlreadyCounted(_) => "quota.already_counted",
+            QuotaError::ExceedsFreeLimit { .. } => QuotaCode::Exceeded,
+            QuotaError::MainDomainCertificateCountLimit { .. } => QuotaCode::PrimaryDomainLimit,
+            QuotaError::NoPrimaryDomain(_) => QuotaCode::NoPrimaryDomain,
+            QuotaError::AlreadyCounted(_) => QuotaCode::AlreadyCounted,
         }
     }
 
@@ -138,6 +149,12 @@ impl QuotaError {
             }
             _ => "FailedOperation.InvalidParam",
         }
+    }
+}
+
+impl crate::code::Coded for QuotaError {
+    fn code(&self) -> &'static str {
+        QuotaError::code(self).as_str()
     }
 }
 

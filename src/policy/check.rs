@@ -8,12 +8,13 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::csr::{CsrInfo, CsrRequest, CsrSan};
-use crate::error::{KeySpecError, NameError};
-use crate::key::{KeyKind, KeySpec, SignatureHash};
+use crate::key::{KeyKind, KeySpec, KeySpecError, SignatureHash};
+use crate::policy::PolicyCode;
 use crate::policy::free::check_free;
 use crate::policy::profile::{PasswordRule, Presence, Profile};
 use crate::policy::{Severity, Violation, check_country, check_domain, check_ip};
-use crate::san::{DomainName, SanEntry, SanList};
+use crate::san::NameCode;
+use crate::san::{DomainName, NameError, SanEntry, SanList};
 use crate::subject::{Subject, SubjectField};
 
 /// A CSR form as a person filled it in: every value as typed, nothing checked yet.
@@ -177,7 +178,7 @@ impl Profile {
     ///     ..CsrForm::default()
     /// };
     /// let report = Profile::tencent_create_csr().check_form(&form).unwrap_err();
-    /// let codes: Vec<_> = report.errors().map(|v| (v.field.as_str(), v.code)).collect();
+    /// let codes: Vec<_> = report.errors().map(|v| (v.field.as_str(), v.code.as_str())).collect();
     /// assert!(codes.contains(&("subject.country", "country.unknown")));
     /// assert!(codes.contains(&("subject.organization", "subject.required")));
     /// assert!(codes.contains(&("key", "key.not_offered")));
@@ -229,7 +230,7 @@ impl Profile {
                             builder = builder.country(code);
                             report.push(Violation::warning(
                                 field.path(),
-                                "country.name_converted",
+                                PolicyCode::CountryNameConverted,
                                 format!("{value:?} was taken as the ISO 3166-1 code {code}"),
                             ));
                         }
@@ -441,7 +442,7 @@ impl Profile {
             if !listed && self.cn_listed_in_sans {
                 report.push(Violation::error(
                     SubjectField::CommonName.path(),
-                    "cn.not_in_sans",
+                    PolicyCode::CnNotInSans,
                     format!("the common name {cn:?} is not one of the CSR's subject alternative names; a CA copies the CN from a SAN, character for character"),
                 ));
             } else if !listed {
@@ -479,17 +480,17 @@ impl Profile {
             match (self.presence(field), value) {
                 (Presence::Required, None) => report.push(Violation::error(
                     field.path(),
-                    "subject.required",
+                    PolicyCode::SubjectRequired,
                     format!("the {} is required by {}", describe(field), self.title),
                 )),
                 (Presence::Refused, Some(_)) => report.push(Violation::error(
                     field.path(),
-                    "subject.not_allowed",
+                    PolicyCode::SubjectNotAllowed,
                     refused_message(field, self),
                 )),
                 (Presence::Dropped, Some(_)) => report.push(Violation::warning(
                     field.path(),
-                    "subject.dropped",
+                    PolicyCode::SubjectDropped,
                     format!(
                         "the {} is not part of a publicly trusted TLS certificate's subject; the CA will leave it out",
                         describe(field)
@@ -504,7 +505,7 @@ impl Profile {
             }) {
                 report.push(Violation::error(
                     field.path(),
-                    "subject.placeholder",
+                    PolicyCode::SubjectPlaceholder,
                     format!(
                         "{v:?} only says that there is no value; leave the {} out instead",
                         describe(field)
@@ -522,7 +523,7 @@ impl Profile {
         if count < self.min_names && count_is_final {
             report.push(Violation::error(
                 "sans",
-                "san.missing",
+                PolicyCode::SanMissing,
                 format!(
                     "{} needs at least {} domain name or IP address (as the common name or a SAN)",
                     self.title, self.min_names
@@ -532,7 +533,7 @@ impl Profile {
         if count > self.max_names {
             report.push(Violation::error(
                 "sans",
-                "san.too_many",
+                PolicyCode::SanTooMany,
                 format!(
                     "{count} names given; {} takes at most {}",
                     self.title, self.max_names
@@ -551,7 +552,7 @@ impl Profile {
                         report.push(
                             Violation::error(
                                 field,
-                                "san.wildcard_not_allowed",
+                                PolicyCode::SanWildcardNotAllowed,
                                 format!("{} does not take wildcard names such as {d}", self.title),
                             )
                             .suggest(d.base()),
@@ -582,7 +583,7 @@ impl Profile {
                 }
                 Name::Other(what) => report.push(Violation::error(
                     field,
-                    "san.type_not_allowed",
+                    PolicyCode::SanTypeNotAllowed,
                     format!(
                         "{what} is not a name {} certifies; only {}",
                         self.title,
@@ -606,7 +607,7 @@ impl Profile {
         let Some(hashes) = self.hashes_for(key) else {
             let mut v = Violation::error(
                 key_field,
-                "key.not_offered",
+                PolicyCode::KeyNotOffered,
                 format!(
                     "{} does not offer {key} keys; it offers {}",
                     self.title,
@@ -626,7 +627,7 @@ impl Profile {
                 report.push(
                     Violation::error(
                         hash_field,
-                        "hash.not_offered",
+                        PolicyCode::HashNotOffered,
                         format!(
                             "{} does not sign {key} CSRs with {}; it takes {}",
                             self.title,
@@ -673,7 +674,7 @@ impl Profile {
         if len > rule.max_chars {
             found.push(Violation::error(
                 "name",
-                "name.too_long",
+                PolicyCode::NameTooLong,
                 format!(
                     "the name is {len} characters; {} takes at most {}",
                     self.title, rule.max_chars
@@ -687,7 +688,7 @@ impl Profile {
             let cleaned: String = name.chars().filter(|c| rule.charset.allows(*c)).collect();
             let mut v = Violation::error(
                 "name",
-                "name.invalid_characters",
+                PolicyCode::NameInvalidCharacters,
                 format!(
                     "the name holds {shown:?}; {} allows only {}",
                     self.title, rule.charset
@@ -705,7 +706,7 @@ impl Profile {
         if let (true, PasswordRule::Warned(message)) = (has_password, self.key_password) {
             report.push(Violation::warning(
                 "key_password",
-                "key.password_not_deployable",
+                PolicyCode::KeyPasswordNotDeployable,
                 message,
             ));
         }
@@ -725,8 +726,8 @@ fn cn_entry(cn: &str) -> Result<SanEntry, NameError> {
 /// The violation for a common name that is not a domain name or IP address.
 fn cn_violation(e: &NameError, profile: &Profile) -> Violation {
     let mut v = Violation::from_name_error(SubjectField::CommonName.path(), e);
-    if v.code == "domain.invalid" {
-        v.code = "cn.not_a_name";
+    if v.code == NameCode::DomainInvalid {
+        v.code = PolicyCode::CnNotAName.into();
         v.message = format!(
             "{}; {} needs the common name to be the certificate's main domain name or IP address",
             v.message, profile.title
@@ -749,7 +750,7 @@ fn key_spec_violation(field: &str, e: &KeySpecError) -> Violation {
 fn kind_refused(field: &str, kind: &str, value: &str, profile: &Profile) -> Violation {
     Violation::error(
         field,
-        "san.type_not_allowed",
+        PolicyCode::SanTypeNotAllowed,
         format!(
             "{} does not take the {kind} {value}; it takes {}",
             profile.title,

@@ -2,7 +2,9 @@
 
 use celes::LookupTable;
 
+use crate::policy::PolicyCode;
 use crate::policy::Violation;
+use crate::san::NameCode;
 use crate::subject::CountryCode;
 
 /// `XX`: the code the CA/B Forum Baseline Requirements (7.1.4.2.2) use when a subject has no
@@ -95,7 +97,7 @@ pub fn check_country(field: &str, input: &str) -> Result<CountryCode, Violation>
     if trimmed.is_empty() {
         return Err(Violation::error(
             field,
-            "country.empty",
+            NameCode::CountryEmpty,
             "the country is empty",
         ));
     }
@@ -105,7 +107,7 @@ pub fn check_country(field: &str, input: &str) -> Result<CountryCode, Violation>
         }
         let violation = Violation::error(
             field,
-            "country.unknown",
+            PolicyCode::CountryUnknown,
             format!(
                 "{trimmed:?} is not an ISO 3166-1 alpha-2 code that ISO has assigned; use XX when there is none"
             ),
@@ -122,7 +124,7 @@ pub fn check_country(field: &str, input: &str) -> Result<CountryCode, Violation>
     }
     let violation = Violation::error(
         field,
-        "country.unknown",
+        PolicyCode::CountryUnknown,
         format!("{trimmed:?} is not a two-letter ISO 3166-1 country code such as CN or US"),
     );
     Err(match suggest(trimmed) {
@@ -158,7 +160,7 @@ mod tests {
             ("germany", "DE"),
         ] {
             let v = check_country("subject.C", input).unwrap_err();
-            assert_eq!(v.code, "country.unknown", "{input}");
+            assert_eq!(v.code.as_str(), "country.unknown", "{input}");
             assert_eq!(v.suggestion.as_deref(), Some(code), "{input}");
             assert_eq!(v.field, "subject.C");
         }
@@ -167,7 +169,7 @@ mod tests {
     #[test]
     fn unassigned_codes_are_refused() {
         let v = check_country("C", "ZZ").unwrap_err();
-        assert_eq!(v.code, "country.unknown");
+        assert_eq!(v.code.as_str(), "country.unknown");
         assert_eq!(v.suggestion, None);
         let v = check_country("C", "XK").unwrap_err();
         assert_eq!(v.suggestion.as_deref(), Some("XX"));

@@ -4,9 +4,10 @@
 
 use psl::Type;
 
-use crate::error::NameError;
+use crate::policy::PolicyCode;
 use crate::policy::Violation;
 use crate::san::DomainName;
+use crate::san::NameError;
 
 impl Violation {
     /// The violation for a value that is not a domain name at all (the syntax errors of
@@ -41,7 +42,7 @@ pub fn check_domain(field: &str, name: &DomainName) -> Vec<Violation> {
         let tld = base.rsplit('.').next().unwrap_or(base);
         found.push(Violation::error(
             field,
-            "domain.internal",
+            PolicyCode::DomainInternal,
             format!(
                 "{} is an internal name: .{tld} is not a top-level domain in the public DNS, so no public CA can validate it",
                 name.unicode()
@@ -52,13 +53,13 @@ pub fn check_domain(field: &str, name: &DomainName) -> Vec<Violation> {
         if name.is_wildcard() {
             found.push(Violation::error(
                 field,
-                "san.wildcard_on_public_suffix",
+                PolicyCode::SanWildcardOnPublicSuffix,
                 format!("{name} puts a wildcard directly on the public suffix {suffix}; use a domain registered under it, as in *.example.{suffix}"),
             ));
         } else {
             found.push(Violation::error(
                 field,
-                "domain.public_suffix",
+                PolicyCode::DomainPublicSuffix,
                 format!("{name} is a public suffix, not a domain someone registers; name a domain under it"),
             ));
         }
@@ -66,7 +67,7 @@ pub fn check_domain(field: &str, name: &DomainName) -> Vec<Violation> {
     if base.ends_with(".in-addr.arpa") || base.ends_with(".ip6.arpa") {
         found.push(Violation::error(
             field,
-            "domain.reverse_dns",
+            PolicyCode::DomainReverseDns,
             format!("{name} is a reverse-DNS name; certify the IP address as an IP SAN instead"),
         ));
     }
@@ -76,7 +77,7 @@ pub fn check_domain(field: &str, name: &DomainName) -> Vec<Violation> {
     {
         found.push(Violation::error(
             field,
-            "domain.reserved_hyphens",
+            PolicyCode::DomainReservedHyphens,
             format!("label {label:?} of {name} has \"--\" in its third and fourth characters, which only IDNA A-labels (xn--) may"),
         ));
     }
@@ -90,7 +91,7 @@ mod tests {
     fn codes(input: &str) -> Vec<&'static str> {
         check_domain("sans[0]", &DomainName::parse(input).unwrap())
             .iter()
-            .map(|v| v.code)
+            .map(|v| v.code.as_str())
             .collect()
     }
 
@@ -147,12 +148,12 @@ mod tests {
         let err = DomainName::parse("example.com.").unwrap_err();
         let v = Violation::from_name_error("Domain", &err);
         assert_eq!(
-            (v.code, v.suggestion.as_deref()),
+            (v.code.as_str(), v.suggestion.as_deref()),
             ("domain.trailing_dot", Some("example.com"))
         );
         let err = DomainName::parse("www.*.example.com").unwrap_err();
         let v = Violation::from_name_error("sans[2]", &err);
-        assert_eq!(v.code, "domain.wildcard_not_leftmost");
+        assert_eq!(v.code.as_str(), "domain.wildcard_not_leftmost");
         assert_eq!(v.suggestion.as_deref(), Some("*.example.com"));
     }
 }

@@ -1,5 +1,6 @@
 //! The free-certificate rules on the bound domain (Tencent's free TrustAsia DV certificate).
 
+use crate::policy::PolicyCode;
 use crate::policy::Violation;
 use crate::policy::profile::FreeRules;
 use crate::san::DomainName;
@@ -23,7 +24,7 @@ pub fn check_free(
     if len > rules.max_domain_chars {
         found.push(Violation::error(
             field,
-            "free.domain_too_long",
+            PolicyCode::FreeDomainTooLong,
             format!(
                 "{name} is {len} characters; a free certificate's domain has at most {}",
                 rules.max_domain_chars
@@ -41,7 +42,7 @@ pub fn check_free(
     if let Some(suffix) = rules.refused_suffixes.iter().find(|s| has_suffix(s)) {
         found.push(Violation::error(
             field,
-            "free.suffix_refused",
+            PolicyCode::FreeSuffixRefused,
             format!(
                 "domains under .{} cannot have a free certificate; buy a paid certificate for {name}",
                 suffix.trim_start_matches('.')
@@ -51,7 +52,7 @@ pub fn check_free(
     if let Some(suffix) = rules.review_refused_suffixes.iter().find(|s| has_suffix(s)) {
         found.push(Violation::warning(
             field,
-            "free.review_suffix",
+            PolicyCode::FreeReviewSuffix,
             format!(
                 "the CA's security review refuses free certificates under .{}",
                 suffix.trim_start_matches('.')
@@ -73,7 +74,7 @@ pub fn check_free(
     if !words.is_empty() {
         found.push(Violation::warning(
             field,
-            "free.screening_word",
+            PolicyCode::FreeScreeningWord,
             format!(
                 "{name} contains {}, which the CA's security review of free certificates may refuse",
                 words
@@ -103,7 +104,13 @@ mod tests {
             &DomainName::parse(name).unwrap(),
             &FreeRules::tencent(),
         );
-        (found.iter().map(|v| (v.code, v.severity)).collect(), covers)
+        (
+            found
+                .iter()
+                .map(|v| (v.code.as_str(), v.severity))
+                .collect(),
+            covers,
+        )
     }
 
     #[test]

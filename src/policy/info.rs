@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::policy::PolicyCode;
 use crate::policy::Violation;
 use crate::san::EmailAddress;
 
@@ -93,7 +94,7 @@ impl OrderInfo {
         if phone(&mut found, "organization.phone", &o.phone) && looks_mobile(&o.phone) {
             found.push(Violation::warning(
                 "organization.phone",
-                "phone.not_landline",
+                PolicyCode::PhoneNotLandline,
                 format!(
                     "{:?} looks like a mobile number; the CA calls the organization's landline during review",
                     o.phone.trim()
@@ -121,7 +122,11 @@ fn person(found: &mut Vec<Violation>, prefix: &str, p: &Person) {
 }
 
 fn required(field: &str) -> Violation {
-    Violation::error(field, "info.required", format!("{field} is required"))
+    Violation::error(
+        field,
+        PolicyCode::InfoRequired,
+        format!("{field} is required"),
+    )
 }
 
 fn text(found: &mut Vec<Violation>, field: &str, value: &str, max: usize, needed: bool) {
@@ -136,14 +141,14 @@ fn text(found: &mut Vec<Violation>, field: &str, value: &str, max: usize, needed
     if len > max {
         found.push(Violation::error(
             field,
-            "info.too_long",
+            PolicyCode::InfoTooLong,
             format!("{field} is {len} characters; at most {max} are allowed"),
         ));
     }
     if let Some(c) = value.chars().find(|c| c.is_control()) {
         found.push(Violation::error(
             field,
-            "info.control_character",
+            PolicyCode::InfoControlCharacter,
             format!("{field} holds the control character U+{:04X}", u32::from(c)),
         ));
     }
@@ -176,7 +181,7 @@ pub(crate) fn check_phone(field: &str, value: &str) -> Option<Violation> {
     (!well_formed || !(5..=20).contains(&digits)).then(|| {
         Violation::error(
             field,
-            "phone.invalid",
+            PolicyCode::PhoneInvalid,
             format!(
                 "{value:?} is not a phone number: use digits (5 to 20), optionally a leading + and an area code, as in +86 755 8601 3388"
             ),
@@ -276,7 +281,7 @@ impl LetterRules {
         if bytes.len() > self.max_bytes {
             found.push(Violation::error(
                 FIELD,
-                "letter.too_large",
+                PolicyCode::LetterTooLarge,
                 format!(
                     "the confirmation letter is {} bytes; at most {} are accepted (scan at a lower resolution or save as a smaller PDF)",
                     bytes.len(),
@@ -286,7 +291,7 @@ impl LetterRules {
         } else if bytes.len() < self.min_bytes {
             found.push(Violation::error(
                 FIELD,
-                "letter.too_small",
+                PolicyCode::LetterTooSmall,
                 format!(
                     "the confirmation letter is {} bytes; a legible scan is at least {}",
                     bytes.len(),
@@ -300,7 +305,7 @@ impl LetterRules {
             Some(f) if self.formats.contains(&f) => {}
             Some(f) => found.push(Violation::error(
                 FIELD,
-                "letter.format",
+                PolicyCode::LetterFormat,
                 format!(
                     "the confirmation letter is a {} file; this product takes {}",
                     f.name(),
@@ -309,7 +314,7 @@ impl LetterRules {
             )),
             None => found.push(Violation::error(
                 FIELD,
-                "letter.format",
+                PolicyCode::LetterFormat,
                 format!(
                     "the confirmation letter is not a {} file (its content was checked, not its name)",
                     accepted.join(", ")
@@ -367,7 +372,7 @@ mod tests {
         let got: Vec<_> = i
             .check()
             .iter()
-            .map(|v| (v.field.clone(), v.code))
+            .map(|v| (v.field.clone(), v.code.as_str()))
             .collect();
         let expect = [
             ("organization.name", "info.required"),
@@ -415,7 +420,12 @@ mod tests {
         assert_eq!(std.check(&big).unwrap_err()[0].code, "letter.too_large");
         let tiny = b"%PDF-1.7\n".to_vec();
         assert_eq!(std.check(&tiny).unwrap_err()[0].code, "letter.too_small");
-        let codes: Vec<_> = std.check(b"").unwrap_err().iter().map(|v| v.code).collect();
+        let codes: Vec<_> = std
+            .check(b"")
+            .unwrap_err()
+            .iter()
+            .map(|v| v.code.as_str())
+            .collect();
         assert_eq!(codes, ["letter.too_small", "letter.format"]);
     }
 }

@@ -4,6 +4,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+use crate::policy::PolicyCode;
 use crate::policy::Violation;
 
 /// IANA IPv4 Special-Purpose Address Registry (iana-ipv4-special-registry), and 224.0.0.0/4.
@@ -136,7 +137,7 @@ pub fn check_ip(field: &str, ip: IpAddr) -> Option<Violation> {
     reserved_range(ip).map(|(block, name)| {
         Violation::error(
             field,
-            "ip.reserved",
+            PolicyCode::IpReserved,
             format!("{ip} is in {block}, {name}: a reserved address cannot be certified"),
         )
     })
@@ -197,7 +198,7 @@ mod tests {
     #[test]
     fn the_message_names_the_block() {
         let v = check_ip("sans[3]", "10.1.2.3".parse().unwrap()).unwrap();
-        assert_eq!(v.code, "ip.reserved");
+        assert_eq!(v.code.as_str(), "ip.reserved");
         assert_eq!(v.field, "sans[3]");
         assert!(
             v.message.contains("10.0.0.0/8") && v.message.contains("RFC 1918"),

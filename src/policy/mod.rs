@@ -18,6 +18,89 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::code::{Code, codes};
+
+codes! {
+    /// The codes of rule [`Violation`]s on what a certificate names and carries (beside the
+    /// [`NameCode`](crate::NameCode)s, [`KeySpecCode`](crate::KeySpecCode)s and
+    /// [`CsrQualifiedCode`](crate::CsrQualifiedCode)s a rule check also reports).
+    pub enum PolicyCode {
+        CnNotAName = "cn.not_a_name",
+        CnNotInSans = "cn.not_in_sans",
+        CountryNameConverted = "country.name_converted",
+        CountryUnknown = "country.unknown",
+        DomainInternal = "domain.internal",
+        DomainPublicSuffix = "domain.public_suffix",
+        DomainReservedHyphens = "domain.reserved_hyphens",
+        DomainReverseDns = "domain.reverse_dns",
+        FreeDomainTooLong = "free.domain_too_long",
+        FreeReviewSuffix = "free.review_suffix",
+        FreeScreeningWord = "free.screening_word",
+        FreeSuffixRefused = "free.suffix_refused",
+        FreeValidity = "free.validity",
+        HashNotOffered = "hash.not_offered",
+        InfoControlCharacter = "info.control_character",
+        InfoRequired = "info.required",
+        InfoTooLong = "info.too_long",
+        IpReserved = "ip.reserved",
+        KeyMismatch = "key.mismatch",
+        KeyNotOffered = "key.not_offered",
+        KeyPasswordNotDeployable = "key.password_not_deployable",
+        LetterFormat = "letter.format",
+        LetterTooLarge = "letter.too_large",
+        LetterTooSmall = "letter.too_small",
+        NameInvalidCharacters = "name.invalid_characters",
+        NameTooLong = "name.too_long",
+        PhoneInvalid = "phone.invalid",
+        PhoneNotLandline = "phone.not_landline",
+        SanMissing = "san.missing",
+        SanTooMany = "san.too_many",
+        SanTypeNotAllowed = "san.type_not_allowed",
+        SanWildcardNotAllowed = "san.wildcard_not_allowed",
+        SanWildcardOnPublicSuffix = "san.wildcard_on_public_suffix",
+        SubjectDropped = "subject.dropped",
+        SubjectNotAllowed = "subject.not_allowed",
+        SubjectPlaceholder = "subject.placeholder",
+        SubjectRequired = "subject.required",
+        PolicyViolations = "policy.violations",
+    }
+}
+
+codes! {
+    /// The codes of [`Violation`]s on an API call's parameters rather than on a certificate: the
+    /// request body, ids, paging, tags, remarks, saved profiles, validation and download
+    /// options.
+    pub enum ParamCode {
+        JsonInvalidType = "json.invalid_type",
+        JsonMalformed = "json.malformed",
+        JsonMissingParameter = "json.missing_parameter",
+        JsonTooLarge = "json.too_large",
+        JsonUnknownParameter = "json.unknown_parameter",
+        CsrIdInvalid = "csr_id.invalid",
+        CsrIdNone = "csr_id.none",
+        CsrIdTooMany = "csr_id.too_many",
+        PageLimitOutOfRange = "page.limit_out_of_range",
+        PageOutOfRange = "page.out_of_range",
+        TagDuplicateKey = "tag.duplicate_key",
+        TagKeyMissing = "tag.key_missing",
+        TagKeyTooLong = "tag.key_too_long",
+        TagTooMany = "tag.too_many",
+        TagValueTooLong = "tag.value_too_long",
+        RemarkControlCharacter = "remark.control_character",
+        RemarkTooLong = "remark.too_long",
+        ProfileNameControlCharacter = "profile.name_control_character",
+        ProfileNameMissing = "profile.name_missing",
+        ProfileNameTooLong = "profile.name_too_long",
+        ProfileNotFound = "profile.not_found",
+        ProfileTooMany = "profile.too_many",
+        DvDeleteRecordNeedsDnsAuto = "dv.delete_record_needs_dns_auto",
+        DvUnknownMethod = "dv.unknown_method",
+        ValidationNoDnsProvider = "validation.no_dns_provider",
+        OrderNotIssued = "order.not_issued",
+        DownloadPasswordRequired = "download.password_required",
+    }
+}
+
 pub use check::{CsrForm, Report};
 pub use country::{check_country, country_name};
 pub use domain::check_domain;
@@ -46,7 +129,7 @@ pub struct Violation {
     /// Field path (`subject.C`, `sans[2]`) or the vendor's parameter name (`KeyParameter`).
     pub field: String,
     /// Stable machine-readable code (`country.unknown`, `san.wildcard_on_public_suffix`).
-    pub code: &'static str,
+    pub code: Code,
     /// Error or warning.
     pub severity: Severity,
     /// A sentence a person understands, naming what was found and what is expected.
@@ -58,10 +141,14 @@ pub struct Violation {
 
 impl Violation {
     /// An error-severity violation.
-    pub fn error(field: impl Into<String>, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn error(
+        field: impl Into<String>,
+        code: impl Into<Code>,
+        message: impl Into<String>,
+    ) -> Self {
         Violation {
             field: field.into(),
-            code,
+            code: code.into(),
             severity: Severity::Error,
             message: message.into(),
             suggestion: None,
@@ -71,7 +158,7 @@ impl Violation {
     /// A warning-severity violation.
     pub fn warning(
         field: impl Into<String>,
-        code: &'static str,
+        code: impl Into<Code>,
         message: impl Into<String>,
     ) -> Self {
         Violation {

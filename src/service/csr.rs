@@ -10,7 +10,10 @@ use crate::backend::{
     SealedKey, StoreError, SystemClock, Tag,
 };
 use crate::csr::Csr;
+use crate::csr::CsrQualifiedCode;
 use crate::key::{KeyEncryption, KeyKind, Password, PrivateKey};
+use crate::policy::ParamCode;
+use crate::policy::PolicyCode;
 use crate::policy::{CsrForm, Profile, Report, Violation};
 use crate::service::ServiceError;
 use crate::service::rate::{RateLimit, RateLimiter};
@@ -508,7 +511,11 @@ impl CsrService {
             return Err(ServiceError::Rules(report));
         }
         let Some(csr) = csr else {
-            return Err(ServiceError::rule("csr", "csr.empty", "no CSR was given"));
+            return Err(ServiceError::rule(
+                "csr",
+                CsrQualifiedCode::Empty,
+                "no CSR was given",
+            ));
         };
         let now = self.clock.now();
         let mut record = CsrRecord {
@@ -578,7 +585,7 @@ impl CsrService {
         if page.limit == 0 || page.limit > MAX_PAGE {
             return Err(ServiceError::rule(
                 "limit",
-                "page.limit_out_of_range",
+                ParamCode::PageLimitOutOfRange,
                 format!("a page holds 1 to {MAX_PAGE} records, not {}", page.limit),
             ));
         }
@@ -757,7 +764,7 @@ impl CsrService {
         if ids.is_empty() || ids.len() > MAX_BATCH {
             return Err(ServiceError::rule(
                 "ids",
-                "csr_id.too_many",
+                ParamCode::CsrIdTooMany,
                 format!("give 1 to {MAX_BATCH} ids, not {}", ids.len()),
             ));
         }
@@ -788,7 +795,7 @@ fn read_key(bytes: &[u8], password: Option<&Password>, csr: &Csr) -> Result<Priv
     } else {
         Err(Violation::error(
             "key",
-            "key.mismatch",
+            PolicyCode::KeyMismatch,
             "the private key is not the key of this CSR",
         ))
     }
@@ -803,14 +810,14 @@ fn remark_violations(remark: Option<&str>) -> Vec<Violation> {
     if len > MAX_REMARK_CHARS {
         found.push(Violation::error(
             "remark",
-            "remark.too_long",
+            ParamCode::RemarkTooLong,
             format!("the remarks are {len} characters; at most {MAX_REMARK_CHARS} are kept"),
         ));
     }
     if remark.chars().any(|c| c.is_control() && c != '\n') {
         found.push(Violation::error(
             "remark",
-            "remark.control_character",
+            ParamCode::RemarkControlCharacter,
             "the remarks hold a control character",
         ));
     }
@@ -822,7 +829,7 @@ fn tag_violations(tags: &[Tag]) -> Vec<Violation> {
     if tags.len() > MAX_TAGS {
         found.push(Violation::error(
             "tags",
-            "tag.too_many",
+            ParamCode::TagTooMany,
             format!("{} tags given; a record has at most {MAX_TAGS}", tags.len()),
         ));
     }
@@ -831,13 +838,13 @@ fn tag_violations(tags: &[Tag]) -> Vec<Violation> {
         if t.key.trim().is_empty() {
             found.push(Violation::error(
                 format!("tags[{i}].key"),
-                "tag.key_missing",
+                ParamCode::TagKeyMissing,
                 "a tag needs a key",
             ));
         } else if key_len > MAX_TAG_KEY_CHARS {
             found.push(Violation::error(
                 format!("tags[{i}].key"),
-                "tag.key_too_long",
+                ParamCode::TagKeyTooLong,
                 format!("the tag key is {key_len} characters; at most {MAX_TAG_KEY_CHARS}"),
             ));
         }
@@ -845,14 +852,14 @@ fn tag_violations(tags: &[Tag]) -> Vec<Violation> {
         if value_len > MAX_TAG_VALUE_CHARS {
             found.push(Violation::error(
                 format!("tags[{i}].value"),
-                "tag.value_too_long",
+                ParamCode::TagValueTooLong,
                 format!("the tag value is {value_len} characters; at most {MAX_TAG_VALUE_CHARS}"),
             ));
         }
         if tags[..i].iter().any(|o| o.key == t.key) {
             found.push(Violation::error(
                 format!("tags[{i}].key"),
-                "tag.duplicate_key",
+                ParamCode::TagDuplicateKey,
                 format!("the tag key {:?} is given twice", t.key),
             ));
         }

@@ -10,15 +10,30 @@ mod csr;
 mod order;
 mod profiles;
 mod rate;
-mod vendor_api;
 
+pub(crate) use csr::status_name;
 pub use csr::{BatchDeleted, CsrService, ExportedKey, MAX_BATCH, MAX_PAGE, NewCsr, Upload};
 pub use order::{Bundle, CsrSource, OrderService, ServerKind, check_challenge};
 pub use profiles::{MAX_PROFILE_NAME_CHARS, MAX_PROFILES, ProfileBook};
 pub use rate::RateLimit;
 
 use crate::backend::StoreError;
+use crate::code::{Code, Coded, codes};
 use crate::policy::{Report, Violation};
+
+codes! {
+    /// The codes of [`ServiceError`] (besides the wrapped errors' own).
+    pub enum ServiceCode {
+        Immutable = "service.immutable",
+        InUse = "service.in_use",
+        NoKey = "service.no_key",
+        NotFound = "service.not_found",
+        NotGenerated = "service.not_generated",
+        OrderNotFound = "service.order_not_found",
+        RateLimited = "service.rate_limited",
+        Rules = "service.rules",
+    }
+}
 
 /// Why a service call failed.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -101,22 +116,22 @@ impl ServiceError {
     /// `service.not_generated`, `service.no_key`, `service.in_use`, `service.rate_limited`,
     /// `service.order_not_found`, or the wrapped error's code (`store.*`, `key.*`,
     /// `request.*`, `order.*`, `quota.*`, `ca.*`).
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
-            ServiceError::Rules(_) => "service.rules",
-            ServiceError::NotFound { .. } => "service.not_found",
-            ServiceError::Immutable { .. } => "service.immutable",
-            ServiceError::NotGenerated { .. } => "service.not_generated",
-            ServiceError::NoKey { .. } => "service.no_key",
-            ServiceError::InUse { .. } => "service.in_use",
-            ServiceError::RateLimited { .. } => "service.rate_limited",
-            ServiceError::Store(e) => e.code(),
-            ServiceError::Key(e) => e.code(),
+            ServiceError::Rules(_) => ServiceCode::Rules.into(),
+            ServiceError::NotFound { .. } => ServiceCode::NotFound.into(),
+            ServiceError::Immutable { .. } => ServiceCode::Immutable.into(),
+            ServiceError::NotGenerated { .. } => ServiceCode::NotGenerated.into(),
+            ServiceError::NoKey { .. } => ServiceCode::NoKey.into(),
+            ServiceError::InUse { .. } => ServiceCode::InUse.into(),
+            ServiceError::RateLimited { .. } => ServiceCode::RateLimited.into(),
+            ServiceError::Store(e) => e.code().into(),
+            ServiceError::Key(e) => e.code().into(),
             ServiceError::Request(e) => e.code(),
-            ServiceError::OrderNotFound { .. } => "service.order_not_found",
-            ServiceError::Order(e) => e.code(),
-            ServiceError::Quota(e) => e.code(),
-            ServiceError::Ca(e) => e.code(),
+            ServiceError::OrderNotFound { .. } => ServiceCode::OrderNotFound.into(),
+            ServiceError::Order(e) => e.code().into(),
+            ServiceError::Quota(e) => e.code().into(),
+            ServiceError::Ca(e) => e.code().into(),
         }
     }
 
@@ -128,7 +143,7 @@ impl ServiceError {
         }
     }
 
-    pub(crate) fn rule(field: &str, code: &'static str, message: impl Into<String>) -> Self {
+    pub(crate) fn rule(field: &str, code: impl Into<Code>, message: impl Into<String>) -> Self {
         ServiceError::Rules(Report {
             violations: vec![Violation::error(field, code, message)],
             also_covers: Vec::new(),
@@ -136,14 +151,8 @@ impl ServiceError {
     }
 }
 
-impl From<ServiceError> for crate::Error {
-    fn from(e: ServiceError) -> Self {
-        match e {
-            ServiceError::Rules(r) => crate::Error::Rules(r),
-            ServiceError::Store(s) => crate::Error::Store(s),
-            ServiceError::Key(k) => crate::Error::Key(k),
-            ServiceError::Request(r) => crate::Error::Request(r),
-            other => crate::Error::Service(Box::new(other)),
-        }
+impl Coded for ServiceError {
+    fn code(&self) -> &'static str {
+        ServiceError::code(self).as_str()
     }
 }

@@ -20,6 +20,7 @@ use crate::order::{
     DomainCheck, LetterRef, Order, OrderError, OrderState, Product, QuotaLedger, QuotaPreset, Step,
     ValidationMethod, ValidationToken,
 };
+use crate::policy::ParamCode;
 use crate::policy::{CsrForm, OrderInfo, Report, Violation, check_domain, check_free};
 use crate::san::DomainName;
 use crate::service::{CsrService, NewCsr, ServiceError, Upload};
@@ -462,7 +463,7 @@ impl OrderService {
         let provider = self.dns_provider.as_ref().ok_or_else(|| {
             ServiceError::rule(
                 "method",
-                "validation.no_dns_provider",
+                ParamCode::ValidationNoDnsProvider,
                 "automatic DNS validation needs a DNS provider; add the records yourself",
             )
         })?;
@@ -712,7 +713,7 @@ impl OrderService {
         if order.state() != &OrderState::Issued {
             return Err(ServiceError::rule(
                 "order",
-                "order.not_issued",
+                ParamCode::OrderNotIssued,
                 format!("order {id} is {}, not issued", order.state().name()),
             ));
         }
@@ -757,7 +758,7 @@ impl OrderService {
                 let password = password.filter(|p| !p.is_empty()).ok_or_else(|| {
                     ServiceError::rule(
                         "password",
-                        "download.password_required",
+                        ParamCode::DownloadPasswordRequired,
                         "a PFX file is protected by a password: give the key's password",
                     )
                 })?;

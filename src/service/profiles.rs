@@ -6,6 +6,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::backend::{OrderStore, Scope, StoreError};
+use crate::policy::ParamCode;
 use crate::policy::{OrderInfo, Report, Severity, Violation};
 use crate::service::ServiceError;
 
@@ -31,20 +32,20 @@ fn name_violations(name: &str) -> Vec<Violation> {
     if name.trim().is_empty() {
         found.push(Violation::error(
             "profile_name",
-            "profile.name_missing",
+            ParamCode::ProfileNameMissing,
             "a saved profile needs a name",
         ));
     } else if len > MAX_PROFILE_NAME_CHARS {
         found.push(Violation::error(
             "profile_name",
-            "profile.name_too_long",
+            ParamCode::ProfileNameTooLong,
             format!("the name is {len} characters; at most {MAX_PROFILE_NAME_CHARS}"),
         ));
     }
     if name.chars().any(char::is_control) {
         found.push(Violation::error(
             "profile_name",
-            "profile.name_control_character",
+            ParamCode::ProfileNameControlCharacter,
             "the name holds a control character",
         ));
     }
@@ -56,7 +57,7 @@ fn unknown_profile(e: StoreError, name: &str) -> ServiceError {
     match e {
         StoreError::NotFound { .. } => ServiceError::rule(
             "profile_name",
-            "profile.not_found",
+            ParamCode::ProfileNotFound,
             format!("no saved profile is called {:?}", name.trim()),
         ),
         other => other.into(),
@@ -90,7 +91,7 @@ impl ProfileBook {
         if existing.len() >= MAX_PROFILES && !existing.iter().any(|n| n == name) {
             return Err(ServiceError::rule(
                 "profile_name",
-                "profile.too_many",
+                ParamCode::ProfileTooMany,
                 format!("an account keeps at most {MAX_PROFILES} profiles; delete one first"),
             ));
         }

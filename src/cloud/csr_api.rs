@@ -6,13 +6,12 @@ use time::UtcOffset;
 use time::macros::format_description;
 
 use crate::backend::{CsrFilter, CsrRecord, CsrStatus, Page, Scope, Tag};
+use crate::cloud::{Api, ErrorCodes, Vendor, VendorError, alibaba, tencent};
 use crate::csr::Csr;
 use crate::key::{KeySpec, Password};
-use crate::policy::{Profile, Report, Violation};
-use crate::service::csr::status_name;
-use crate::service::{CsrService, NewCsr, ServiceError, Upload};
+use crate::policy::{PolicyCode, Profile, Report, Violation};
+use crate::service::{CsrService, NewCsr, ServiceError, Upload, status_name};
 use crate::subject::SubjectField;
-use crate::vendor::{Api, ErrorCodes, Vendor, VendorError, alibaba, tencent};
 
 fn codes(vendor: Vendor) -> &'static ErrorCodes {
     match vendor {
@@ -24,7 +23,11 @@ fn codes(vendor: Vendor) -> &'static ErrorCodes {
 /// A report's error as the vendor's error.
 fn rules_error(vendor: Vendor, report: &Report) -> VendorError {
     codes(vendor).error(&report.violations).unwrap_or_else(|| {
-        codes(vendor).single(Violation::error("body", "rules", report.to_string()))
+        codes(vendor).single(Violation::error(
+            "body",
+            PolicyCode::PolicyViolations,
+            report.to_string(),
+        ))
     })
 }
 
@@ -260,13 +263,13 @@ fn decode<T: for<'de> serde::Deserialize<'de>>(
     vendor: Vendor,
     body: &[u8],
 ) -> Result<T, VendorError> {
-    crate::vendor::decode(body).map_err(|v| codes(vendor).single(v))
+    crate::cloud::decode(body).map_err(|v| codes(vendor).single(v))
 }
 
 impl CsrService {
     /// Answers a vendor API request for `scope`: the request body as the vendor's API takes it,
     /// checked by the API's profile; the answer is the vendor's response payload (wrap it with
-    /// [`success_body`](crate::vendor::success_body)) or the vendor's error
+    /// [`success_body`](crate::cloud::success_body)) or the vendor's error
     /// ([`VendorError::response_body`]).
     ///
     /// Covers every CSR action of both vendors: Tencent `CreateCSR`, `ModifyCSR`,

@@ -10,9 +10,12 @@ use serde::{Serialize, Serializer};
 use x509_cert::attr::AttributeTypeAndValue;
 use x509_cert::name::{Name, RdnSequence, RelativeDistinguishedName};
 
-use crate::error::{FieldError, FieldProblem, NameError, SubjectError};
+mod error;
+pub use error::{FieldError, FieldProblem, SubjectCode, SubjectError};
+
 use crate::oid;
 use crate::san::EmailAddress;
+use crate::san::{NameError, NameKind};
 
 /// An ISO 3166-1 alpha-2 country code, upper case (`CN`, `US`).
 ///
@@ -27,7 +30,9 @@ impl CountryCode {
     pub fn parse(input: &str) -> Result<Self, NameError> {
         let trimmed = input.trim();
         if trimmed.is_empty() {
-            return Err(NameError::Empty { what: "country" });
+            return Err(NameError::Empty {
+                what: NameKind::Country,
+            });
         }
         match trimmed.as_bytes() {
             [a, b] if a.is_ascii_alphabetic() && b.is_ascii_alphabetic() => Ok(CountryCode([
@@ -400,7 +405,11 @@ mod tests {
             .email("not-an-email")
             .build()
             .unwrap_err();
-        let got: Vec<(&str, &str)> = err.0.iter().map(|e| (e.path(), e.code())).collect();
+        let got: Vec<(&str, &str)> = err
+            .0
+            .iter()
+            .map(|e| (e.path(), e.code().as_str()))
+            .collect();
         assert_eq!(
             got,
             [

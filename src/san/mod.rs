@@ -7,7 +7,8 @@ use std::str::FromStr;
 use idna::uts46::{AsciiDenyList, DnsLength, Hyphens, Uts46};
 use serde::{Serialize, Serializer};
 
-use crate::error::NameError;
+mod error;
+pub use error::{NameCode, NameError, NameKind};
 
 /// A domain name as a certificate carries it: lower-case A-labels, no trailing dot, labels of
 /// at most 63 and a name of at most 253 characters, `*` only as the whole leftmost label.
@@ -36,7 +37,7 @@ impl DomainName {
         let trimmed = input.trim();
         if trimmed.is_empty() {
             return Err(NameError::Empty {
-                what: "domain name",
+                what: NameKind::Domain,
             });
         }
         if trimmed == "*" || trimmed == "*." {
@@ -243,7 +244,7 @@ impl EmailAddress {
         };
         if trimmed.is_empty() {
             return Err(NameError::Empty {
-                what: "e-mail address",
+                what: NameKind::Email,
             });
         }
         let Some((local, domain)) = trimmed.rsplit_once('@') else {
@@ -484,7 +485,7 @@ mod tests {
     use super::*;
 
     fn code(input: &str) -> &'static str {
-        DomainName::parse(input).unwrap_err().code()
+        DomainName::parse(input).unwrap_err().code().as_str()
     }
 
     #[test]

@@ -11,14 +11,17 @@
 
 use serde::Deserialize;
 
-use crate::csr::CsrRequest;
-use crate::key::{KeySpec, Password};
-use crate::policy::{CsrForm, Profile, Report, Violation, check_phone};
-use crate::san::EmailAddress;
-use crate::vendor::{
+use crate::cloud::{
     ErrorCodes, Validation, Vendor, VendorError, algorithm_filter, conclude, decode, given,
     missing, rename, split,
 };
+use crate::csr::CsrRequest;
+use crate::key::KeySpecCode;
+use crate::key::{KeySpec, Password};
+use crate::policy::ParamCode;
+use crate::policy::PolicyCode;
+use crate::policy::{CsrForm, Profile, Report, Violation, check_phone};
+use crate::san::EmailAddress;
 
 /// The most ids `BatchDeleteCSR` takes and the largest `DescribeCSRSet` page.
 pub const MAX_IDS: usize = 100;
@@ -26,9 +29,9 @@ pub const MAX_IDS: usize = 100;
 pub(crate) const CSR_CODES: ErrorCodes = ErrorCodes {
     vendor: Vendor::Tencent,
     rows: &[
-        ("json.unknown_parameter", "UnknownParameter"),
-        ("json.missing_parameter", "MissingParameter"),
-        ("subject.required", "MissingParameter"),
+        (ParamCode::JsonUnknownParameter.as_str(), "UnknownParameter"),
+        (ParamCode::JsonMissingParameter.as_str(), "MissingParameter"),
+        (PolicyCode::SubjectRequired.as_str(), "MissingParameter"),
         ("json.", "InvalidParameter"),
         ("csr_id.", "InvalidParameter.InvalidCSRId"),
         ("key", "InvalidParameterValue"),
@@ -41,8 +44,8 @@ pub(crate) const CSR_CODES: ErrorCodes = ErrorCodes {
 const APPLY_CODES: ErrorCodes = ErrorCodes {
     vendor: Vendor::Tencent,
     rows: &[
-        ("json.unknown_parameter", "UnknownParameter"),
-        ("json.missing_parameter", "MissingParameter"),
+        (ParamCode::JsonUnknownParameter.as_str(), "UnknownParameter"),
+        (ParamCode::JsonMissingParameter.as_str(), "MissingParameter"),
         ("json.", "InvalidParameter"),
     ],
     fallback: "FailedOperation.InvalidParam",
@@ -336,7 +339,7 @@ pub(crate) fn csr_id_violations(id: Option<i64>) -> Vec<Violation> {
         None => vec![missing("CSRId")],
         Some(id) if id <= 0 => vec![Violation::error(
             "CSRId",
-            "csr_id.invalid",
+            ParamCode::CsrIdInvalid,
             format!("{id} is not a CSR id; ids are positive"),
         )],
         Some(_) => Vec::new(),
@@ -371,7 +374,7 @@ impl DescribeCsrSetRequest {
         {
             found.push(Violation::error(
                 "Limit",
-                "page.limit_out_of_range",
+                ParamCode::PageLimitOutOfRange,
                 format!("Limit is {limit}; a page holds 1 to {MAX_IDS} records"),
             ));
         }
@@ -408,12 +411,12 @@ impl BatchDeleteCsrRequest {
             None => found.push(missing("CSRIds")),
             Some(ids) if ids.is_empty() => found.push(Violation::error(
                 "CSRIds",
-                "csr_id.none",
+                ParamCode::CsrIdNone,
                 "CSRIds is empty; give 1 to 100 ids",
             )),
             Some(ids) if ids.len() > MAX_IDS => found.push(Violation::error(
                 "CSRIds",
-                "csr_id.too_many",
+                ParamCode::CsrIdTooMany,
                 format!(
                     "{} ids given; at most {MAX_IDS} are deleted at once",
                     ids.len()
@@ -423,7 +426,7 @@ impl BatchDeleteCsrRequest {
                 for (i, id) in ids.iter().enumerate().filter(|(_, id)| **id <= 0) {
                     found.push(Violation::error(
                         format!("CSRIds.{i}"),
-                        "csr_id.invalid",
+                        ParamCode::CsrIdInvalid,
                         format!("{id} is not a CSR id; ids are positive"),
                     ));
                 }
@@ -508,7 +511,7 @@ impl ApplyCertificateRequest {
             Some(m) if !DV_AUTH_METHODS.contains(&m) => found.push(
                 Violation::error(
                     "DvAuthMethod",
-                    "dv.unknown_method",
+                    ParamCode::DvUnknownMethod,
                     format!("{m:?} is not a validation method; use DNS_AUTO, DNS or FILE"),
                 )
                 .suggest(
@@ -523,7 +526,7 @@ impl ApplyCertificateRequest {
                 if self.delete_dns_auto_record == Some(true) && m != "DNS_AUTO" {
                     found.push(Violation::error(
                         "DeleteDnsAutoRecord",
-                        "dv.delete_record_needs_dns_auto",
+                        ParamCode::DvDeleteRecordNeedsDnsAuto,
                         "DeleteDnsAutoRecord applies to DNS_AUTO validation only",
                     ));
                 }
@@ -534,7 +537,7 @@ impl ApplyCertificateRequest {
         {
             found.push(Violation::error(
                     "ValidityPeriod",
-                    "free.validity",
+                    PolicyCode::FreeValidity,
                     format!("a free certificate is valid 3 months (12 in the application guide), not {period:?}"),
                 ));
         }
@@ -622,14 +625,14 @@ fn tencent_key(
     match KeySpec::from_tencent(algo, param) {
         Ok(spec) => Some(spec),
         Err(e) => {
-            let field = if e.code() == "key_spec.unknown_algorithm" {
+            let field = if e.code() == KeySpecCode::UnknownAlgorithm {
                 algo_field
             } else {
                 param_field
             };
             let mut v = Violation::error(field, e.code(), e.to_string());
             // `p512` and the like: say how Tencent spells the curve that was meant.
-            if let Err(crate::error::KeySpecError::UnknownSpec {
+            if let Err(crate::key::KeySpecError::UnknownSpec {
                 suggestion: Some(spec),
                 ..
             }) = param.parse::<KeySpec>()
@@ -665,8 +668,10 @@ fn merge(
     let mut violations = found;
     for v in report.violations {
         // A key the pair already refused is not reported twice.
-        let duplicate = v.code == "key.not_offered"
-            && violations.iter().any(|f| f.code.starts_with("key_spec."));
+        let duplicate = v.code == PolicyCode::KeyNotOffered
+            && violations
+                .iter()
+                .any(|f| f.code.as_str().starts_with("key_spec."));
         if !duplicate {
             violations.push(tencent_key_wording(v));
         }
@@ -677,7 +682,7 @@ fn merge(
 
 /// `key.not_offered` messages and suggestions in Tencent's `EncryptAlgo`/`KeyParameter` terms.
 fn tencent_key_wording(mut v: Violation) -> Violation {
-    if v.code == "key.not_offered"
+    if v.code == PolicyCode::KeyNotOffered
         && let Some(spec) = v
             .suggestion
             .as_deref()

@@ -8,13 +8,16 @@
 
 use serde::{Deserialize, Deserializer};
 
-use crate::csr::{Csr, CsrRequest};
-use crate::key::{KeySpec, PrivateKey};
-use crate::policy::{CsrForm, Profile, Report, Violation};
-use crate::vendor::{
+use crate::cloud::{
     ErrorCodes, Validation, Vendor, VendorError, algorithm_filter, conclude, decode, given,
     missing, rename, split,
 };
+use crate::csr::{Csr, CsrRequest};
+use crate::key::KeySpecCode;
+use crate::key::{KeySpec, PrivateKey};
+use crate::policy::ParamCode;
+use crate::policy::PolicyCode;
+use crate::policy::{CsrForm, Profile, Report, Violation};
 
 /// The largest `ShowSize` certdesk reads (Alibaba documents a default of 50 and no maximum;
 /// certdesk bounds the work a request can ask for).
@@ -23,8 +26,8 @@ pub const MAX_SHOW_SIZE: u64 = 1000;
 pub(crate) const CODES: ErrorCodes = ErrorCodes {
     vendor: Vendor::Alibaba,
     rows: &[
-        ("json.missing_parameter", "MissingParameter"),
-        ("subject.required", "MissingParameter"),
+        (ParamCode::JsonMissingParameter.as_str(), "MissingParameter"),
+        (PolicyCode::SubjectRequired.as_str(), "MissingParameter"),
     ],
     fallback: "InvalidParameter",
     http_status: 400,
@@ -112,7 +115,7 @@ impl CreateCsrRequest {
                 Err(_) => {
                     found.push(Violation::error(
                         "KeySize",
-                        "key_spec.unknown_strength",
+                        KeySpecCode::UnknownStrength,
                         format!("{size} is not a key size"),
                     ));
                     None
@@ -181,8 +184,8 @@ fn split_sans(sans: Option<&str>) -> Vec<String> {
     .unwrap_or_default()
 }
 
-fn key_violation(e: &crate::error::KeySpecError) -> Violation {
-    let field = if e.code() == "key_spec.unknown_algorithm" {
+fn key_violation(e: &crate::key::KeySpecError) -> Violation {
+    let field = if e.code() == KeySpecCode::UnknownAlgorithm {
         "Algorithm"
     } else {
         "KeySize"
@@ -194,7 +197,7 @@ fn merge(mut report: Report, found: Vec<Violation>) -> Report {
     rename(&mut report, CREATE_NAMES, |_| "Sans".to_owned());
     let mut violations = found;
     for mut v in report.violations {
-        if v.code == "key.not_offered"
+        if v.code == PolicyCode::KeyNotOffered
             && let Some(spec) = v
                 .suggestion
                 .as_deref()
@@ -274,7 +277,7 @@ impl UploadCsrRequest {
                 Ok(_) => {
                     violations.push(Violation::error(
                         "Key",
-                        "key.mismatch",
+                        PolicyCode::KeyMismatch,
                         "the private key is not the key of this CSR",
                     ));
                     None
@@ -332,14 +335,14 @@ impl ListCsrRequest {
         if self.current_page == Some(0) {
             found.push(Violation::error(
                 "CurrentPage",
-                "page.out_of_range",
+                ParamCode::PageOutOfRange,
                 "CurrentPage counts from 1",
             ));
         }
         if let Some(size) = self.show_size.filter(|s| *s == 0 || *s > MAX_SHOW_SIZE) {
             found.push(Violation::error(
                 "ShowSize",
-                "page.limit_out_of_range",
+                ParamCode::PageLimitOutOfRange,
                 format!("ShowSize is {size}; a page holds 1 to {MAX_SHOW_SIZE} records"),
             ));
         }
@@ -457,7 +460,7 @@ fn id_violations(id: Option<u64>) -> Vec<Violation> {
         None => vec![missing("CsrId")],
         Some(0) => vec![Violation::error(
             "CsrId",
-            "csr_id.invalid",
+            ParamCode::CsrIdInvalid,
             "0 is not a CSR id; ids are positive",
         )],
         Some(_) => Vec::new(),

@@ -4,7 +4,7 @@
 //! and violations reported under the vendors' parameter names and error codes.
 //!
 //! ```
-//! use certdesk::vendor::Api;
+//! use certdesk::cloud::Api;
 //!
 //! let body = br#"{"Domain": "www.example.com", "Organization": "Tencent", "Department": "It",
 //!   "Email": "abc@qq.com", "Province": "Hunan", "City": "Changsha", "Country": "China",
@@ -12,7 +12,7 @@
 //! let result = Api::TencentCreateCsr.validate(body);
 //! assert!(!result.valid);
 //! let v = &result.violations[0];
-//! assert_eq!((v.field.as_str(), v.code), ("Country", "country.unknown"));
+//! assert_eq!((v.field.as_str(), v.code.as_str()), ("Country", "country.unknown"));
 //! assert_eq!(v.suggestion.as_deref(), Some("CN"));
 //! let error = result.error.unwrap();
 //! assert_eq!(error.code, "InvalidParameter.WithDetailReason");
@@ -21,12 +21,16 @@
 pub mod alibaba;
 pub mod tencent;
 
+mod csr_api;
+
 use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
 use crate::csr::CsrRequest;
+use crate::key::KeySpecCode;
+use crate::policy::ParamCode;
 use crate::policy::{Report, Severity, Violation};
 
 /// The largest request body read, in bytes (a body carries at most a CSR and a key, each capped
@@ -118,7 +122,7 @@ impl ErrorCodes {
     pub(crate) fn single(&self, v: Violation) -> VendorError {
         VendorError {
             vendor: self.vendor,
-            code: self.code_for(v.code),
+            code: self.code_for(v.code.as_str()),
             message: v.to_string(),
             http_status: self.http_status,
             violations: vec![v],
@@ -138,8 +142,8 @@ impl ErrorCodes {
         let code = self
             .rows
             .iter()
-            .find(|(prefix, _)| errors.iter().any(|v| v.code.starts_with(prefix)))
-            .map_or_else(|| self.code_for(errors[0].code), |(_, code)| code);
+            .find(|(prefix, _)| errors.iter().any(|v| v.code.as_str().starts_with(prefix)))
+            .map_or_else(|| self.code_for(errors[0].code.as_str()), |(_, code)| code);
         let message = errors
             .iter()
             .map(|v| v.to_string())
@@ -161,7 +165,7 @@ pub(crate) fn decode<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, Vio
     if body.len() > MAX_BODY {
         return Err(Violation::error(
             "body",
-            "json.too_large",
+            ParamCode::JsonTooLarge,
             format!(
                 "the request body is {} bytes; at most {MAX_BODY} are read",
                 body.len()
@@ -187,7 +191,7 @@ fn json_violation(e: &serde_json::Error) -> Violation {
         };
         return Violation::error(
             field,
-            "json.unknown_parameter",
+            ParamCode::JsonUnknownParameter,
             format!("{name} is not a parameter of this API ({text})"),
         );
     }
@@ -195,13 +199,13 @@ fn json_violation(e: &serde_json::Error) -> Violation {
         let field = quoted.unwrap_or_else(|| "body".to_owned());
         return Violation::error(
             field.clone(),
-            "json.missing_parameter",
+            ParamCode::JsonMissingParameter,
             format!("the required parameter {field} is missing"),
         );
     }
     let code = match e.classify() {
-        serde_json::error::Category::Data => "json.invalid_type",
-        _ => "json.malformed",
+        serde_json::error::Category::Data => ParamCode::JsonInvalidType,
+        _ => ParamCode::JsonMalformed,
     };
     Violation::error(
         "body",
@@ -214,7 +218,7 @@ fn json_violation(e: &serde_json::Error) -> Violation {
 pub(crate) fn missing(field: &str) -> Violation {
     Violation::error(
         field,
-        "json.missing_parameter",
+        ParamCode::JsonMissingParameter,
         format!("the required parameter {field} is missing"),
     )
 }
@@ -427,7 +431,7 @@ pub(crate) fn algorithm_filter(field: &str, algo: Option<&str>) -> Option<Violat
         .map(|a| {
             Violation::error(
                 field,
-                "key_spec.unknown_algorithm",
+                KeySpecCode::UnknownAlgorithm,
                 format!("unknown key algorithm {a:?}; expected RSA, ECC or SM2"),
             )
         })
