@@ -31,8 +31,8 @@ fn step(order: &mut Order, command: Command, now: OffsetDateTime) -> Result<()> 
         name,
         order.state().name(),
         t.code,
-        t.msg.unwrap_or(""),
-        a.order_status.unwrap_or("-"),
+        t.msg.map_or("", |m| m.as_str()),
+        a.order_status.map_or("-", |s| s.as_str()),
         a.state_type,
         order.version()
     );

@@ -52,7 +52,7 @@ impl fmt::Debug for Code {
 
 impl fmt::Display for Code {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.0)
+        f.pad(self.0)
     }
 }
 
@@ -99,7 +99,7 @@ macro_rules! codes {
         #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[non_exhaustive]
         $vis enum $name {
-            $( $(#[$vmeta])* #[doc = concat!("\n\nCode: `", $code, "`.")] $variant, )*
+            $( $(#[$vmeta])* #[doc = concat!("\n\n`", $code, "`")] $variant, )*
         }
 
         impl $name {
@@ -122,7 +122,7 @@ macro_rules! codes {
 
         impl ::std::fmt::Display for $name {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.write_str(self.as_str())
+                f.pad(self.as_str())
             }
         }
 

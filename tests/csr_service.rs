@@ -631,12 +631,12 @@ async fn delete_refuses_a_csr_an_open_order_uses() {
         let order = order_using(ids[1]);
         s.orders.insert_order(&alice(), &order).await.unwrap();
         let e = svc.delete(&alice(), ids[1]).await.unwrap_err();
-        assert_eq!(
-            e,
-            ServiceError::InUse {
-                id: ids[1],
-                orders: vec![order.id().to_owned()]
-            }
+        assert!(
+            matches!(
+                &e,
+                ServiceError::InUse { id, orders } if *id == ids[1] && *orders == [order.id()]
+            ),
+            "{e:?}"
         );
         assert!(e.to_string().contains(order.id()), "{e}");
         let done = svc
@@ -691,12 +691,15 @@ async fn rate_limit_refuses_the_eleventh_call_in_a_second() {
         .list(&alice(), &CsrFilter::default(), page(10))
         .await
         .unwrap_err();
-    assert_eq!(
-        e,
-        ServiceError::RateLimited {
-            call: "list",
-            retry_after_ms: 100
-        }
+    assert!(
+        matches!(
+            e,
+            ServiceError::RateLimited {
+                call: "list",
+                retry_after_ms: 100
+            }
+        ),
+        "{e:?}"
     );
     // Another account is not held back.
     svc.list(&mallory(), &CsrFilter::default(), page(10))

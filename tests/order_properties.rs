@@ -272,7 +272,7 @@ fn the_generator_reaches_every_state() {
             now += Duration::hours((r % 100) as i64);
             let cmd = command(&order, (r >> 8) as u8, (r >> 16) as u8);
             let _ = order.apply(cmd, now);
-            reached.insert(order.state().name());
+            reached.insert(order.state().name().as_str());
             if order.state() == &OrderState::Issued {
                 issued_products.insert(i % 7);
             }
@@ -351,7 +351,7 @@ fn every_illegal_transition_in_every_workflow() {
             for kind in 0..15u8 {
                 for x in [1u8, 2, 3] {
                     let cmd = command(&order, kind, x);
-                    let name = cmd.name();
+                    let name = cmd.name().as_str();
                     let result = order.clone().apply(cmd, now);
                     let illegal = matches!(
                         &result,
@@ -368,7 +368,10 @@ fn every_illegal_transition_in_every_workflow() {
                     if let Err(certdesk::order::OrderError::IllegalTransition { state, command }) =
                         result
                     {
-                        assert_eq!((state, command), (order.state().name(), name));
+                        assert_eq!(
+                            (state.as_str(), command.as_str()),
+                            (order.state().name().as_str(), name)
+                        );
                         pairs.insert((state, command));
                     }
                 }

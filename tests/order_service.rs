@@ -349,7 +349,10 @@ async fn ov_with_a_confirmation_letter_names_the_organization() {
         .upload_letter(&me(), order.id(), &pdf)
         .await
         .unwrap();
-    assert_eq!(uploaded.tencent_status().msg, Some("CA-REVIEWING"));
+    assert_eq!(
+        uploaded.tencent_status().msg.map(|m| m.as_str()),
+        Some("CA-REVIEWING")
+    );
     w.orders.advance(&me(), order.id()).await.unwrap();
     let issued = w.orders.advance(&me(), order.id()).await.unwrap();
     assert_eq!(issued.state(), &OrderState::Issued);

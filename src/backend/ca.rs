@@ -1,6 +1,7 @@
 //! The certificate authority an order goes to: it accepts the order's CSR, reviews it (which
 //! may take time, so it is polled), then issues a certificate or refuses.
 
+use crate::backend::BackendError;
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
@@ -79,7 +80,7 @@ pub enum CaStatus {
 }
 
 /// Why a CA call failed.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum CaError {
     /// The CA refuses the request as it is (a CSR that does not verify, a domain it cannot
@@ -91,7 +92,7 @@ pub enum CaError {
     UnknownTicket(String),
     /// The CA could not be reached or failed.
     #[error("CA: {0}")]
-    Backend(String),
+    Backend(#[source] BackendError),
 }
 
 impl CaError {

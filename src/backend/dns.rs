@@ -1,5 +1,6 @@
 //! DNS: the lookups domain validation makes, and the records automatic DNS validation creates.
 
+use crate::backend::BackendError;
 use std::net::IpAddr;
 
 use crate::code::codes;
@@ -21,7 +22,7 @@ codes! {
 pub const MAX_CNAME_CHAIN: usize = 8;
 
 /// Why a lookup failed.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum DnsError {
     /// The name does not exist (NXDOMAIN).
@@ -46,7 +47,7 @@ pub enum DnsError {
     BadName(String),
     /// The resolver or provider failed otherwise.
     #[error("DNS: {0}")]
-    Backend(String),
+    Backend(#[source] BackendError),
 }
 
 impl DnsError {

@@ -15,6 +15,7 @@ use hickory_resolver::config::{ConnectionConfig, NameServerConfig, ResolverConfi
 use hickory_resolver::net::NetError;
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
 
+use crate::backend::BackendError;
 use crate::backend::dns::{
     DnsError, DnsProvider, DnsRecord, DnsResolver, MAX_CNAME_CHAIN, normalize,
 };
@@ -45,12 +46,12 @@ impl HickoryResolver {
     /// The name servers of `/etc/resolv.conf`, 5 s a query.
     pub fn system() -> Result<Self, DnsError> {
         let mut builder =
-            TokioResolver::builder_tokio().map_err(|e| DnsError::Backend(e.to_string()))?;
+            TokioResolver::builder_tokio().map_err(|e| DnsError::Backend(BackendError::new(e)))?;
         *builder.options_mut() = options(Duration::from_secs(5));
         Ok(HickoryResolver {
             inner: builder
                 .build()
-                .map_err(|e| DnsError::Backend(e.to_string()))?,
+                .map_err(|e| DnsError::Backend(BackendError::new(e)))?,
         })
     }
 
@@ -69,7 +70,7 @@ impl HickoryResolver {
         Ok(HickoryResolver {
             inner: builder
                 .build()
-                .map_err(|e| DnsError::Backend(e.to_string()))?,
+                .map_err(|e| DnsError::Backend(BackendError::new(e)))?,
         })
     }
 
@@ -102,7 +103,7 @@ fn net_error(name: &str, kind: RecordType, e: &NetError) -> DnsError {
     } else if matches!(e, NetError::Timeout) {
         DnsError::Timeout(normalize(name))
     } else {
-        DnsError::Backend(e.to_string())
+        DnsError::Backend(BackendError::new(e.clone()))
     }
 }
 
@@ -262,10 +263,10 @@ impl LoopbackDnsServer {
     pub async fn start() -> Result<Self, DnsError> {
         let socket = tokio::net::UdpSocket::bind("127.0.0.1:0")
             .await
-            .map_err(|e| DnsError::Backend(e.to_string()))?;
+            .map_err(|e| DnsError::Backend(BackendError::new(e)))?;
         let addr = socket
             .local_addr()
-            .map_err(|e| DnsError::Backend(e.to_string()))?;
+            .map_err(|e| DnsError::Backend(BackendError::new(e)))?;
         let zone: Arc<Mutex<Zone>> = Arc::default();
         let serving = zone.clone();
         let task = tokio::spawn(async move {

@@ -36,7 +36,7 @@ pub struct HttpResponse {
 }
 
 /// Why a fetch failed.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum FetchError {
     /// Not an `http://` or `https://` URL with a host.

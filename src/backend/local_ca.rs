@@ -29,6 +29,7 @@ use x509_cert::name::Name;
 use x509_cert::serial_number::SerialNumber;
 use x509_cert::time::{Time, Validity};
 
+use crate::backend::BackendError;
 use crate::backend::ca::{
     CaError, CaStatus, CertificateAuthority, IssueRequest, IssuedCertificate,
 };
@@ -39,8 +40,8 @@ use crate::order::ValidationType;
 use crate::san::DomainName;
 use crate::subject::Subject;
 
-fn backend(e: impl fmt::Display) -> CaError {
-    CaError::Backend(e.to_string())
+fn backend(e: impl std::error::Error + Send + Sync + 'static) -> CaError {
+    CaError::Backend(BackendError::new(e))
 }
 
 /// A CA key as x509-cert's builder wants a signer to look (its public key and signature
@@ -164,7 +165,7 @@ impl BuilderProfile for Profile {
 
 fn time(t: time::OffsetDateTime) -> Result<Time, CaError> {
     let secs = u64::try_from(t.unix_timestamp())
-        .map_err(|_| CaError::Backend("a time before 1970".into()))?;
+        .map_err(|_| CaError::Backend(BackendError::msg("a time before 1970")))?;
     let g = GeneralizedTime::from_unix_duration(Duration::from_secs(secs)).map_err(backend)?;
     Ok(Time::GeneralTime(g))
 }

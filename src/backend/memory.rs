@@ -1,6 +1,7 @@
 //! The in-memory store: both store traits over one mutex, for tests and for embedders that
 //! keep nothing between runs.
 
+use crate::backend::RecordKind;
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 
@@ -46,7 +47,7 @@ impl MemoryStore {
     }
 }
 
-fn not_found(what: &'static str, id: impl ToString) -> StoreError {
+fn not_found(what: RecordKind, id: impl ToString) -> StoreError {
     StoreError::NotFound {
         what,
         id: id.to_string(),
@@ -81,7 +82,7 @@ impl CsrStore for MemoryStore {
             .get(&id)
             .filter(|r| &r.scope == scope)
             .cloned()
-            .ok_or_else(|| not_found("csr", id))
+            .ok_or_else(|| not_found(RecordKind::Csr, id))
     }
 
     async fn update_csr(&self, mut record: CsrRecord) -> Result<CsrRecord, StoreError> {
@@ -90,10 +91,10 @@ impl CsrStore for MemoryStore {
             .csrs
             .get_mut(&record.id)
             .filter(|r| r.scope == record.scope)
-            .ok_or_else(|| not_found("csr", record.id))?;
+            .ok_or_else(|| not_found(RecordKind::Csr, record.id))?;
         if stored.version != record.version {
             return Err(StoreError::Conflict {
-                what: "csr",
+                what: RecordKind::Csr,
                 id: record.id.to_string(),
                 expected: record.version,
                 found: stored.version,
@@ -115,10 +116,10 @@ impl CsrStore for MemoryStore {
             .csrs
             .get(&id)
             .filter(|r| &r.scope == scope)
-            .ok_or_else(|| not_found("csr", id))?;
+            .ok_or_else(|| not_found(RecordKind::Csr, id))?;
         if let Some(expected) = version.filter(|v| *v != stored.version) {
             return Err(StoreError::Conflict {
-                what: "csr",
+                what: RecordKind::Csr,
                 id: id.to_string(),
                 expected,
                 found: stored.version,
@@ -150,7 +151,7 @@ impl OrderStore for MemoryStore {
         let mut inner = self.lock();
         if inner.orders.iter().any(|(_, o)| o.id() == order.id()) {
             return Err(StoreError::Duplicate {
-                what: "order",
+                what: RecordKind::Order,
                 id: order.id().to_owned(),
             });
         }
@@ -164,7 +165,7 @@ impl OrderStore for MemoryStore {
             .iter()
             .find(|(s, o)| s == scope && o.id() == id)
             .map(|(_, o)| o.clone())
-            .ok_or_else(|| not_found("order", id))
+            .ok_or_else(|| not_found(RecordKind::Order, id))
     }
 
     async fn update_order(
@@ -178,10 +179,10 @@ impl OrderStore for MemoryStore {
             .orders
             .iter_mut()
             .find(|(s, o)| s == scope && o.id() == order.id())
-            .ok_or_else(|| not_found("order", order.id()))?;
+            .ok_or_else(|| not_found(RecordKind::Order, order.id()))?;
         if stored.version() != expected_version {
             return Err(StoreError::Conflict {
-                what: "order",
+                what: RecordKind::Order,
                 id: order.id().to_owned(),
                 expected: expected_version,
                 found: stored.version(),
@@ -237,7 +238,7 @@ impl OrderStore for MemoryStore {
         let found = inner.quotas.get(scope).map(|(_, v)| *v);
         if found != expected_version {
             return Err(StoreError::Conflict {
-                what: "quota",
+                what: RecordKind::Quota,
                 id: scope.account.clone(),
                 expected: expected_version.unwrap_or(0),
                 found: found.unwrap_or(0),
@@ -267,7 +268,7 @@ impl OrderStore for MemoryStore {
             .profiles
             .get(&(scope.clone(), name.to_owned()))
             .cloned()
-            .ok_or_else(|| not_found("profile", name))
+            .ok_or_else(|| not_found(RecordKind::Profile, name))
     }
 
     async fn list_profiles(&self, scope: &Scope) -> Result<Vec<String>, StoreError> {
@@ -285,7 +286,7 @@ impl OrderStore for MemoryStore {
             .profiles
             .remove(&(scope.clone(), name.to_owned()))
             .map(|_| ())
-            .ok_or_else(|| not_found("profile", name))
+            .ok_or_else(|| not_found(RecordKind::Profile, name))
     }
 
     async fn put_order_file(
@@ -301,7 +302,7 @@ impl OrderStore for MemoryStore {
             .iter()
             .any(|(s, o)| s == scope && o.id() == order_id)
         {
-            return Err(not_found("order", order_id));
+            return Err(not_found(RecordKind::Order, order_id));
         }
         inner.order_files.insert(
             (scope.clone(), order_id.to_owned(), name.to_owned()),

@@ -32,7 +32,7 @@ mod sql;
 mod sqlite;
 mod vault;
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -93,15 +93,111 @@ impl Scope {
     }
 }
 
+/// What a backend (a database, a resolver, a CA, the network) reported: a message, and the
+/// underlying error kept as the [`source`](std::error::Error::source) when there is one.
+///
+/// The store, DNS, CA and fetch errors carry it so that the cause (an `sqlx` or `hickory`
+/// error, say) survives for logs and for embedders that downcast, without certdesk's public API
+/// naming those crates' error types.
+#[derive(Clone, Debug)]
+pub struct BackendError {
+    message: String,
+    source: Option<Arc<dyn std::error::Error + Send + Sync>>,
+}
+
+impl BackendError {
+    /// A failure with no underlying error.
+    pub fn msg(message: impl Into<String>) -> Self {
+        BackendError {
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// A failure caused by `source`, described by its own message.
+    pub fn new(source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        BackendError {
+            message: source.to_string(),
+            source: Some(Arc::new(source)),
+        }
+    }
+
+    /// A failure caused by `source`, described by `context` and the source's message.
+    pub fn context(
+        context: impl std::fmt::Display,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        BackendError {
+            message: format!("{context}: {source}"),
+            source: Some(Arc::new(source)),
+        }
+    }
+
+    /// The message.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl std::fmt::Display for BackendError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for BackendError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+/// The kind of record a [`StoreError`] concerns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum RecordKind {
+    /// A CSR record.
+    Csr,
+    /// An order.
+    Order,
+    /// A saved organization/administrator/contact profile.
+    Profile,
+    /// A quota ledger.
+    Quota,
+    /// An order file (CA ticket, certificate bundle, letter).
+    File,
+}
+
+impl RecordKind {
+    /// The record kind's name: `csr`, `order`, `profile`, `quota`, `file`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordKind::Csr => "csr",
+            RecordKind::Order => "order",
+            RecordKind::Profile => "profile",
+            RecordKind::Quota => "quota",
+            RecordKind::File => "file",
+        }
+    }
+}
+
+impl std::fmt::Display for RecordKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Why a store call failed.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StoreError {
     /// No such record in this scope.
     #[error("{what} {id} not found")]
     NotFound {
         /// `csr`, `order`, `profile`, `quota`.
-        what: &'static str,
+        what: RecordKind,
         /// Its id.
         id: String,
     },
@@ -109,7 +205,7 @@ pub enum StoreError {
     #[error("{what} {id} was changed by another writer: read version {expected}, now {found}")]
     Conflict {
         /// `csr`, `order`, `quota`.
-        what: &'static str,
+        what: RecordKind,
         /// Its id.
         id: String,
         /// The version the update was based on.
@@ -121,7 +217,7 @@ pub enum StoreError {
     #[error("{what} {id} exists already")]
     Duplicate {
         /// `order`.
-        what: &'static str,
+        what: RecordKind,
         /// Its id.
         id: String,
     },
@@ -130,7 +226,7 @@ pub enum StoreError {
     Vault(String),
     /// The storage itself failed.
     #[error("storage: {0}")]
-    Backend(String),
+    Backend(#[source] BackendError),
 }
 
 impl StoreError {
@@ -163,6 +259,17 @@ pub enum CsrStatus {
     Generated,
     /// Made elsewhere and uploaded.
     Uploaded,
+}
+
+impl CsrStatus {
+    /// How a sentence names the status: `a draft`, `generated`, `uploaded`.
+    pub fn describe(self) -> &'static str {
+        match self {
+            CsrStatus::Draft => "a draft",
+            CsrStatus::Generated => "generated",
+            CsrStatus::Uploaded => "uploaded",
+        }
+    }
 }
 
 /// A resource tag.

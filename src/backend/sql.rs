@@ -10,6 +10,7 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::backend::BackendError;
 use crate::backend::{CsrRecord, Page, Scope, SealedKey, StoreError};
 use crate::order::{Order, OrderState};
 
@@ -124,16 +125,21 @@ pub(crate) fn schema_version() -> i64 {
     MIGRATIONS.len() as i64
 }
 
-pub(crate) fn backend(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Backend(e.to_string())
+pub(crate) fn backend(e: impl std::error::Error + Send + Sync + 'static) -> StoreError {
+    StoreError::Backend(BackendError::new(e))
 }
 
 pub(crate) fn to_i64(n: u64, what: &str) -> Result<i64, StoreError> {
-    i64::try_from(n).map_err(|_| StoreError::Backend(format!("{what} {n} is out of range")))
+    i64::try_from(n)
+        .map_err(|_| StoreError::Backend(BackendError::msg(format!("{what} {n} is out of range"))))
 }
 
 pub(crate) fn to_u64(n: i64) -> Result<u64, StoreError> {
-    u64::try_from(n).map_err(|_| StoreError::Backend(format!("a stored number is negative: {n}")))
+    u64::try_from(n).map_err(|_| {
+        StoreError::Backend(BackendError::msg(format!(
+            "a stored number is negative: {n}"
+        )))
+    })
 }
 
 /// A page's offset and limit as SQL integers (a huge limit means "all").
@@ -147,8 +153,12 @@ pub(crate) fn to_json<T: Serialize>(value: &T) -> Result<String, StoreError> {
 }
 
 pub(crate) fn from_json<T: DeserializeOwned>(body: &str, what: &str) -> Result<T, StoreError> {
-    serde_json::from_str(body)
-        .map_err(|e| StoreError::Backend(format!("a stored {what} does not read back: {e}")))
+    serde_json::from_str(body).map_err(|e| {
+        StoreError::Backend(BackendError::context(
+            format!("a stored {what} does not read back"),
+            e,
+        ))
+    })
 }
 
 /// A `LIKE` pattern matching values that contain `needle` (lower-cased), `!` escaping.
@@ -327,10 +337,10 @@ macro_rules! sql_store {
                         .map_err(sql::backend)?;
                 let applied = applied.unwrap_or(0);
                 if applied > sql::schema_version() {
-                    return Err(StoreError::Backend(format!(
+                    return Err(StoreError::Backend(crate::backend::BackendError::msg(format!(
                         "the database's schema is version {applied}; this build of certdesk knows up to {}",
                         sql::schema_version()
-                    )));
+                    ))));
                 }
                 for (version, ddl) in sql::pending_migrations(&$dialect, applied) {
                     for statement in ddl.split(';').map(str::trim).filter(|s| !s.is_empty()) {
@@ -444,7 +454,7 @@ macro_rules! sql_store {
 
             async fn get_csr(&self, scope: &Scope, id: u64) -> Result<CsrRecord, StoreError> {
                 let Ok(key) = i64::try_from(id) else {
-                    return Err(not_found("csr", id));
+                    return Err(not_found(crate::backend::RecordKind::Csr, id));
                 };
                 let row = sqlx::query(
                     "SELECT id, version, body, sealed_key, sealed_password FROM certdesk_csrs \
@@ -456,13 +466,13 @@ macro_rules! sql_store {
                 .fetch_optional(&self.pool)
                 .await
                 .map_err(sql::backend)?
-                .ok_or_else(|| not_found("csr", id))?;
+                .ok_or_else(|| not_found(crate::backend::RecordKind::Csr, id))?;
                 csr_row(scope, &row)
             }
 
             async fn update_csr(&self, mut record: CsrRecord) -> Result<CsrRecord, StoreError> {
                 let Ok(id) = i64::try_from(record.id) else {
-                    return Err(not_found("csr", record.id));
+                    return Err(not_found(crate::backend::RecordKind::Csr, record.id));
                 };
                 let read = sql::to_i64(record.version, "version")?;
                 let cols = sql::csr_columns(&record)?;
@@ -492,9 +502,9 @@ macro_rules! sql_store {
                 if done.rows_affected() == 0 {
                     let found = Self::csr_version(&mut tx, &record.scope, id).await?;
                     return Err(match found {
-                        None => not_found("csr", record.id),
+                        None => not_found(crate::backend::RecordKind::Csr, record.id),
                         Some(found) => StoreError::Conflict {
-                            what: "csr",
+                            what: crate::backend::RecordKind::Csr,
                             id: record.id.to_string(),
                             expected: record.version,
                             found: sql::to_u64(found)?,
@@ -514,7 +524,7 @@ macro_rules! sql_store {
                 version: Option<u64>,
             ) -> Result<(), StoreError> {
                 let Ok(key) = i64::try_from(id) else {
-                    return Err(not_found("csr", id));
+                    return Err(not_found(crate::backend::RecordKind::Csr, id));
                 };
                 let mut tx = self.begin().await?;
                 // The side rows go too, explicitly: the cascade needs SQLite's foreign keys on.
@@ -539,12 +549,12 @@ macro_rules! sql_store {
                     let found = Self::csr_version(&mut tx, scope, key).await?;
                     return Err(match (found, version) {
                         (Some(found), Some(expected)) => StoreError::Conflict {
-                            what: "csr",
+                            what: crate::backend::RecordKind::Csr,
                             id: id.to_string(),
                             expected,
                             found: sql::to_u64(found)?,
                         },
-                        _ => not_found("csr", id),
+                        _ => not_found(crate::backend::RecordKind::Csr, id),
                     });
                 }
                 for table in ["certdesk_csr_names", "certdesk_csr_tags"] {
@@ -625,7 +635,7 @@ macro_rules! sql_store {
                 .map_err(sql::backend)?;
                 if done.rows_affected() == 0 {
                     return Err(StoreError::Duplicate {
-                        what: "order",
+                        what: crate::backend::RecordKind::Order,
                         id: order.id().to_owned(),
                     });
                 }
@@ -642,7 +652,7 @@ macro_rules! sql_store {
                 .fetch_optional(&self.pool)
                 .await
                 .map_err(sql::backend)?
-                .ok_or_else(|| not_found("order", id))?;
+                .ok_or_else(|| not_found(crate::backend::RecordKind::Order, id))?;
                 sql::from_json(&body, "order")
             }
 
@@ -678,9 +688,9 @@ macro_rules! sql_store {
                     .await
                     .map_err(sql::backend)?;
                     return Err(match found {
-                        None => not_found("order", order.id()),
+                        None => not_found(crate::backend::RecordKind::Order, order.id()),
                         Some(found) => StoreError::Conflict {
-                            what: "order",
+                            what: crate::backend::RecordKind::Order,
                             id: order.id().to_owned(),
                             expected: expected_version,
                             found: sql::to_u64(found)?,
@@ -800,14 +810,14 @@ macro_rules! sql_store {
                 let found = found.map(sql::to_u64).transpose()?;
                 if done.rows_affected() == 0 {
                     return Err(StoreError::Conflict {
-                        what: "quota",
+                        what: crate::backend::RecordKind::Quota,
                         id: scope.account.clone(),
                         expected: expected_version.unwrap_or(0),
                         found: found.unwrap_or(0),
                     });
                 }
                 tx.commit().await.map_err(sql::backend)?;
-                found.ok_or_else(|| StoreError::Backend("the quota ledger just written is gone".into()))
+                found.ok_or_else(|| StoreError::Backend(crate::backend::BackendError::msg("the quota ledger just written is gone")))
             }
 
             async fn save_profile(
@@ -840,7 +850,7 @@ macro_rules! sql_store {
                 .fetch_optional(&self.pool)
                 .await
                 .map_err(sql::backend)?
-                .ok_or_else(|| not_found("profile", name))?;
+                .ok_or_else(|| not_found(crate::backend::RecordKind::Profile, name))?;
                 sql::from_json(&body, "profile")
             }
 
@@ -866,7 +876,7 @@ macro_rules! sql_store {
                 .await
                 .map_err(sql::backend)?;
                 if done.rows_affected() == 0 {
-                    return Err(not_found("profile", name));
+                    return Err(not_found(crate::backend::RecordKind::Profile, name));
                 }
                 Ok(())
             }
@@ -893,7 +903,7 @@ macro_rules! sql_store {
                 .await
                 .map_err(sql::backend)?;
                 if done.rows_affected() == 0 {
-                    return Err(not_found("order", order_id));
+                    return Err(not_found(crate::backend::RecordKind::Order, order_id));
                 }
                 Ok(())
             }
@@ -936,7 +946,7 @@ macro_rules! sql_store {
             )
         }
 
-        fn not_found(what: &'static str, id: impl ToString) -> StoreError {
+        fn not_found(what: crate::backend::RecordKind, id: impl ToString) -> StoreError {
             StoreError::NotFound {
                 what,
                 id: id.to_string(),

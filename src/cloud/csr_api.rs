@@ -10,7 +10,7 @@ use crate::cloud::{Api, ErrorCodes, Vendor, VendorError, alibaba, tencent};
 use crate::csr::Csr;
 use crate::key::{KeySpec, Password};
 use crate::policy::{PolicyCode, Profile, Report, Violation};
-use crate::service::{CsrService, NewCsr, ServiceError, Upload, status_name};
+use crate::service::{CsrService, NewCsr, ServiceError, Upload};
 use crate::subject::SubjectField;
 
 fn codes(vendor: Vendor) -> &'static ErrorCodes {
@@ -315,7 +315,7 @@ impl CsrService {
                 if stored.status != CsrStatus::Draft {
                     return Err(service(ServiceError::Immutable {
                         id: csr_id,
-                        status: status_name(stored.status),
+                        status: stored.status,
                     }));
                 }
                 let merged = req.merge_into(&tencent_draft(&stored));

@@ -70,7 +70,9 @@ pub use quota::{
     primary_domain,
 };
 pub use reuse::{PriorValidation, add_months, baseline_reuse_period};
-pub use status::{AlibabaStatus, TencentStatus};
+pub use status::{
+    AlibabaOrderStatus, AlibabaStateType, AlibabaStatus, TencentStatus, TencentStatusMsg,
+};
 
 use crate::code::codes;
 use crate::key::KeyKind;
@@ -178,27 +180,70 @@ pub enum OrderState {
     Refunded,
 }
 
+codes! {
+    /// The name of an [`OrderState`] (of its step, when in progress), as logs, errors and the
+    /// history report it.
+    pub enum StateName {
+        SubmitInfo = "submit_info",
+        Apply = "apply",
+        SelectValidationMethod = "select_validation_method",
+        UploadLetter = "upload_letter",
+        PreReview = "pre_review",
+        ValidateDomain = "validate_domain",
+        CaReview = "ca_review",
+        PendingIssuance = "pending_issuance",
+        Issued = "issued",
+        Failed = "failed",
+        Cancelled = "cancelled",
+        Expired = "expired",
+        Revoking = "revoking",
+        Revoked = "revoked",
+        Refunded = "refunded",
+    }
+}
+
+codes! {
+    /// The name of a [`Command`], as logs, errors and the history report it.
+    pub enum CommandName {
+        SubmitInfo = "submit_info",
+        ChooseValidation = "choose_validation",
+        UploadLetter = "upload_letter",
+        PreReviewPassed = "pre_review_passed",
+        PreReviewFailed = "pre_review_failed",
+        RecordChecks = "record_checks",
+        ReviewPassed = "review_passed",
+        ReviewFailed = "review_failed",
+        Issue = "issue",
+        Cancel = "cancel",
+        Tick = "tick",
+        RequestRevocation = "request_revocation",
+        ConfirmRevocation = "confirm_revocation",
+        Refund = "refund",
+        Reissue = "reissue",
+    }
+}
+
 impl OrderState {
     /// A short name: the step's or the state's (`validate_domain`, `issued`, ...).
-    pub fn name(&self) -> &'static str {
+    pub fn name(&self) -> StateName {
         match self {
             OrderState::InProgress { step } => match step {
-                Step::SubmitInfo => "submit_info",
-                Step::Apply => "apply",
-                Step::SelectValidationMethod => "select_validation_method",
-                Step::UploadLetter => "upload_letter",
-                Step::PreReview => "pre_review",
-                Step::ValidateDomain => "validate_domain",
-                Step::CaReview => "ca_review",
+                Step::SubmitInfo => StateName::SubmitInfo,
+                Step::Apply => StateName::Apply,
+                Step::SelectValidationMethod => StateName::SelectValidationMethod,
+                Step::UploadLetter => StateName::UploadLetter,
+                Step::PreReview => StateName::PreReview,
+                Step::ValidateDomain => StateName::ValidateDomain,
+                Step::CaReview => StateName::CaReview,
             },
-            OrderState::PendingIssuance => "pending_issuance",
-            OrderState::Issued => "issued",
-            OrderState::Failed { .. } => "failed",
-            OrderState::Cancelled => "cancelled",
-            OrderState::Expired => "expired",
-            OrderState::Revoking => "revoking",
-            OrderState::Revoked => "revoked",
-            OrderState::Refunded => "refunded",
+            OrderState::PendingIssuance => StateName::PendingIssuance,
+            OrderState::Issued => StateName::Issued,
+            OrderState::Failed { .. } => StateName::Failed,
+            OrderState::Cancelled => StateName::Cancelled,
+            OrderState::Expired => StateName::Expired,
+            OrderState::Revoking => StateName::Revoking,
+            OrderState::Revoked => StateName::Revoked,
+            OrderState::Refunded => StateName::Refunded,
         }
     }
 
@@ -305,23 +350,23 @@ pub enum Command {
 
 impl Command {
     /// The command's name (`submit_info`, `tick`, ...).
-    pub fn name(&self) -> &'static str {
+    pub fn name(&self) -> CommandName {
         match self {
-            Command::SubmitInfo { .. } => "submit_info",
-            Command::ChooseValidation { .. } => "choose_validation",
-            Command::UploadLetter { .. } => "upload_letter",
-            Command::PreReviewPassed => "pre_review_passed",
-            Command::PreReviewFailed { .. } => "pre_review_failed",
-            Command::RecordChecks { .. } => "record_checks",
-            Command::ReviewPassed => "review_passed",
-            Command::ReviewFailed { .. } => "review_failed",
-            Command::Issue { .. } => "issue",
-            Command::Cancel => "cancel",
-            Command::Tick => "tick",
-            Command::RequestRevocation => "request_revocation",
-            Command::ConfirmRevocation => "confirm_revocation",
-            Command::Refund => "refund",
-            Command::Reissue { .. } => "reissue",
+            Command::SubmitInfo { .. } => CommandName::SubmitInfo,
+            Command::ChooseValidation { .. } => CommandName::ChooseValidation,
+            Command::UploadLetter { .. } => CommandName::UploadLetter,
+            Command::PreReviewPassed => CommandName::PreReviewPassed,
+            Command::PreReviewFailed { .. } => CommandName::PreReviewFailed,
+            Command::RecordChecks { .. } => CommandName::RecordChecks,
+            Command::ReviewPassed => CommandName::ReviewPassed,
+            Command::ReviewFailed { .. } => CommandName::ReviewFailed,
+            Command::Issue { .. } => CommandName::Issue,
+            Command::Cancel => CommandName::Cancel,
+            Command::Tick => CommandName::Tick,
+            Command::RequestRevocation => CommandName::RequestRevocation,
+            Command::ConfirmRevocation => CommandName::ConfirmRevocation,
+            Command::Refund => CommandName::Refund,
+            Command::Reissue { .. } => CommandName::Reissue,
         }
     }
 
@@ -435,9 +480,9 @@ pub enum OrderError {
     #[error("{command} is not allowed while the order is {state}")]
     IllegalTransition {
         /// The state's name.
-        state: &'static str,
+        state: StateName,
         /// The command's name.
-        command: &'static str,
+        command: CommandName,
     },
     /// A domain is not a domain name.
     #[error("{domain:?} cannot be bound: {reason}")]

@@ -4,7 +4,60 @@
 use serde::Serialize;
 use time::OffsetDateTime;
 
+use crate::code::codes;
 use crate::order::{Order, OrderState, RENEWAL_WINDOW, Step, ValidationMethod};
+
+codes! {
+    /// Tencent's `StatusMsg` beside status 0.
+    pub enum TencentStatusMsg {
+        /// Pre-review.
+        PreReviewing = "PRE-REVIEWING",
+        /// The CA's review.
+        CaReviewing = "CA-REVIEWING",
+        /// Waiting for domain validation.
+        PendingDcv = "PENDING-DCV",
+        /// Waiting for issuance.
+        WaitIssue = "WAIT-ISSUE",
+    }
+}
+
+codes! {
+    /// Alibaba's order-list status.
+    pub enum AlibabaOrderStatus {
+        /// Paid, application pending.
+        Payed = "PAYED",
+        /// Under review or validation.
+        Checking = "CHECKING",
+        /// Review failed.
+        CheckedFail = "CHECKED_FAIL",
+        /// Issued.
+        Issued = "ISSUED",
+        /// Issued, within 30 days of its end.
+        WillExpired = "WILLEXPIRED",
+        /// Expired.
+        Expired = "EXPIRED",
+        /// Revoked.
+        Revoked = "REVOKED",
+    }
+}
+
+codes! {
+    /// Alibaba's `DescribeCertificateState` `Type`.
+    pub enum AlibabaStateType {
+        /// Paid, application pending.
+        Payed = "payed",
+        /// Domain validation.
+        DomainVerify = "domain_verify",
+        /// Under review.
+        Process = "process",
+        /// Review failed.
+        VerifyFail = "verify_fail",
+        /// Issued: the certificate is in the answer.
+        Certificate = "certificate",
+        /// None of the above (Alibaba's spelling).
+        Unknow = "unknow",
+    }
+}
 
 /// Tencent's `Status` and `StatusMsg` of a certificate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -14,7 +67,7 @@ pub struct TencentStatus {
     /// 11 reissuing, 13 free certificate pending submission, 14 refunded.
     pub code: u8,
     /// `PRE-REVIEWING`, `CA-REVIEWING`, `PENDING-DCV`, `WAIT-ISSUE`, for status 0.
-    pub msg: Option<&'static str>,
+    pub msg: Option<TencentStatusMsg>,
 }
 
 impl TencentStatus {
@@ -47,10 +100,10 @@ impl TencentStatus {
 pub struct AlibabaStatus {
     /// The order list's status (`PAYED`, `CHECKING`, `CHECKED_FAIL`, `ISSUED`, `WILLEXPIRED`,
     /// `EXPIRED`, `REVOKED`); `None` where Alibaba has none (a refund).
-    pub order_status: Option<&'static str>,
+    pub order_status: Option<AlibabaOrderStatus>,
     /// `DescribeCertificateState`'s `Type` (`payed`, `domain_verify`, `process`,
     /// `verify_fail`, `certificate`, `unknow`).
-    pub state_type: &'static str,
+    pub state_type: AlibabaStateType,
 }
 
 impl Order {
@@ -63,17 +116,17 @@ impl Order {
                 Step::SubmitInfo if self.product().free => status(13, None),
                 Step::SubmitInfo => status(5, None),
                 Step::UploadLetter => status(8, None),
-                Step::PreReview => status(0, Some("PRE-REVIEWING")),
-                Step::CaReview => status(0, Some("CA-REVIEWING")),
-                Step::SelectValidationMethod => status(0, Some("PENDING-DCV")),
+                Step::PreReview => status(0, Some(TencentStatusMsg::PreReviewing)),
+                Step::CaReview => status(0, Some(TencentStatusMsg::CaReviewing)),
+                Step::SelectValidationMethod => status(0, Some(TencentStatusMsg::PendingDcv)),
                 Step::ValidateDomain if self.is_reissuing() => status(11, None),
                 Step::ValidateDomain if self.method() == Some(ValidationMethod::DnsAuto) => {
                     status(4, None)
                 }
-                Step::ValidateDomain => status(0, Some("PENDING-DCV")),
+                Step::ValidateDomain => status(0, Some(TencentStatusMsg::PendingDcv)),
             },
             OrderState::PendingIssuance if self.is_reissuing() => status(11, None),
-            OrderState::PendingIssuance => status(0, Some("WAIT-ISSUE")),
+            OrderState::PendingIssuance => status(0, Some(TencentStatusMsg::WaitIssue)),
             OrderState::Issued => status(1, None),
             OrderState::Failed { .. } => status(2, None),
             OrderState::Expired => status(3, None),
@@ -90,28 +143,39 @@ impl Order {
         let (order_status, state_type) = match self.state() {
             OrderState::InProgress {
                 step: Step::SubmitInfo | Step::Apply,
-            } => (Some("PAYED"), "payed"),
+            } => (Some(AlibabaOrderStatus::Payed), AlibabaStateType::Payed),
             OrderState::InProgress {
                 step: Step::SelectValidationMethod | Step::ValidateDomain,
-            } => (Some("CHECKING"), "domain_verify"),
-            OrderState::InProgress { .. } | OrderState::PendingIssuance => {
-                (Some("CHECKING"), "process")
-            }
-            OrderState::Failed { .. } => (Some("CHECKED_FAIL"), "verify_fail"),
+            } => (
+                Some(AlibabaOrderStatus::Checking),
+                AlibabaStateType::DomainVerify,
+            ),
+            OrderState::InProgress { .. } | OrderState::PendingIssuance => (
+                Some(AlibabaOrderStatus::Checking),
+                AlibabaStateType::Process,
+            ),
+            OrderState::Failed { .. } => (
+                Some(AlibabaOrderStatus::CheckedFail),
+                AlibabaStateType::VerifyFail,
+            ),
             OrderState::Issued | OrderState::Revoking => {
                 let expiring = self
                     .certificate()
                     .is_some_and(|c| c.not_after - now <= RENEWAL_WINDOW);
                 (
-                    Some(if expiring { "WILLEXPIRED" } else { "ISSUED" }),
-                    "certificate",
+                    Some(if expiring {
+                        AlibabaOrderStatus::WillExpired
+                    } else {
+                        AlibabaOrderStatus::Issued
+                    }),
+                    AlibabaStateType::Certificate,
                 )
             }
-            OrderState::Expired => (Some("EXPIRED"), "unknow"),
-            OrderState::Revoked => (Some("REVOKED"), "unknow"),
+            OrderState::Expired => (Some(AlibabaOrderStatus::Expired), AlibabaStateType::Unknow),
+            OrderState::Revoked => (Some(AlibabaOrderStatus::Revoked), AlibabaStateType::Unknow),
             // Alibaba's cancel returns an order to pending application.
-            OrderState::Cancelled => (Some("PAYED"), "payed"),
-            OrderState::Refunded => (None, "unknow"),
+            OrderState::Cancelled => (Some(AlibabaOrderStatus::Payed), AlibabaStateType::Payed),
+            OrderState::Refunded => (None, AlibabaStateType::Unknow),
         };
         AlibabaStatus {
             order_status,
@@ -125,10 +189,11 @@ impl OrderState {
     /// its `StatusMsg`; `PENDING-DCV` and status 2, whose reason is unknown, stand for none).
     pub fn from_tencent(code: u8, msg: Option<&str>) -> Option<OrderState> {
         let step = |step| Some(OrderState::InProgress { step });
+        let msg = msg.and_then(|m| m.parse::<TencentStatusMsg>().ok());
         match (code, msg) {
-            (0, Some("PRE-REVIEWING")) => step(Step::PreReview),
-            (0, Some("CA-REVIEWING")) => step(Step::CaReview),
-            (0, Some("WAIT-ISSUE")) => Some(OrderState::PendingIssuance),
+            (0, Some(TencentStatusMsg::PreReviewing)) => step(Step::PreReview),
+            (0, Some(TencentStatusMsg::CaReviewing)) => step(Step::CaReview),
+            (0, Some(TencentStatusMsg::WaitIssue)) => Some(OrderState::PendingIssuance),
             (1, _) => Some(OrderState::Issued),
             (3, _) => Some(OrderState::Expired),
             (4, _) => step(Step::ValidateDomain),

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use zeroize::Zeroizing;
 
+use crate::backend::BackendError;
 use crate::backend::{
     Clock, CsrFilter, CsrRecord, CsrStatus, CsrStore, KeyVault, OrderStore, Page, Paged, Scope,
     SealedKey, StoreError, SystemClock, Tag,
@@ -83,7 +84,7 @@ impl fmt::Debug for ExportedKey {
 }
 
 /// What a batch delete did: the ids deleted, and why each other one was not.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default)]
 pub struct BatchDeleted {
     /// Deleted, in the order given.
     pub deleted: Vec<u64>,
@@ -133,14 +134,6 @@ fn key_context(scope: &Scope, public_key_sha256: &str) -> Vec<u8> {
 
 fn password_context(scope: &Scope) -> Vec<u8> {
     format!("certdesk/csr-password/{}/{}", scope.account, scope.region).into_bytes()
-}
-
-pub(crate) fn status_name(status: CsrStatus) -> &'static str {
-    match status {
-        CsrStatus::Draft => "a draft",
-        CsrStatus::Generated => "generated",
-        CsrStatus::Uploaded => "uploaded",
-    }
 }
 
 /// A record with nothing in it yet but its owner, status and times.
@@ -404,7 +397,7 @@ impl CsrService {
         if draft.status != CsrStatus::Draft {
             return Err(ServiceError::Immutable {
                 id,
-                status: status_name(draft.status),
+                status: draft.status,
             });
         }
         // The password: the new one, else the draft's.
@@ -543,11 +536,16 @@ impl CsrService {
         if record.status != CsrStatus::Uploaded {
             return Err(ServiceError::Immutable {
                 id,
-                status: status_name(record.status),
+                status: record.status,
             });
         }
-        let csr = Csr::parse(record.csr_pem.as_deref().unwrap_or_default().as_bytes())
-            .map_err(|e| StoreError::Backend(format!("stored CSR {id} does not parse: {e}")))?;
+        let csr =
+            Csr::parse(record.csr_pem.as_deref().unwrap_or_default().as_bytes()).map_err(|e| {
+                StoreError::Backend(BackendError::context(
+                    format!("stored CSR {id} does not parse"),
+                    e,
+                ))
+            })?;
         let key = read_key(key, password, &csr).map_err(|v| {
             ServiceError::Rules(Report {
                 violations: vec![v],
@@ -563,7 +561,7 @@ impl CsrService {
             if r.status != CsrStatus::Uploaded {
                 return Err(ServiceError::Immutable {
                     id,
-                    status: status_name(r.status),
+                    status: r.status,
                 });
             }
             r.sealed_key = sealed.sealed_key.clone();

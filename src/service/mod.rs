@@ -11,7 +11,6 @@ mod order;
 mod profiles;
 mod rate;
 
-pub(crate) use csr::status_name;
 pub use csr::{BatchDeleted, CsrService, ExportedKey, MAX_BATCH, MAX_PAGE, NewCsr, Upload};
 pub use order::{Bundle, CsrSource, OrderService, ServerKind, check_challenge};
 pub use profiles::{MAX_PROFILE_NAME_CHARS, MAX_PROFILES, ProfileBook};
@@ -36,7 +35,7 @@ codes! {
 }
 
 /// Why a service call failed.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ServiceError {
     /// The input breaks the rules; the report holds every violation, with its field.
@@ -50,12 +49,12 @@ pub enum ServiceError {
     },
     /// A generated or uploaded CSR cannot be changed but for its name, remarks and tags (and an
     /// uploaded CSR's key).
-    #[error("CSR {id} is {status} and can no longer be modified")]
+    #[error("CSR {id} is {} and can no longer be modified", .status.describe())]
     Immutable {
         /// The record.
         id: u64,
-        /// `generated` or `uploaded`.
-        status: &'static str,
+        /// Generated or uploaded.
+        status: crate::backend::CsrStatus,
     },
     /// The record is a draft: it has no CSR and no key yet.
     #[error("CSR {id} is a draft: generate it first")]

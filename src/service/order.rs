@@ -8,6 +8,7 @@ use std::sync::Arc;
 use tracing::instrument;
 use zeroize::Zeroizing;
 
+use crate::backend::BackendError;
 use crate::backend::{
     CaStatus, CertificateAuthority, Clock, CsrStatus, DnsProvider, DnsRecord, DnsResolver,
     HttpFetcher, IssueRequest, IssuedCertificate, IssuedOrganization, OrderStore, Page, Paged,
@@ -270,7 +271,10 @@ impl OrderService {
         }
         let pem = record.csr_pem.clone().unwrap_or_default();
         let csr = Csr::parse(pem.as_bytes()).map_err(|e| {
-            StoreError::Backend(format!("stored CSR {} does not parse: {e}", record.id))
+            StoreError::Backend(BackendError::context(
+                format!("stored CSR {} does not parse", record.id),
+                e,
+            ))
         })?;
         if !product.accepts_key(csr.info().key) {
             return Err(order_error(OrderError::KeyDoesNotFit {
@@ -353,7 +357,10 @@ impl OrderService {
                 Err(e) => return Err(e.into()),
             }
         }
-        Err(StoreError::Backend("the quota ledger kept changing; try again".into()).into())
+        Err(StoreError::Backend(BackendError::msg(
+            "the quota ledger kept changing; try again",
+        ))
+        .into())
     }
 
     async fn release_quota(&self, scope: &Scope, order_id: &str) -> Result<(), ServiceError> {
@@ -370,7 +377,10 @@ impl OrderService {
                 Err(e) => return Err(e.into()),
             }
         }
-        Err(StoreError::Backend("the quota ledger kept changing; try again".into()).into())
+        Err(StoreError::Backend(BackendError::msg(
+            "the quota ledger kept changing; try again",
+        ))
+        .into())
     }
 
     /// Creates a paid order for `product`, waiting for its information.
@@ -486,7 +496,7 @@ impl OrderService {
                 provider
                     .create(&record)
                     .await
-                    .map_err(|e| StoreError::Backend(e.to_string()))?;
+                    .map_err(|e| StoreError::Backend(BackendError::new(e)))?;
                 published.push(record);
             }
         }
@@ -672,7 +682,11 @@ impl OrderService {
             .csr()
             .ok_or_else(|| order_error(OrderError::MissingInformation))?;
         let csr_id: u64 = csr.id.parse().map_err(|_| {
-            StoreError::Backend(format!("order {} names CSR {:?}", order.id(), csr.id))
+            StoreError::Backend(BackendError::msg(format!(
+                "order {} names CSR {:?}",
+                order.id(),
+                csr.id
+            )))
         })?;
         let csr_pem = self.csrs.csr_pem(scope, csr_id).await?;
         // The organization's country is the one its CSR names (China when it names none).
@@ -721,7 +735,9 @@ impl OrderService {
             self.orders
                 .get_order_file(scope, id, name)
                 .await?
-                .ok_or_else(|| StoreError::Backend(format!("order {id} has no {name}")))
+                .ok_or_else(|| {
+                    StoreError::Backend(BackendError::msg(format!("order {id} has no {name}")))
+                })
         };
         let cert = file(CERTIFICATE).await?;
         let chain = file(CHAIN).await?;
@@ -771,11 +787,17 @@ impl OrderService {
                 for pem in [&cert, &chain] {
                     let text = String::from_utf8_lossy(pem);
                     let blocks = crate::pem::blocks(&text).map_err(|e| {
-                        StoreError::Backend(format!("a stored certificate: {}", e.0))
+                        StoreError::Backend(BackendError::msg(format!(
+                            "a stored certificate: {}",
+                            e.0
+                        )))
                     })?;
                     for b in blocks {
                         ders.push(crate::pem::decode_body(b.body, 64 * 1024).map_err(|e| {
-                            StoreError::Backend(format!("a stored certificate: {}", e.0))
+                            StoreError::Backend(BackendError::msg(format!(
+                                "a stored certificate: {}",
+                                e.0
+                            )))
                         })?);
                     }
                 }
@@ -822,7 +844,9 @@ impl OrderService {
             .orders
             .get_order_file(scope, id, CA_TICKET)
             .await?
-            .ok_or_else(|| StoreError::Backend(format!("order {id} has no CA ticket")))?;
+            .ok_or_else(|| {
+                StoreError::Backend(BackendError::msg(format!("order {id} has no CA ticket")))
+            })?;
         self.ca
             .revoke(&String::from_utf8_lossy(&ticket))
             .await
