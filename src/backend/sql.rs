@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::backend::BackendError;
-use crate::backend::{CsrRecord, Page, Scope, SealedKey, StoreError};
+use crate::backend::{CsrRecord, Page, RecordKind, Scope, SealedKey, StoreError};
 use crate::order::{Order, OrderState};
 
 /// What differs between the two databases' DDL.
@@ -118,6 +118,34 @@ pub(crate) fn pending_migrations(dialect: &Dialect, applied: i64) -> Vec<(i64, S
             )
         })
         .collect()
+}
+
+/// A record that is not in this scope.
+pub(crate) fn not_found(what: RecordKind, id: impl ToString) -> StoreError {
+    StoreError::NotFound {
+        what,
+        id: id.to_string(),
+    }
+}
+
+/// An update that changed no row: the record is gone (`found` is `None`) or another writer
+/// moved it to version `found`.
+pub(crate) fn missing_or_conflict(
+    what: RecordKind,
+    id: impl ToString,
+    expected: u64,
+    found: Option<i64>,
+) -> StoreError {
+    match found.map(to_u64) {
+        None => not_found(what, id),
+        Some(Err(e)) => e,
+        Some(Ok(found)) => StoreError::Conflict {
+            what,
+            id: id.to_string(),
+            expected,
+            found,
+        },
+    }
 }
 
 /// The newest schema version this build knows.
@@ -337,7 +365,7 @@ macro_rules! sql_store {
                         .map_err(sql::backend)?;
                 let applied = applied.unwrap_or(0);
                 if applied > sql::schema_version() {
-                    return Err(StoreError::Backend(crate::backend::BackendError::msg(format!(
+                    return Err(StoreError::Backend(BackendError::msg(format!(
                         "the database's schema is version {applied}; this build of certdesk knows up to {}",
                         sql::schema_version()
                     ))));
@@ -454,7 +482,7 @@ macro_rules! sql_store {
 
             async fn get_csr(&self, scope: &Scope, id: u64) -> Result<CsrRecord, StoreError> {
                 let Ok(key) = i64::try_from(id) else {
-                    return Err(not_found(crate::backend::RecordKind::Csr, id));
+                    return Err(sql::not_found(RecordKind::Csr, id));
                 };
                 let row = sqlx::query(
                     "SELECT id, version, body, sealed_key, sealed_password FROM certdesk_csrs \
@@ -466,13 +494,13 @@ macro_rules! sql_store {
                 .fetch_optional(&self.pool)
                 .await
                 .map_err(sql::backend)?
-                .ok_or_else(|| not_found(crate::backend::RecordKind::Csr, id))?;
+                .ok_or_else(|| sql::not_found(RecordKind::Csr, id))?;
                 csr_row(scope, &row)
             }
 
             async fn update_csr(&self, mut record: CsrRecord) -> Result<CsrRecord, StoreError> {
                 let Ok(id) = i64::try_from(record.id) else {
-                    return Err(not_found(crate::backend::RecordKind::Csr, record.id));
+                    return Err(sql::not_found(RecordKind::Csr, record.id));
                 };
                 let read = sql::to_i64(record.version, "version")?;
                 let cols = sql::csr_columns(&record)?;
@@ -501,15 +529,7 @@ macro_rules! sql_store {
                 .map_err(sql::backend)?;
                 if done.rows_affected() == 0 {
                     let found = Self::csr_version(&mut tx, &record.scope, id).await?;
-                    return Err(match found {
-                        None => not_found(crate::backend::RecordKind::Csr, record.id),
-                        Some(found) => StoreError::Conflict {
-                            what: crate::backend::RecordKind::Csr,
-                            id: record.id.to_string(),
-                            expected: record.version,
-                            found: sql::to_u64(found)?,
-                        },
-                    });
+                    return Err(sql::missing_or_conflict(RecordKind::Csr, record.id, record.version, found));
                 }
                 Self::write_csr_side_tables(&mut tx, id, &cols, true).await?;
                 tx.commit().await.map_err(sql::backend)?;
@@ -524,7 +544,7 @@ macro_rules! sql_store {
                 version: Option<u64>,
             ) -> Result<(), StoreError> {
                 let Ok(key) = i64::try_from(id) else {
-                    return Err(not_found(crate::backend::RecordKind::Csr, id));
+                    return Err(sql::not_found(RecordKind::Csr, id));
                 };
                 let mut tx = self.begin().await?;
                 // The side rows go too, explicitly: the cascade needs SQLite's foreign keys on.
@@ -549,12 +569,12 @@ macro_rules! sql_store {
                     let found = Self::csr_version(&mut tx, scope, key).await?;
                     return Err(match (found, version) {
                         (Some(found), Some(expected)) => StoreError::Conflict {
-                            what: crate::backend::RecordKind::Csr,
+                            what: RecordKind::Csr,
                             id: id.to_string(),
                             expected,
                             found: sql::to_u64(found)?,
                         },
-                        _ => not_found(crate::backend::RecordKind::Csr, id),
+                        _ => sql::not_found(RecordKind::Csr, id),
                     });
                 }
                 for table in ["certdesk_csr_names", "certdesk_csr_tags"] {
@@ -635,7 +655,7 @@ macro_rules! sql_store {
                 .map_err(sql::backend)?;
                 if done.rows_affected() == 0 {
                     return Err(StoreError::Duplicate {
-                        what: crate::backend::RecordKind::Order,
+                        what: RecordKind::Order,
                         id: order.id().to_owned(),
                     });
                 }
@@ -652,7 +672,7 @@ macro_rules! sql_store {
                 .fetch_optional(&self.pool)
                 .await
                 .map_err(sql::backend)?
-                .ok_or_else(|| not_found(crate::backend::RecordKind::Order, id))?;
+                .ok_or_else(|| sql::not_found(RecordKind::Order, id))?;
                 sql::from_json(&body, "order")
             }
 
@@ -687,15 +707,7 @@ macro_rules! sql_store {
                     .fetch_optional(&mut *tx)
                     .await
                     .map_err(sql::backend)?;
-                    return Err(match found {
-                        None => not_found(crate::backend::RecordKind::Order, order.id()),
-                        Some(found) => StoreError::Conflict {
-                            what: crate::backend::RecordKind::Order,
-                            id: order.id().to_owned(),
-                            expected: expected_version,
-                            found: sql::to_u64(found)?,
-                        },
-                    });
+                    return Err(sql::missing_or_conflict(RecordKind::Order, order.id(), expected_version, found));
                 }
                 tx.commit().await.map_err(sql::backend)
             }
@@ -810,14 +822,14 @@ macro_rules! sql_store {
                 let found = found.map(sql::to_u64).transpose()?;
                 if done.rows_affected() == 0 {
                     return Err(StoreError::Conflict {
-                        what: crate::backend::RecordKind::Quota,
+                        what: RecordKind::Quota,
                         id: scope.account.clone(),
                         expected: expected_version.unwrap_or(0),
                         found: found.unwrap_or(0),
                     });
                 }
                 tx.commit().await.map_err(sql::backend)?;
-                found.ok_or_else(|| StoreError::Backend(crate::backend::BackendError::msg("the quota ledger just written is gone")))
+                found.ok_or_else(|| StoreError::Backend(BackendError::msg("the quota ledger just written is gone")))
             }
 
             async fn save_profile(
@@ -850,7 +862,7 @@ macro_rules! sql_store {
                 .fetch_optional(&self.pool)
                 .await
                 .map_err(sql::backend)?
-                .ok_or_else(|| not_found(crate::backend::RecordKind::Profile, name))?;
+                .ok_or_else(|| sql::not_found(RecordKind::Profile, name))?;
                 sql::from_json(&body, "profile")
             }
 
@@ -876,7 +888,7 @@ macro_rules! sql_store {
                 .await
                 .map_err(sql::backend)?;
                 if done.rows_affected() == 0 {
-                    return Err(not_found(crate::backend::RecordKind::Profile, name));
+                    return Err(sql::not_found(RecordKind::Profile, name));
                 }
                 Ok(())
             }
@@ -903,7 +915,7 @@ macro_rules! sql_store {
                 .await
                 .map_err(sql::backend)?;
                 if done.rows_affected() == 0 {
-                    return Err(not_found(crate::backend::RecordKind::Order, order_id));
+                    return Err(sql::not_found(RecordKind::Order, order_id));
                 }
                 Ok(())
             }
@@ -944,13 +956,6 @@ macro_rules! sql_store {
                 sealed_key.as_deref(),
                 sealed_password.as_deref(),
             )
-        }
-
-        fn not_found(what: crate::backend::RecordKind, id: impl ToString) -> StoreError {
-            StoreError::NotFound {
-                what,
-                id: id.to_string(),
-            }
         }
     };
 }

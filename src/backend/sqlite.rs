@@ -10,7 +10,10 @@ use sqlx::sqlite::{
 };
 
 use crate::backend::sql::{self, push_csr_filter, sql_store};
-use crate::backend::{CsrFilter, CsrRecord, CsrStore, OrderStore, Page, Paged, Scope, StoreError};
+use crate::backend::{
+    BackendError, CsrFilter, CsrRecord, CsrStore, OrderStore, Page, Paged, RecordKind, Scope,
+    StoreError,
+};
 use crate::order::{Order, QuotaLedger};
 use crate::policy::OrderInfo;
 

@@ -1,0 +1,249 @@
+//! What callers ask of an order ([`Command`]) and what happened to it ([`Change`], [`Event`]).
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::code::codes;
+
+use crate::order::{
+    CertificateRef, CsrRef, DomainCheck, FailureReason, LetterRef, PriorValidation,
+    ValidationMethod, ValidationToken,
+};
+use crate::policy::OrderInfo;
+
+codes! {
+    /// The name of a [`Command`], as logs, errors and the history report it.
+    pub enum CommandName {
+        SubmitInfo = "submit_info",
+        ChooseValidation = "choose_validation",
+        UploadLetter = "upload_letter",
+        PreReviewPassed = "pre_review_passed",
+        PreReviewFailed = "pre_review_failed",
+        RecordChecks = "record_checks",
+        ReviewPassed = "review_passed",
+        ReviewFailed = "review_failed",
+        Issue = "issue",
+        Cancel = "cancel",
+        Tick = "tick",
+        RequestRevocation = "request_revocation",
+        ConfirmRevocation = "confirm_revocation",
+        Refund = "refund",
+        Reissue = "reissue",
+    }
+}
+
+/// Who caused an event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Actor {
+    /// The applicant.
+    User,
+    /// The certificate authority.
+    Ca,
+    /// certdesk itself (deadlines, expiry).
+    System,
+}
+
+/// What a caller asks of an order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "command", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Command {
+    /// Submit the information (paid products), or apply (the free product, which also names
+    /// the validation method and its token).
+    SubmitInfo {
+        /// The CSR.
+        csr: CsrRef,
+        /// The domains to bind.
+        domains: Vec<String>,
+        /// Organization, administrator and contact (required for OV and EV).
+        info: Option<Box<OrderInfo>>,
+        /// The validation method (the free product's application form has it).
+        method: Option<ValidationMethod>,
+        /// Random bits for the challenges (with `method`).
+        token: Option<ValidationToken>,
+        /// Earlier validations that may be reused (13 months for GM under the same
+        /// organization; the BR schedule otherwise).
+        prior_validations: Vec<PriorValidation>,
+    },
+    /// Choose the validation method.
+    ChooseValidation {
+        /// The method.
+        method: ValidationMethod,
+        /// Random bits for the challenges.
+        token: ValidationToken,
+    },
+    /// Upload the confirmation letter (again during the review, where the product allows).
+    UploadLetter {
+        /// The letter.
+        letter: LetterRef,
+    },
+    /// The CA's pre-review passed.
+    PreReviewPassed,
+    /// The CA's pre-review refused the application.
+    PreReviewFailed {
+        /// The CA's reason.
+        reason: String,
+    },
+    /// Record the results of checking the challenges; when every domain passed, validation is
+    /// complete.
+    RecordChecks {
+        /// One result per checked domain.
+        checks: Vec<DomainCheck>,
+    },
+    /// The CA's review passed.
+    ReviewPassed,
+    /// The CA's review refused the application.
+    ReviewFailed {
+        /// The CA's reason.
+        reason: String,
+    },
+    /// The CA issued the certificate.
+    Issue {
+        /// The certificate.
+        certificate: CertificateRef,
+    },
+    /// Cancel the application (before issuance).
+    Cancel,
+    /// Let time pass: fails an order whose validation window has closed, expires an issued
+    /// certificate whose validity has ended. Nothing due is no change.
+    Tick,
+    /// Ask for the certificate's revocation.
+    RequestRevocation,
+    /// The CA revoked it.
+    ConfirmRevocation,
+    /// Refund a cancelled or failed paid order.
+    Refund,
+    /// Reissue the certificate with a new CSR; within 3 days of issuance domain validation is
+    /// skipped.
+    Reissue {
+        /// The new CSR.
+        csr: CsrRef,
+        /// Random bits for the new challenges.
+        token: ValidationToken,
+    },
+}
+
+impl Command {
+    /// The command's name (`submit_info`, `tick`, ...).
+    pub fn name(&self) -> CommandName {
+        match self {
+            Command::SubmitInfo { .. } => CommandName::SubmitInfo,
+            Command::ChooseValidation { .. } => CommandName::ChooseValidation,
+            Command::UploadLetter { .. } => CommandName::UploadLetter,
+            Command::PreReviewPassed => CommandName::PreReviewPassed,
+            Command::PreReviewFailed { .. } => CommandName::PreReviewFailed,
+            Command::RecordChecks { .. } => CommandName::RecordChecks,
+            Command::ReviewPassed => CommandName::ReviewPassed,
+            Command::ReviewFailed { .. } => CommandName::ReviewFailed,
+            Command::Issue { .. } => CommandName::Issue,
+            Command::Cancel => CommandName::Cancel,
+            Command::Tick => CommandName::Tick,
+            Command::RequestRevocation => CommandName::RequestRevocation,
+            Command::ConfirmRevocation => CommandName::ConfirmRevocation,
+            Command::Refund => CommandName::Refund,
+            Command::Reissue { .. } => CommandName::Reissue,
+        }
+    }
+
+    /// Who issues the command.
+    pub fn actor(&self) -> Actor {
+        match self {
+            Command::PreReviewPassed
+            | Command::PreReviewFailed { .. }
+            | Command::ReviewPassed
+            | Command::ReviewFailed { .. }
+            | Command::Issue { .. }
+            | Command::ConfirmRevocation => Actor::Ca,
+            Command::Tick | Command::RecordChecks { .. } => Actor::System,
+            _ => Actor::User,
+        }
+    }
+}
+
+/// What happened to an order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "change", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Change {
+    /// The information was submitted.
+    InfoSubmitted {
+        /// The CSR.
+        csr: CsrRef,
+        /// The domains, as A-labels.
+        domains: Vec<String>,
+        /// Organization details.
+        info: Option<Box<OrderInfo>>,
+        /// Validations that may be reused.
+        prior_validations: Vec<PriorValidation>,
+    },
+    /// A validation method was chosen.
+    ValidationChosen {
+        /// The method.
+        method: ValidationMethod,
+        /// The token the challenges derive from.
+        token: ValidationToken,
+    },
+    /// A confirmation letter was uploaded.
+    LetterUploaded {
+        /// The letter.
+        letter: LetterRef,
+    },
+    /// The pre-review passed.
+    PreReviewPassed,
+    /// Challenges were checked.
+    DomainsChecked {
+        /// The results.
+        checks: Vec<DomainCheck>,
+    },
+    /// Every domain is validated.
+    DomainsValidated {
+        /// By reusing earlier validations (or a recent issuance) rather than new checks.
+        reused: bool,
+    },
+    /// The CA review passed.
+    ReviewPassed,
+    /// The order failed.
+    Failed {
+        /// Why.
+        reason: FailureReason,
+    },
+    /// The certificate was issued.
+    Issued {
+        /// The certificate.
+        certificate: CertificateRef,
+    },
+    /// The application was cancelled.
+    Cancelled,
+    /// The certificate expired.
+    CertificateExpired,
+    /// Revocation was requested.
+    RevocationRequested,
+    /// The certificate was revoked.
+    Revoked,
+    /// The order was refunded.
+    Refunded,
+    /// A reissue began.
+    ReissueStarted {
+        /// The new CSR.
+        csr: CsrRef,
+        /// The new challenges' token.
+        token: ValidationToken,
+        /// Validation is skipped (within 3 days of issuance).
+        validation_skipped: bool,
+    },
+}
+
+/// One entry of an order's history: who did what, when, at which version.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    /// The order's version after the command that caused it.
+    pub version: u64,
+    /// When.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// Who.
+    pub actor: Actor,
+    /// What.
+    pub change: Change,
+}
