@@ -119,6 +119,8 @@
 pub mod backend;
 pub mod cloud;
 mod code;
+#[cfg(feature = "conformance")]
+pub mod conformance;
 mod csr;
 mod error;
 mod hex;
