@@ -112,6 +112,28 @@
 //! # }
 //! ```
 
+//! ## Cargo features
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `sqlite` | yes | [`backend::SqliteStore`] (bundled SQLite, compiled from source), and the [`sqlx`] re-export |
+//! | `postgres` | | [`backend::PostgresStore`], for several instances sharing one database |
+//! | `dns` | | [`backend::HickoryResolver`] (DNS validation on hickory) and [`backend::LoopbackDnsServer`] for tests and demonstrations |
+//! | `http` | | [`backend::ValidationFetcher`] (file validation over HTTP and HTTPS, reserved addresses refused) and [`backend::LoopbackFileServer`]; implies `dns` |
+//! | `local-ca` | | [`backend::LocalCa`], a CA in the process that issues for every key spec |
+//! | `conformance` | | [`conformance`], the store test suite for embedders' own [`backend::CsrStore`]/[`backend::OrderStore`] implementations (not API-stable) |
+//!
+//! Without any feature the crate is the pure core (keys, CSRs, rules, orders), the traits and
+//! the in-memory store, with no database and no network code.
+//!
+//! ## Types from other crates
+//!
+//! The public API uses [`time::OffsetDateTime`] for every instant, [`serde_json::Value`] for
+//! vendor API payloads, and `sqlx`'s pools where a store hands out its pool. They are
+//! re-exported ([`time`], [`serde_json`], [`sqlx`]) so that an embedder names the same
+//! versions certdesk was built with.
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![warn(unreachable_pub)]
@@ -153,6 +175,11 @@ pub use subject::{
     CountryCode, FieldError, FieldProblem, Subject, SubjectBuilder, SubjectCode, SubjectError,
     SubjectField,
 };
+
+pub use serde_json;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub use sqlx;
+pub use time;
 
 /// The README's example, compiled and run as a doctest so it stays true.
 #[cfg(doctest)]
