@@ -99,15 +99,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         dns.addr()
     );
 
-    let orders = OrderService::new(
-        store.clone(),
-        csrs.clone(),
-        ca.clone(),
-        resolver,
-        fetcher,
-        clock,
-    )
-    .with_dns_provider(dns.clone());
+    let orders = OrderService::builder(store.clone(), csrs.clone(), ca.clone())
+        .resolver(resolver)
+        .fetcher(fetcher)
+        .clock(clock)
+        .dns_provider(dns.clone())
+        .build();
 
     // 1. The CSR, generated online by the free certificate's rules.
     let csr = csrs

@@ -59,15 +59,12 @@ async fn world(allow_loopback: bool) -> World {
             .unwrap()
             .with_review_polls(1),
     );
-    let orders = OrderService::new(
-        store.clone(),
-        csrs.clone(),
-        ca.clone(),
-        resolver,
-        fetcher,
-        clock.clone(),
-    )
-    .with_dns_provider(dns.clone());
+    let orders = OrderService::builder(store.clone(), csrs.clone(), ca.clone())
+        .resolver(resolver)
+        .fetcher(fetcher)
+        .clock(clock.clone())
+        .dns_provider(dns.clone())
+        .build();
     World {
         orders,
         store,
@@ -619,4 +616,91 @@ async fn cancel_gives_the_quota_back_renew_and_revoke() {
     let revoked = w.orders.revoke(&me(), order.id()).await.unwrap();
     assert_eq!(revoked.state(), &OrderState::Revoked);
     assert_eq!(revoked.tencent_status().code, 10);
+}
+
+#[tokio::test]
+async fn wait_for_ca_polls_through_the_clock_under_the_retry_policy() {
+    use certdesk::backend::Clock;
+    use certdesk::service::RetryPolicy;
+    let w = world(false).await;
+    let validated = |domain: &'static str| {
+        let w = &w;
+        async move {
+            let order = w
+                .orders
+                .apply_free(
+                    &me(),
+                    domain,
+                    ValidationMethod::DnsAuto,
+                    CsrSource::Generate {
+                        form: form(domain),
+                        password: None,
+                    },
+                )
+                .await
+                .unwrap();
+            w.orders.publish_dns(&me(), order.id()).await.unwrap();
+            let (o, _) = w.orders.check_validation(&me(), order.id()).await.unwrap();
+            assert_eq!(o.state(), &OrderState::PendingIssuance);
+            o
+        }
+    };
+    let patient = |policy: RetryPolicy| {
+        OrderService::builder(w.store.clone(), w.csrs.clone(), w.ca.clone())
+            .clock(w.clock.clone())
+            .retry(policy)
+            .build()
+    };
+    // The CA reviews for one poll: one wait of the policy's first delay, on the service's
+    // clock (a FixedClock moves forward instead of sleeping), then the certificate.
+    let order = validated("wait.example.com").await;
+    let before = w.clock.now();
+    let issued = patient(RetryPolicy::new().delay(Duration::from_secs(10)))
+        .wait_for_ca(&me(), order.id())
+        .await
+        .unwrap();
+    assert_eq!(issued.state(), &OrderState::Issued);
+    assert_eq!(w.clock.now() - before, time::Duration::seconds(10));
+    // A timeout shorter than the first wait gives up with service.timeout, the order intact.
+    let order = validated("late.example.com").await;
+    let e = patient(
+        RetryPolicy::new()
+            .delay(Duration::from_secs(10))
+            .timeout(Duration::from_secs(5)),
+    )
+    .wait_for_ca(&me(), order.id())
+    .await
+    .unwrap_err();
+    assert_eq!(e.code(), "service.timeout", "{e}");
+    let still = w.orders.get(&me(), order.id()).await.unwrap();
+    assert_eq!(still.state(), &OrderState::PendingIssuance);
+}
+
+#[tokio::test]
+async fn a_service_built_without_a_resolver_fails_its_dns_checks_saying_why() {
+    use certdesk::backend::{DnsResolver, Unconfigured};
+    let e = Unconfigured.txt("example.com").await.unwrap_err();
+    assert_eq!(e.code(), "dns.backend");
+    assert!(
+        e.to_string().contains("no DNS resolver is configured"),
+        "{e}"
+    );
+    let w = world(false).await;
+    let bare = OrderService::builder(w.store.clone(), w.csrs.clone(), w.ca.clone())
+        .clock(w.clock.clone())
+        .build();
+    let order = bare
+        .apply_free(
+            &me(),
+            "bare.example.com",
+            ValidationMethod::Dns,
+            CsrSource::Generate {
+                form: form("bare.example.com"),
+                password: None,
+            },
+        )
+        .await
+        .unwrap();
+    let (_, checks) = bare.check_validation(&me(), order.id()).await.unwrap();
+    assert_eq!(checks[0].outcome, CheckOutcome::NsNotFound);
 }

@@ -1,5 +1,6 @@
 //! HTTP: fetching a domain-validation file.
 
+use crate::backend::BackendError;
 use std::net::IpAddr;
 
 use async_trait::async_trait;
@@ -21,6 +22,7 @@ codes! {
         Timeout = "fetch.timeout",
         Tls = "fetch.tls",
         TooManyRedirects = "fetch.too_many_redirects",
+        Backend = "fetch.backend",
     }
 }
 
@@ -94,6 +96,9 @@ pub enum FetchError {
     /// Not an HTTP/1.x answer the fetcher can read.
     #[error("the answer is not valid HTTP: {0}")]
     Protocol(String),
+    /// The fetcher failed otherwise, or none is configured.
+    #[error("HTTP: {0}")]
+    Backend(#[source] BackendError),
 }
 
 impl FetchError {
@@ -113,6 +118,7 @@ impl FetchError {
             FetchError::Redirect { .. } => FetchCode::Redirect,
             FetchError::TooManyRedirects { .. } => FetchCode::TooManyRedirects,
             FetchError::Protocol(_) => FetchCode::Protocol,
+            FetchError::Backend(_) => FetchCode::Backend,
         }
     }
 }

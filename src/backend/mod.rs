@@ -30,6 +30,8 @@ mod postgres;
 mod sql;
 #[cfg(feature = "sqlite")]
 mod sqlite;
+mod timer;
+mod unconfigured;
 mod vault;
 
 use std::sync::{Arc, Mutex};
@@ -68,6 +70,7 @@ pub use memory::MemoryStore;
 pub use postgres::PostgresStore;
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
+pub use unconfigured::Unconfigured;
 pub use vault::{AesGcmVault, KeyVault, SealedKey};
 
 use crate::code::codes;
@@ -485,10 +488,17 @@ pub trait OrderStore: Send + Sync {
     ) -> Result<Option<Vec<u8>>, StoreError>;
 }
 
-/// The time, for everything that needs `now`.
+/// The time, for everything that needs `now`, and waiting (polling a CA).
+#[async_trait]
 pub trait Clock: Send + Sync {
     /// Now, in UTC.
     fn now(&self) -> OffsetDateTime;
+
+    /// Waits for `duration`. The default waits for real on a timer thread, whatever async
+    /// runtime the caller uses; [`FixedClock`] moves itself forward at once instead.
+    async fn sleep(&self, duration: std::time::Duration) {
+        timer::sleep(duration).await;
+    }
 }
 
 /// The system clock.
@@ -518,8 +528,14 @@ impl FixedClock {
     }
 }
 
+#[async_trait]
 impl Clock for FixedClock {
     fn now(&self) -> OffsetDateTime {
         *self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Moves the clock forward by `duration`, without waiting.
+    async fn sleep(&self, duration: std::time::Duration) {
+        self.advance(time::Duration::try_from(duration).unwrap_or(time::Duration::MAX));
     }
 }

@@ -16,8 +16,8 @@ use crate::key::{KeyEncryption, KeyKind, Password, PrivateKey};
 use crate::policy::ParamCode;
 use crate::policy::PolicyCode;
 use crate::policy::{CsrForm, Profile, Report, Violation};
-use crate::service::ServiceError;
 use crate::service::rate::{RateLimit, RateLimiter};
+use crate::service::{RetryPolicy, ServiceError};
 
 /// At most this many records a listing page (bounded work; Tencent's `DescribeCSRSet` takes
 /// at most 100, which its request type checks).
@@ -32,7 +32,6 @@ const MAX_TAGS: usize = 50;
 const MAX_TAG_KEY_CHARS: usize = 127;
 const MAX_TAG_VALUE_CHARS: usize = 255;
 /// How many times a read-modify-write is retried when another writer got there first.
-const RETRIES: usize = 8;
 
 /// A CSR to create: the form as typed, and what goes with the record.
 #[derive(Clone, Debug, Default)]
@@ -105,6 +104,7 @@ pub struct CsrService {
     clock: Arc<dyn Clock>,
     limiter: Option<Arc<RateLimiter>>,
     encryption: KeyEncryption,
+    retry: RetryPolicy,
 }
 
 impl fmt::Debug for CsrService {
@@ -176,6 +176,7 @@ impl CsrService {
             clock: Arc::new(SystemClock),
             limiter: None,
             encryption: KeyEncryption::default(),
+            retry: RetryPolicy::default(),
         }
     }
 
@@ -202,6 +203,13 @@ impl CsrService {
         self
     }
 
+    /// How many times a write that meets a version conflict is tried ([`RetryPolicy::new`]
+    /// by default).
+    pub fn with_retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
     /// How keys with a password are encrypted (scrypt by default).
     pub fn with_key_encryption(mut self, encryption: KeyEncryption) -> Self {
         self.encryption = encryption;
@@ -218,6 +226,7 @@ impl CsrService {
             clock: self.clock.clone(),
             limiter: None,
             encryption: self.encryption,
+            retry: self.retry.clone(),
         }
     }
 
@@ -252,7 +261,7 @@ impl CsrService {
         F: FnMut(&mut CsrRecord) -> Result<(), ServiceError>,
     {
         let mut last = None;
-        for _ in 0..RETRIES {
+        for _ in 0..self.retry.attempts() {
             let mut record = self.get(scope, id).await?;
             change(&mut record)?;
             record.updated_at = self.clock.now();

@@ -10,11 +10,15 @@ mod csr;
 mod order;
 mod profiles;
 mod rate;
+mod retry;
 
 pub use csr::{BatchDeleted, CsrService, ExportedKey, MAX_BATCH, MAX_PAGE, NewCsr, Upload};
-pub use order::{Bundle, CsrSource, OrderService, ServerKind, check_challenge};
+pub use order::{
+    Bundle, CsrSource, OrderService, OrderServiceBuilder, ServerKind, check_challenge,
+};
 pub use profiles::{MAX_PROFILE_NAME_CHARS, MAX_PROFILES, ProfileBook};
 pub use rate::RateLimit;
+pub use retry::RetryPolicy;
 
 use crate::backend::StoreError;
 use crate::code::{Code, Coded, codes};
@@ -31,6 +35,7 @@ codes! {
         OrderNotFound = "service.order_not_found",
         RateLimited = "service.rate_limited",
         Rules = "service.rules",
+        Timeout = "service.timeout",
     }
 }
 
@@ -108,6 +113,14 @@ pub enum ServiceError {
     /// The CA refused or failed.
     #[error(transparent)]
     Ca(Box<crate::backend::CaError>),
+    /// The CA was still reviewing the order when the retry policy's timeout ran out.
+    #[error("order {id} still waits for the CA after {waited_ms} ms")]
+    Timeout {
+        /// The order.
+        id: String,
+        /// How long it was polled.
+        waited_ms: u64,
+    },
 }
 
 impl ServiceError {
@@ -131,6 +144,7 @@ impl ServiceError {
             ServiceError::Order(e) => e.code().into(),
             ServiceError::Quota(e) => e.code().into(),
             ServiceError::Ca(e) => e.code().into(),
+            ServiceError::Timeout { .. } => ServiceCode::Timeout.into(),
         }
     }
 

@@ -12,7 +12,7 @@ use crate::backend::BackendError;
 use crate::backend::{
     CaStatus, CertificateAuthority, Clock, CsrStatus, DnsProvider, DnsRecord, DnsResolver,
     HttpFetcher, IssueRequest, IssuedCertificate, IssuedOrganization, OrderStore, Page, Paged,
-    Scope, StoreError,
+    Scope, StoreError, SystemClock, Unconfigured,
 };
 use crate::csr::Csr;
 use crate::key::{Password, PrivateKey};
@@ -24,10 +24,9 @@ use crate::order::{
 use crate::policy::ParamCode;
 use crate::policy::{CsrForm, OrderInfo, Report, Violation, check_domain, check_free};
 use crate::san::DomainName;
-use crate::service::{CsrService, NewCsr, ServiceError, Upload};
+use crate::service::{CsrService, NewCsr, RetryPolicy, ServiceError, Upload};
 
 /// How many times a read-modify-write is retried when another writer got there first.
-const RETRIES: usize = 8;
 /// Order files.
 const CA_TICKET: &str = "ca_ticket";
 const CERTIFICATE: &str = "certificate";
@@ -87,11 +86,112 @@ pub struct OrderService {
     dns_provider: Option<Arc<dyn DnsProvider>>,
     clock: Arc<dyn Clock>,
     quota: (QuotaPreset, AccountKind),
+    retry: RetryPolicy,
+}
+
+/// Builds an [`OrderService`]: the stores and the CA are required, the rest has defaults.
+///
+/// ```
+/// # use std::sync::Arc;
+/// # use certdesk::backend::{AesGcmVault, CertificateAuthority, MemoryStore, SystemClock};
+/// # use certdesk::service::{CsrService, OrderService, RetryPolicy};
+/// # fn demo(ca: Arc<dyn CertificateAuthority>) {
+/// let store = Arc::new(MemoryStore::new());
+/// let csrs = Arc::new(CsrService::new(store.clone(), Arc::new(AesGcmVault::new("kek-1", [7; 32]))));
+/// let orders = OrderService::builder(store, csrs, ca)
+///     .clock(Arc::new(SystemClock))
+///     .retry(RetryPolicy::new().conflict_attempts(16))
+///     .build();
+/// # }
+/// ```
+pub struct OrderServiceBuilder {
+    orders: Arc<dyn OrderStore>,
+    csrs: Arc<CsrService>,
+    ca: Arc<dyn CertificateAuthority>,
+    resolver: Arc<dyn DnsResolver>,
+    fetcher: Arc<dyn HttpFetcher>,
+    dns_provider: Option<Arc<dyn DnsProvider>>,
+    clock: Arc<dyn Clock>,
+    quota: (QuotaPreset, AccountKind),
+    retry: RetryPolicy,
+}
+
+impl fmt::Debug for OrderServiceBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OrderServiceBuilder")
+            .field("quota", &self.quota)
+            .field("retry", &self.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+impl OrderServiceBuilder {
+    /// The resolver domain checks ask (default: none, and DNS checks fail saying so).
+    pub fn resolver(mut self, resolver: Arc<dyn DnsResolver>) -> Self {
+        self.resolver = resolver;
+        self
+    }
+
+    /// The fetcher file checks use (default: none, and file checks fail saying so).
+    pub fn fetcher(mut self, fetcher: Arc<dyn HttpFetcher>) -> Self {
+        self.fetcher = fetcher;
+        self
+    }
+
+    /// The clock (default: [`SystemClock`]).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Creates the records of automatic DNS validation (`DNS_AUTO`) through `provider`
+    /// (default: none; automatic DNS validation is refused).
+    pub fn dns_provider(mut self, provider: Arc<dyn DnsProvider>) -> Self {
+        self.dns_provider = Some(provider);
+        self
+    }
+
+    /// Counts free certificates with this preset for this kind of account (default: the
+    /// guide's quotas for an individual account).
+    pub fn quota(mut self, preset: QuotaPreset, account: AccountKind) -> Self {
+        self.quota = (preset, account);
+        self
+    }
+
+    /// How conflicts are retried and the CA is polled (default: [`RetryPolicy::new`]).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// The service.
+    pub fn build(self) -> OrderService {
+        OrderService {
+            orders: self.orders,
+            csrs: self.csrs,
+            ca: self.ca,
+            resolver: self.resolver,
+            fetcher: self.fetcher,
+            dns_provider: self.dns_provider,
+            clock: self.clock,
+            quota: self.quota,
+            retry: self.retry,
+        }
+    }
 }
 
 impl fmt::Debug for OrderService {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OrderService").finish_non_exhaustive()
+    }
+}
+
+/// Whether the CA, not the applicant, holds the order's next step.
+fn waiting_for_ca(order: &Order) -> bool {
+    match order.state() {
+        OrderState::PendingIssuance => true,
+        OrderState::InProgress { step } => matches!(step, Step::PreReview | Step::CaReview),
+        _ => false,
     }
 }
 
@@ -165,38 +265,24 @@ fn new_order_id() -> Result<String, ServiceError> {
 }
 
 impl OrderService {
-    /// A service over these backends, with the guide's free-certificate quotas for an
-    /// individual account.
-    pub fn new(
+    /// A builder over the order store, the CSR service and the CA; everything else has a
+    /// default ([`OrderServiceBuilder`]).
+    pub fn builder(
         orders: Arc<dyn OrderStore>,
         csrs: Arc<CsrService>,
         ca: Arc<dyn CertificateAuthority>,
-        resolver: Arc<dyn DnsResolver>,
-        fetcher: Arc<dyn HttpFetcher>,
-        clock: Arc<dyn Clock>,
-    ) -> Self {
-        OrderService {
+    ) -> OrderServiceBuilder {
+        OrderServiceBuilder {
             orders,
             csrs,
             ca,
-            resolver,
-            fetcher,
+            resolver: Arc::new(Unconfigured),
+            fetcher: Arc::new(Unconfigured),
             dns_provider: None,
-            clock,
+            clock: Arc::new(SystemClock),
             quota: (QuotaPreset::guide(), AccountKind::IndividualStandard),
+            retry: RetryPolicy::default(),
         }
-    }
-
-    /// Creates the records of automatic DNS validation (`DNS_AUTO`) through `provider`.
-    pub fn with_dns_provider(mut self, provider: Arc<dyn DnsProvider>) -> Self {
-        self.dns_provider = Some(provider);
-        self
-    }
-
-    /// Counts free certificates with this preset for this kind of account.
-    pub fn with_quota(mut self, preset: QuotaPreset, account: AccountKind) -> Self {
-        self.quota = (preset, account);
-        self
     }
 
     /// An order of this scope.
@@ -221,7 +307,7 @@ impl OrderService {
         F: FnMut(&Order) -> Result<Option<Command>, ServiceError>,
     {
         let mut last = None;
-        for _ in 0..RETRIES {
+        for _ in 0..self.retry.attempts() {
             let mut order = self.get(scope, id).await?;
             let read = order.version();
             let Some(command) = make(&order)? else {
@@ -343,7 +429,7 @@ impl OrderService {
         order_id: &str,
         domain: &str,
     ) -> Result<(), ServiceError> {
-        for _ in 0..RETRIES {
+        for _ in 0..self.retry.attempts() {
             let (mut ledger, version) = match self.orders.get_quota(scope).await? {
                 Some((l, v)) => (l, Some(v)),
                 None => (QuotaLedger::new(self.quota.0.clone(), self.quota.1), None),
@@ -364,7 +450,7 @@ impl OrderService {
     }
 
     async fn release_quota(&self, scope: &Scope, order_id: &str) -> Result<(), ServiceError> {
-        for _ in 0..RETRIES {
+        for _ in 0..self.retry.attempts() {
             let Some((mut ledger, version)) = self.orders.get_quota(scope).await? else {
                 return Ok(());
             };
@@ -572,12 +658,7 @@ impl OrderService {
     #[instrument(skip(self), fields(account = %scope.account))]
     pub async fn advance(&self, scope: &Scope, id: &str) -> Result<Order, ServiceError> {
         let order = self.get(scope, id).await?;
-        let waiting_for_ca = match order.state() {
-            OrderState::PendingIssuance => true,
-            OrderState::InProgress { step } => matches!(step, Step::PreReview | Step::CaReview),
-            _ => false,
-        };
-        if !waiting_for_ca {
+        if !waiting_for_ca(&order) {
             return Ok(order);
         }
         let ticket = match self.orders.get_order_file(scope, id, CA_TICKET).await? {
@@ -622,6 +703,34 @@ impl OrderService {
             }
             CaStatus::Issued(cert) => self.record_issued(scope, id, &cert).await,
             CaStatus::Revoked => Ok(order),
+        }
+    }
+
+    /// Polls the CA through [`advance`](OrderService::advance) until the order no longer waits
+    /// for it (issued, refused, or a step that is the applicant's), waiting between polls as
+    /// the [`RetryPolicy`] says, through the [`Clock`]. Gives up with `service.timeout` after the
+    /// policy's timeout.
+    #[instrument(skip(self), fields(account = %scope.account))]
+    pub async fn wait_for_ca(&self, scope: &Scope, id: &str) -> Result<Order, ServiceError> {
+        let started = self.clock.now();
+        let timeout = self.retry.total_timeout();
+        let mut delays = self.retry.delays();
+        loop {
+            let order = self.advance(scope, id).await?;
+            if !waiting_for_ca(&order) {
+                return Ok(order);
+            }
+            let waited = (self.clock.now() - started)
+                .try_into()
+                .unwrap_or(std::time::Duration::ZERO);
+            let delay = delays.next().unwrap_or(timeout);
+            if waited + delay > timeout {
+                return Err(ServiceError::Timeout {
+                    id: id.to_owned(),
+                    waited_ms: u64::try_from(waited.as_millis()).unwrap_or(u64::MAX),
+                });
+            }
+            self.clock.sleep(delay).await;
         }
     }
 
