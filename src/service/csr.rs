@@ -31,7 +31,6 @@ const MAX_REMARK_CHARS: usize = 255;
 const MAX_TAGS: usize = 50;
 const MAX_TAG_KEY_CHARS: usize = 127;
 const MAX_TAG_VALUE_CHARS: usize = 255;
-/// How many times a read-modify-write is retried when another writer got there first.
 
 /// A CSR to create: the form as typed, and what goes with the record.
 #[derive(Clone, Debug, Default)]

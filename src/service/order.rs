@@ -26,7 +26,6 @@ use crate::policy::{CsrForm, OrderInfo, Report, Violation, check_domain, check_f
 use crate::san::DomainName;
 use crate::service::{CsrService, NewCsr, RetryPolicy, ServiceError, Upload};
 
-/// How many times a read-modify-write is retried when another writer got there first.
 /// Order files.
 const CA_TICKET: &str = "ca_ticket";
 const CERTIFICATE: &str = "certificate";
