@@ -11,7 +11,7 @@ use signature::Verifier;
 use signature::hazmat::PrehashVerifier;
 use spki::{AlgorithmIdentifierRef, SubjectPublicKeyInfoRef};
 
-use crate::key::{EcCurve, KeyKind, KeySpec, SignatureAlgorithm, SignatureHash};
+use crate::key::{EcCurve, KeyError, KeyKind, KeySpec, SignatureAlgorithm, SignatureHash};
 use crate::oid;
 
 /// SHA-256 of a public key's DER `SubjectPublicKeyInfo`: Alibaba's `KeySha2`, and what
@@ -84,6 +84,36 @@ pub(crate) enum VerifyProblem {
 }
 
 impl PublicKey {
+    /// Reads a DER `SubjectPublicKeyInfo` (what `openssl pkey -pubout -outform DER` writes):
+    /// for a key held elsewhere that signs through a [`Signer`](crate::Signer).
+    pub fn from_der(der: &[u8]) -> Result<Self, KeyError> {
+        if der.len() > crate::key::MAX_KEY_INPUT {
+            return Err(KeyError::TooLarge {
+                len: der.len(),
+                max: crate::key::MAX_KEY_INPUT,
+            });
+        }
+        Self::from_spki_der(der).map_err(|p| match p {
+            SpkiProblem::Malformed(detail) => KeyError::Malformed { detail },
+            SpkiProblem::Unsupported(found) => KeyError::Unsupported { found },
+        })
+    }
+
+    /// Reads a PEM `PUBLIC KEY` block.
+    pub fn from_pem(pem: &str) -> Result<Self, KeyError> {
+        let malformed = |e: crate::pem::PemError| KeyError::Malformed { detail: e.0 };
+        let blocks = crate::pem::blocks(pem).map_err(malformed)?;
+        let Some(block) = blocks.iter().find(|b| b.label == "PUBLIC KEY") else {
+            let found = blocks.first().map_or("no PEM block".to_owned(), |b| {
+                format!("a PEM block labelled {}", b.label)
+            });
+            return Err(KeyError::NotAKey { found });
+        };
+        let der =
+            crate::pem::decode_body(block.body, crate::key::MAX_KEY_INPUT).map_err(malformed)?;
+        Self::from_der(&der)
+    }
+
     /// Reads a DER `SubjectPublicKeyInfo`.
     pub(crate) fn from_spki_der(der: &[u8]) -> Result<Self, SpkiProblem> {
         let spki = SubjectPublicKeyInfoRef::from_der(der)
