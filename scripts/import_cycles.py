@@ -9,7 +9,9 @@ import os
 import re
 import sys
 
-SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src")
+SRC = next((a for a in sys.argv[1:] if not a.startswith("-")), None) or os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "..", "src"
+)
 
 
 def module_of(path):
