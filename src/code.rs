@@ -112,6 +112,12 @@ macro_rules! codes {
                     $( $name::$variant => $code, )*
                 }
             }
+
+            /// The code as a [`Code`]($crate::Code) (usable in constants).
+            #[allow(dead_code)]
+            pub const fn to_code(self) -> $crate::code::Code {
+                $crate::code::Code::from_static(self.as_str())
+            }
         }
 
         impl ::std::fmt::Debug for $name {

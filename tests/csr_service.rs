@@ -716,7 +716,7 @@ async fn rate_limit_refuses_the_eleventh_call_in_a_second() {
         .handle(&alice(), Api::TencentDescribeCsrSet, b"{}")
         .await
         .unwrap_err();
-    assert_eq!(e.code, "RequestLimitExceeded");
+    assert_eq!(e.code.as_str(), "RequestLimitExceeded");
     assert!(
         svc.handle(&alice(), Api::AlibabaListCsr, b"{}")
             .await
@@ -814,7 +814,7 @@ async fn tencent_csr_api_end_to_end() {
         )
         .await
         .unwrap_err();
-        assert_eq!(e.code, "FailedOperation");
+        assert_eq!(e.code.as_str(), "FailedOperation");
         // DescribeCSRSet: filters, and no CSR or key in the set.
         let set = call(
             &svc,
@@ -829,16 +829,16 @@ async fn tencent_csr_api_end_to_end() {
         let e = call(&svc, Api::TencentDescribeCsrSet, r#"{"Limit": 101}"#)
             .await
             .unwrap_err();
-        assert_eq!(e.code, "InvalidParameterValue");
+        assert_eq!(e.code.as_str(), "InvalidParameterValue");
         // Unknown id, bad body.
         let e = call(&svc, Api::TencentDescribeCsr, r#"{"CSRId": 424242}"#)
             .await
             .unwrap_err();
-        assert_eq!(e.code, "InvalidParameter.InvalidCSRId");
+        assert_eq!(e.code.as_str(), "InvalidParameter.InvalidCSRId");
         let e = call(&svc, Api::TencentCreateCsr, r#"{"Domain": 5}"#)
             .await
             .unwrap_err();
-        assert_eq!(e.code, "InvalidParameter");
+        assert_eq!(e.code.as_str(), "InvalidParameter");
         // BatchDeleteCSR: partial success is normal.
         let deleted = call(
             &svc,
@@ -910,12 +910,12 @@ async fn alibaba_csr_api_end_to_end() {
         )
         .await
         .unwrap_err();
-        assert_eq!((e.code, e.http_status), ("InvalidParameter", 400));
+        assert_eq!((e.code.as_str(), e.http_status), ("InvalidParameter", 400));
         assert_eq!(e.violations[0].field, "Key");
         let e = call(&svc, Api::AlibabaDeleteCsr, r#"{"CsrId": 424242}"#)
             .await
             .unwrap_err();
-        assert_eq!((e.code, e.http_status), ("NotFound", 404));
+        assert_eq!((e.code.as_str(), e.http_status), ("NotFound", 404));
         call(
             &svc,
             Api::AlibabaDeleteCsr,

@@ -36,7 +36,7 @@ fuzz_target!(|data: &[u8]| {
         match run(service.handle(&me, api, body)) {
             Ok(payload) => assert!(payload.is_object()),
             Err(e) => {
-                assert!(!e.code.is_empty() && !e.message.is_empty());
+                assert!(!e.code.as_str().is_empty() && !e.message.is_empty());
                 let _ = e.response_body("fuzz");
             }
         }

@@ -9,8 +9,8 @@
 use serde::{Deserialize, Deserializer};
 
 use crate::cloud::{
-    ErrorCodes, Validation, Vendor, VendorError, algorithm_filter, conclude, decode, given,
-    missing, rename, split,
+    AlibabaErrorCode, ErrorCodes, Validation, Vendor, VendorError, algorithm_filter, conclude,
+    decode, given, missing, rename, split,
 };
 use crate::csr::{Csr, CsrRequest};
 use crate::key::KeySpecCode;
@@ -26,10 +26,16 @@ pub const MAX_SHOW_SIZE: u64 = 1000;
 pub(crate) const CODES: ErrorCodes = ErrorCodes {
     vendor: Vendor::Alibaba,
     rows: &[
-        (ParamCode::JsonMissingParameter.as_str(), "MissingParameter"),
-        (PolicyCode::SubjectRequired.as_str(), "MissingParameter"),
+        (
+            ParamCode::JsonMissingParameter.as_str(),
+            AlibabaErrorCode::MissingParameter.to_code(),
+        ),
+        (
+            PolicyCode::SubjectRequired.as_str(),
+            AlibabaErrorCode::MissingParameter.to_code(),
+        ),
     ],
-    fallback: "InvalidParameter",
+    fallback: AlibabaErrorCode::InvalidParameter.to_code(),
     http_status: 400,
 };
 

@@ -6,7 +6,9 @@ use time::UtcOffset;
 use time::macros::format_description;
 
 use crate::backend::{CsrFilter, CsrRecord, CsrStatus, Page, Scope, Tag};
-use crate::cloud::{Api, ErrorCodes, Vendor, VendorError, alibaba, tencent};
+use crate::cloud::{
+    AlibabaErrorCode, Api, ErrorCodes, TencentErrorCode, Vendor, VendorError, alibaba, tencent,
+};
 use crate::csr::Csr;
 use crate::key::{KeySpec, Password};
 use crate::policy::{PolicyCode, Profile, Report, Violation};
@@ -69,24 +71,29 @@ fn vendor_error(vendor: Vendor, e: ServiceError) -> VendorError {
             report.rename_fields(|f| Some(vendor_field(vendor, f)));
             return rules_error(vendor, &report);
         }
-        ServiceError::NotFound { .. } if tencent => ("InvalidParameter.InvalidCSRId", 200),
-        ServiceError::NotFound { .. } => ("NotFound", 404),
-        ServiceError::RateLimited { .. } if tencent => ("RequestLimitExceeded", 200),
-        ServiceError::RateLimited { .. } => ("Throttling.User", 400),
+        ServiceError::NotFound { .. } if tencent => (
+            TencentErrorCode::InvalidParameterInvalidCsrId.to_code(),
+            200,
+        ),
+        ServiceError::NotFound { .. } => (AlibabaErrorCode::NotFound.to_code(), 404),
+        ServiceError::RateLimited { .. } if tencent => {
+            (TencentErrorCode::RequestLimitExceeded.to_code(), 200)
+        }
+        ServiceError::RateLimited { .. } => (AlibabaErrorCode::ThrottlingUser.to_code(), 400),
         ServiceError::Immutable { .. }
         | ServiceError::InUse { .. }
         | ServiceError::NotGenerated { .. }
         | ServiceError::NoKey { .. }
             if tencent =>
         {
-            ("FailedOperation", 200)
+            (TencentErrorCode::FailedOperation.to_code(), 200)
         }
         ServiceError::Immutable { .. }
         | ServiceError::InUse { .. }
         | ServiceError::NotGenerated { .. }
-        | ServiceError::NoKey { .. } => ("OperationDenied", 403),
-        _ if tencent => ("FailedOperation.SystemError", 200),
-        _ => ("InternalError", 500),
+        | ServiceError::NoKey { .. } => (AlibabaErrorCode::OperationDenied.to_code(), 403),
+        _ if tencent => (TencentErrorCode::FailedOperationSystemError.to_code(), 200),
+        _ => (AlibabaErrorCode::InternalError.to_code(), 500),
     };
     VendorError {
         vendor,
@@ -484,7 +491,7 @@ impl CsrService {
             }
             Api::TencentApplyCertificate => Err(VendorError {
                 vendor,
-                code: "UnsupportedOperation",
+                code: TencentErrorCode::UnsupportedOperation.into(),
                 message: "ApplyCertificate is an order action, not a CSR action".into(),
                 http_status: 200,
                 violations: Vec::new(),

@@ -15,7 +15,7 @@
 //! assert_eq!((v.field.as_str(), v.code.as_str()), ("Country", "country.unknown"));
 //! assert_eq!(v.suggestion.as_deref(), Some("CN"));
 //! let error = result.error.unwrap();
-//! assert_eq!(error.code, "InvalidParameter.WithDetailReason");
+//! assert_eq!(error.code.as_str(), "InvalidParameter.WithDetailReason");
 //! ```
 
 pub mod alibaba;
@@ -28,6 +28,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::code::{Code, codes};
 use crate::csr::CsrRequest;
 use crate::key::KeySpecCode;
 use crate::policy::ParamCode;
@@ -36,6 +37,52 @@ use crate::policy::{Report, Severity, Violation};
 /// The largest request body read, in bytes (a body carries at most a CSR and a key, each capped
 /// at 64 KiB).
 pub const MAX_BODY: usize = 256 * 1024;
+
+codes! {
+    /// Tencent Cloud API 3.0's error codes that certdesk answers with.
+    pub enum TencentErrorCode {
+        /// A parameter is wrong.
+        InvalidParameter = "InvalidParameter",
+        /// A parameter is wrong; the message says why.
+        InvalidParameterWithDetailReason = "InvalidParameter.WithDetailReason",
+        /// No such CSR in this account.
+        InvalidParameterInvalidCsrId = "InvalidParameter.InvalidCSRId",
+        /// A parameter's value is out of its range.
+        InvalidParameterValue = "InvalidParameterValue",
+        /// A required parameter is missing.
+        MissingParameter = "MissingParameter",
+        /// A parameter the action does not take.
+        UnknownParameter = "UnknownParameter",
+        /// The operation cannot be done in the record's state.
+        FailedOperation = "FailedOperation",
+        /// A parameter is wrong (the code CreateCSR documents).
+        FailedOperationInvalidParam = "FailedOperation.InvalidParam",
+        /// The service failed.
+        FailedOperationSystemError = "FailedOperation.SystemError",
+        /// Too many calls.
+        RequestLimitExceeded = "RequestLimitExceeded",
+        /// An action this endpoint does not answer.
+        UnsupportedOperation = "UnsupportedOperation",
+    }
+}
+
+codes! {
+    /// Alibaba Cloud RPC's error codes that certdesk answers with.
+    pub enum AlibabaErrorCode {
+        /// A parameter is wrong.
+        InvalidParameter = "InvalidParameter",
+        /// A required parameter is missing.
+        MissingParameter = "MissingParameter",
+        /// No such record in this account.
+        NotFound = "NotFound",
+        /// The operation cannot be done in the record's state.
+        OperationDenied = "OperationDenied",
+        /// Too many calls.
+        ThrottlingUser = "Throttling.User",
+        /// The service failed.
+        InternalError = "InternalError",
+    }
+}
 
 /// Which vendor an API belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -54,8 +101,9 @@ pub enum Vendor {
 pub struct VendorError {
     /// The vendor.
     pub vendor: Vendor,
-    /// The vendor's error code (`InvalidParameter.WithDetailReason`, `MissingParameter`, ...).
-    pub code: &'static str,
+    /// The vendor's error code (a [`TencentErrorCode`] or an [`AlibabaErrorCode`]:
+    /// `InvalidParameter.WithDetailReason`, `MissingParameter`, ...).
+    pub code: Code,
     /// What is wrong, every error violation in one sentence.
     pub message: String,
     /// The HTTP status the vendor answers with (Tencent answers every API error with 200).
@@ -105,17 +153,17 @@ impl VendorError {
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct ErrorCodes {
     pub(crate) vendor: Vendor,
-    pub(crate) rows: &'static [(&'static str, &'static str)],
-    pub(crate) fallback: &'static str,
+    pub(crate) rows: &'static [(&'static str, Code)],
+    pub(crate) fallback: Code,
     pub(crate) http_status: u16,
 }
 
 impl ErrorCodes {
-    fn code_for(&self, violation_code: &str) -> &'static str {
+    fn code_for(&self, violation_code: &str) -> Code {
         self.rows
             .iter()
             .find(|(prefix, _)| violation_code.starts_with(prefix))
-            .map_or(self.fallback, |(_, code)| code)
+            .map_or(self.fallback, |(_, code)| *code)
     }
 
     /// The vendor error for one violation (a body that could not be read).
@@ -143,7 +191,7 @@ impl ErrorCodes {
             .rows
             .iter()
             .find(|(prefix, _)| errors.iter().any(|v| v.code.as_str().starts_with(prefix)))
-            .map_or_else(|| self.code_for(errors[0].code.as_str()), |(_, code)| code);
+            .map_or_else(|| self.code_for(errors[0].code.as_str()), |(_, code)| *code);
         let message = errors
             .iter()
             .map(|v| v.to_string())

@@ -12,8 +12,8 @@
 use serde::Deserialize;
 
 use crate::cloud::{
-    ErrorCodes, Validation, Vendor, VendorError, algorithm_filter, conclude, decode, given,
-    missing, rename, split,
+    ErrorCodes, TencentErrorCode, Validation, Vendor, VendorError, algorithm_filter, conclude,
+    decode, given, missing, rename, split,
 };
 use crate::csr::CsrRequest;
 use crate::key::KeySpecCode;
@@ -29,26 +29,44 @@ pub const MAX_IDS: usize = 100;
 pub(crate) const CSR_CODES: ErrorCodes = ErrorCodes {
     vendor: Vendor::Tencent,
     rows: &[
-        (ParamCode::JsonUnknownParameter.as_str(), "UnknownParameter"),
-        (ParamCode::JsonMissingParameter.as_str(), "MissingParameter"),
-        (PolicyCode::SubjectRequired.as_str(), "MissingParameter"),
-        ("json.", "InvalidParameter"),
-        ("csr_id.", "InvalidParameter.InvalidCSRId"),
-        ("key", "InvalidParameterValue"),
-        ("page.", "InvalidParameterValue"),
+        (
+            ParamCode::JsonUnknownParameter.as_str(),
+            TencentErrorCode::UnknownParameter.to_code(),
+        ),
+        (
+            ParamCode::JsonMissingParameter.as_str(),
+            TencentErrorCode::MissingParameter.to_code(),
+        ),
+        (
+            PolicyCode::SubjectRequired.as_str(),
+            TencentErrorCode::MissingParameter.to_code(),
+        ),
+        ("json.", TencentErrorCode::InvalidParameter.to_code()),
+        (
+            "csr_id.",
+            TencentErrorCode::InvalidParameterInvalidCsrId.to_code(),
+        ),
+        ("key", TencentErrorCode::InvalidParameterValue.to_code()),
+        ("page.", TencentErrorCode::InvalidParameterValue.to_code()),
     ],
-    fallback: "InvalidParameter.WithDetailReason",
+    fallback: TencentErrorCode::InvalidParameterWithDetailReason.to_code(),
     http_status: 200,
 };
 
 const APPLY_CODES: ErrorCodes = ErrorCodes {
     vendor: Vendor::Tencent,
     rows: &[
-        (ParamCode::JsonUnknownParameter.as_str(), "UnknownParameter"),
-        (ParamCode::JsonMissingParameter.as_str(), "MissingParameter"),
-        ("json.", "InvalidParameter"),
+        (
+            ParamCode::JsonUnknownParameter.as_str(),
+            TencentErrorCode::UnknownParameter.to_code(),
+        ),
+        (
+            ParamCode::JsonMissingParameter.as_str(),
+            TencentErrorCode::MissingParameter.to_code(),
+        ),
+        ("json.", TencentErrorCode::InvalidParameter.to_code()),
     ],
-    fallback: "FailedOperation.InvalidParam",
+    fallback: TencentErrorCode::FailedOperationInvalidParam.to_code(),
     http_status: 200,
 };
 
