@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Fails when the crate's top-level modules import each other in a cycle.
 
-Reads every `crate::<module>` path in src/ (use declarations and inline paths alike), outside
-`#[cfg(test)]` unit-test modules, and builds the graph of top-level modules (`src/<m>.rs` or
+Reads every `crate::<module>` path in src/ (use declarations, inline paths and intra-doc links
+alike), outside `#[cfg(test)]` unit-test modules, and builds the graph of top-level modules (`src/<m>.rs` or
 `src/<m>/`). lib.rs is the root and is not a node. Prints each cycle found.
 """
 import os
@@ -21,10 +21,12 @@ def module_of(path):
 
 
 def strip_tests(text):
-    """Drops `#[cfg(test)] mod name { ... }` blocks (brace-matched) and comments."""
-    text = re.sub(r"//[^\n]*", "", text)
+    """Drops `#[cfg(test)] mod name { ... }` blocks (brace-matched). Comments count: an
+    intra-doc link is a `crate::` path too."""
     out, i = [], 0
-    pattern = re.compile(r"#\[cfg\(test\)\]\s*(pub(\([^)]*\))?\s+)?mod\s+\w+\s*\{")
+    pattern = re.compile(
+        r"#\[cfg\(test\)\]\s*(#\[[^\]]*\]\s*)*(pub(\([^)]*\))?\s+)?mod\s+\w+\s*\{"
+    )
     while True:
         m = pattern.search(text, i)
         if not m:

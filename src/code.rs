@@ -1,11 +1,10 @@
 //! Stable machine-readable codes: the [`Coded`] trait every error implements, the [`Code`] a
 //! rule violation carries, and the per-area code enums' common shape.
 //!
-//! Each area of the crate has its own code enum ([`KeyCode`](crate::KeyCode),
-//! [`NameCode`](crate::NameCode), [`PolicyCode`](crate::policy::PolicyCode),
-//! [`StoreCode`](crate::backend::StoreCode), ...). A variant's string is its serialized form and
-//! never changes between releases; the enum's documentation lists every code of its area. This
-//! module imports nothing from the rest of the crate, so every layer can use it.
+//! Each area of the crate has its own code enum (`KeyCode`, `NameCode`, `policy::PolicyCode`,
+//! `backend::StoreCode`, ...). A variant's string is its serialized form and never changes
+//! between releases; the enum's documentation lists every code of its area. This module
+//! imports nothing from the rest of the crate, so every layer can use it.
 
 use std::fmt;
 
@@ -26,8 +25,7 @@ pub trait Coded: std::error::Error {
     fn code(&self) -> &'static str;
 }
 
-/// A code from one of the area enums, as a rule [`Violation`](crate::policy::Violation) carries
-/// it. Made only from those enums, so it is always one of the documented codes; compares equal
+/// A code from one of the area enums, as a rule violation (`policy::Violation`) carries it. Made only from those enums, so it is always one of the documented codes; compares equal
 /// to its string and serializes as it.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Code(&'static str);

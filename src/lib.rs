@@ -112,6 +112,18 @@
 //! # }
 //! ```
 
+//! ## Errors and codes
+//!
+//! Each module owns its error type ([`KeyError`], [`NameError`], [`SubjectError`],
+//! [`CsrError`], [`RequestError`], [`backend::StoreError`], [`order::OrderError`],
+//! [`service::ServiceError`], ...), and errors wrap only the errors of layers below them.
+//! [`Error`] gathers the core's errors for `?` in your code. Every error implements [`Coded`]:
+//! its stable code, whatever the layer. Each area's codes are an enum listing them all
+//! ([`KeyCode`], [`NameCode`], [`policy::PolicyCode`], [`backend::StoreCode`], ...), which
+//! compares equal to its string and serializes as it.
+//!
+//! A key certdesk does not hold (in a KMS or an HSM) signs CSRs through the [`Signer`] trait.
+//!
 //! ## Cargo features
 //!
 //! | feature | default | what it adds |

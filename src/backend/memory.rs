@@ -47,13 +47,6 @@ impl MemoryStore {
     }
 }
 
-fn not_found(what: RecordKind, id: impl ToString) -> StoreError {
-    StoreError::NotFound {
-        what,
-        id: id.to_string(),
-    }
-}
-
 fn page_of<T: Clone>(all: Vec<&T>, page: Page) -> Paged<T> {
     let total = all.len() as u64;
     let items = all
@@ -82,7 +75,7 @@ impl CsrStore for MemoryStore {
             .get(&id)
             .filter(|r| &r.scope == scope)
             .cloned()
-            .ok_or_else(|| not_found(RecordKind::Csr, id))
+            .ok_or_else(|| StoreError::not_found(RecordKind::Csr, id))
     }
 
     async fn update_csr(&self, mut record: CsrRecord) -> Result<CsrRecord, StoreError> {
@@ -91,7 +84,7 @@ impl CsrStore for MemoryStore {
             .csrs
             .get_mut(&record.id)
             .filter(|r| r.scope == record.scope)
-            .ok_or_else(|| not_found(RecordKind::Csr, record.id))?;
+            .ok_or_else(|| StoreError::not_found(RecordKind::Csr, record.id))?;
         if stored.version != record.version {
             return Err(StoreError::Conflict {
                 what: RecordKind::Csr,
@@ -116,7 +109,7 @@ impl CsrStore for MemoryStore {
             .csrs
             .get(&id)
             .filter(|r| &r.scope == scope)
-            .ok_or_else(|| not_found(RecordKind::Csr, id))?;
+            .ok_or_else(|| StoreError::not_found(RecordKind::Csr, id))?;
         if let Some(expected) = version.filter(|v| *v != stored.version) {
             return Err(StoreError::Conflict {
                 what: RecordKind::Csr,
@@ -165,7 +158,7 @@ impl OrderStore for MemoryStore {
             .iter()
             .find(|(s, o)| s == scope && o.id() == id)
             .map(|(_, o)| o.clone())
-            .ok_or_else(|| not_found(RecordKind::Order, id))
+            .ok_or_else(|| StoreError::not_found(RecordKind::Order, id))
     }
 
     async fn update_order(
@@ -179,7 +172,7 @@ impl OrderStore for MemoryStore {
             .orders
             .iter_mut()
             .find(|(s, o)| s == scope && o.id() == order.id())
-            .ok_or_else(|| not_found(RecordKind::Order, order.id()))?;
+            .ok_or_else(|| StoreError::not_found(RecordKind::Order, order.id()))?;
         if stored.version() != expected_version {
             return Err(StoreError::Conflict {
                 what: RecordKind::Order,
@@ -268,7 +261,7 @@ impl OrderStore for MemoryStore {
             .profiles
             .get(&(scope.clone(), name.to_owned()))
             .cloned()
-            .ok_or_else(|| not_found(RecordKind::Profile, name))
+            .ok_or_else(|| StoreError::not_found(RecordKind::Profile, name))
     }
 
     async fn list_profiles(&self, scope: &Scope) -> Result<Vec<String>, StoreError> {
@@ -286,7 +279,7 @@ impl OrderStore for MemoryStore {
             .profiles
             .remove(&(scope.clone(), name.to_owned()))
             .map(|_| ())
-            .ok_or_else(|| not_found(RecordKind::Profile, name))
+            .ok_or_else(|| StoreError::not_found(RecordKind::Profile, name))
     }
 
     async fn put_order_file(
@@ -302,7 +295,7 @@ impl OrderStore for MemoryStore {
             .iter()
             .any(|(s, o)| s == scope && o.id() == order_id)
         {
-            return Err(not_found(RecordKind::Order, order_id));
+            return Err(StoreError::not_found(RecordKind::Order, order_id));
         }
         inner.order_files.insert(
             (scope.clone(), order_id.to_owned(), name.to_owned()),

@@ -233,6 +233,15 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// `what` `id` is not in this scope (for store implementations: another scope's record is
+    /// not found either).
+    pub fn not_found(what: RecordKind, id: impl ToString) -> Self {
+        StoreError::NotFound {
+            what,
+            id: id.to_string(),
+        }
+    }
+
     /// Stable code: `store.not_found`, `store.conflict`, `store.duplicate`, `store.vault`,
     /// `store.backend`.
     pub fn code(&self) -> StoreCode {

@@ -120,14 +120,6 @@ pub(crate) fn pending_migrations(dialect: &Dialect, applied: i64) -> Vec<(i64, S
         .collect()
 }
 
-/// A record that is not in this scope.
-pub(crate) fn not_found(what: RecordKind, id: impl ToString) -> StoreError {
-    StoreError::NotFound {
-        what,
-        id: id.to_string(),
-    }
-}
-
 /// An update that changed no row: the record is gone (`found` is `None`) or another writer
 /// moved it to version `found`.
 pub(crate) fn missing_or_conflict(
@@ -137,7 +129,7 @@ pub(crate) fn missing_or_conflict(
     found: Option<i64>,
 ) -> StoreError {
     match found.map(to_u64) {
-        None => not_found(what, id),
+        None => StoreError::not_found(what, id),
         Some(Err(e)) => e,
         Some(Ok(found)) => StoreError::Conflict {
             what,
@@ -482,7 +474,7 @@ macro_rules! sql_store {
 
             async fn get_csr(&self, scope: &Scope, id: u64) -> Result<CsrRecord, StoreError> {
                 let Ok(key) = i64::try_from(id) else {
-                    return Err(sql::not_found(RecordKind::Csr, id));
+                    return Err(StoreError::not_found(RecordKind::Csr, id));
                 };
                 let row = sqlx::query(
                     "SELECT id, version, body, sealed_key, sealed_password FROM certdesk_csrs \
@@ -494,13 +486,13 @@ macro_rules! sql_store {
                 .fetch_optional(&self.pool)
                 .await
                 .map_err(sql::backend)?
-                .ok_or_else(|| sql::not_found(RecordKind::Csr, id))?;
+                .ok_or_else(|| StoreError::not_found(RecordKind::Csr, id))?;
                 csr_row(scope, &row)
             }
 
             async fn update_csr(&self, mut record: CsrRecord) -> Result<CsrRecord, StoreError> {
                 let Ok(id) = i64::try_from(record.id) else {
-                    return Err(sql::not_found(RecordKind::Csr, record.id));
+                    return Err(StoreError::not_found(RecordKind::Csr, record.id));
                 };
                 let read = sql::to_i64(record.version, "version")?;
                 let cols = sql::csr_columns(&record)?;
@@ -544,7 +536,7 @@ macro_rules! sql_store {
                 version: Option<u64>,
             ) -> Result<(), StoreError> {
                 let Ok(key) = i64::try_from(id) else {
-                    return Err(sql::not_found(RecordKind::Csr, id));
+                    return Err(StoreError::not_found(RecordKind::Csr, id));
                 };
                 let mut tx = self.begin().await?;
                 // The side rows go too, explicitly: the cascade needs SQLite's foreign keys on.
@@ -574,7 +566,7 @@ macro_rules! sql_store {
                             expected,
                             found: sql::to_u64(found)?,
                         },
-                        _ => sql::not_found(RecordKind::Csr, id),
+                        _ => StoreError::not_found(RecordKind::Csr, id),
                     });
                 }
                 for table in ["certdesk_csr_names", "certdesk_csr_tags"] {
@@ -672,7 +664,7 @@ macro_rules! sql_store {
                 .fetch_optional(&self.pool)
                 .await
                 .map_err(sql::backend)?
-                .ok_or_else(|| sql::not_found(RecordKind::Order, id))?;
+                .ok_or_else(|| StoreError::not_found(RecordKind::Order, id))?;
                 sql::from_json(&body, "order")
             }
 
@@ -862,7 +854,7 @@ macro_rules! sql_store {
                 .fetch_optional(&self.pool)
                 .await
                 .map_err(sql::backend)?
-                .ok_or_else(|| sql::not_found(RecordKind::Profile, name))?;
+                .ok_or_else(|| StoreError::not_found(RecordKind::Profile, name))?;
                 sql::from_json(&body, "profile")
             }
 
@@ -888,7 +880,7 @@ macro_rules! sql_store {
                 .await
                 .map_err(sql::backend)?;
                 if done.rows_affected() == 0 {
-                    return Err(sql::not_found(RecordKind::Profile, name));
+                    return Err(StoreError::not_found(RecordKind::Profile, name));
                 }
                 Ok(())
             }
@@ -915,7 +907,7 @@ macro_rules! sql_store {
                 .await
                 .map_err(sql::backend)?;
                 if done.rows_affected() == 0 {
-                    return Err(sql::not_found(RecordKind::Order, order_id));
+                    return Err(StoreError::not_found(RecordKind::Order, order_id));
                 }
                 Ok(())
             }

@@ -1,5 +1,5 @@
-//! The resolver and fetcher an [`OrderService`](crate::service::OrderService) uses until it is
-//! given real ones: every lookup and fetch fails with an error that says so.
+//! The resolver and fetcher an order service uses until it is given real ones: every lookup
+//! and fetch fails with an error that says so.
 
 use std::net::IpAddr;
 

@@ -8,9 +8,8 @@ use crate::key::{KeyError, KeyKind, KeySpec, SignatureHash};
 use crate::san::NameError;
 
 codes! {
-    /// The codes of [`CsrError`], as an API answers with them. A rule
-    /// [`Violation`](crate::policy::Violation) carries the qualified form
-    /// ([`CsrError::qualified_code`]).
+    /// The codes of [`CsrError`], as an API answers with them. A rule violation carries the
+    /// qualified form ([`CsrError::qualified_code`]).
     pub enum CsrCode {
         /// Nothing but whitespace.
         Empty = "empty",
