@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 
-use crate::backend::sql::{self, push_csr_filter, sql_store};
+use crate::backend::sql::{self, sql_store};
 use crate::backend::{
     BackendError, CsrFilter, CsrRecord, CsrStore, OrderStore, Page, Paged, RecordKind, Scope,
     StoreError,

@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::backend::BackendError;
-use crate::backend::{CsrRecord, Page, RecordKind, Scope, SealedKey, StoreError};
+use crate::backend::{CsrFilter, CsrRecord, Page, RecordKind, Scope, SealedKey, StoreError};
 use crate::order::{Order, OrderState};
 
 /// What differs between the two databases' DDL.
@@ -278,53 +278,85 @@ pub(crate) fn open_csr_id(order: &Order) -> Option<String> {
     }
 }
 
-/// The `WHERE` conditions of a CSR listing after the scope, pushed onto a query builder.
-macro_rules! push_csr_filter {
-    ($qb:expr, $filter:expr) => {{
-        let qb = &mut $qb;
-        let filter: &CsrFilter = $filter;
-        if let Some(d) = &filter.domain {
-            let p = $crate::backend::sql::contains_pattern(d);
-            qb.push(" AND (c.cn_lc LIKE ");
-            qb.push_bind(p.clone());
-            qb.push(" ESCAPE '!' OR EXISTS (SELECT 1 FROM certdesk_csr_names n WHERE n.csr_id = c.id AND n.name_lc LIKE ");
-            qb.push_bind(p);
-            qb.push(" ESCAPE '!'))");
-        }
-        if let Some(k) = &filter.keyword {
-            let p = $crate::backend::sql::contains_pattern(k);
-            qb.push(" AND (c.cn_lc LIKE ");
-            qb.push_bind(p.clone());
-            qb.push(" ESCAPE '!' OR c.name_lc LIKE ");
-            qb.push_bind(p);
-            qb.push(" ESCAPE '!')");
-        }
-        if let Some(n) = &filter.name {
-            qb.push(" AND c.name_lc LIKE ");
-            qb.push_bind($crate::backend::sql::contains_pattern(n));
-            qb.push(" ESCAPE '!'");
-        }
-        if let Some(r) = &filter.remark {
-            qb.push(" AND c.remark_lc LIKE ");
-            qb.push_bind($crate::backend::sql::contains_pattern(r));
-            qb.push(" ESCAPE '!'");
-        }
-        if let Some(a) = &filter.algorithm {
-            qb.push(" AND c.algorithm_uc = ");
-            qb.push_bind(a.to_ascii_uppercase());
-        }
-        if let Some(t) = &filter.tag {
-            qb.push(" AND EXISTS (SELECT 1 FROM certdesk_csr_tags t WHERE t.csr_id = c.id AND t.tag_key = ");
-            qb.push_bind(t.key.clone());
-            qb.push(" AND t.tag_value = ");
-            qb.push_bind(t.value.clone());
-            qb.push(")");
-        }
-        if let Some(h) = filter.has_private_key {
-            qb.push(" AND c.has_key = ");
-            qb.push_bind(h);
-        }
-    }};
+/// The `WHERE` conditions of a CSR listing after the scope, pushed onto a query builder of
+/// either database.
+pub(crate) fn push_csr_filter<'a, DB>(qb: &mut sqlx::QueryBuilder<'a, DB>, filter: &CsrFilter)
+where
+    DB: sqlx::Database,
+    String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    bool: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    if let Some(d) = &filter.domain {
+        let p = contains_pattern(d);
+        qb.push(" AND (c.cn_lc LIKE ");
+        qb.push_bind(p.clone());
+        qb.push(
+            " ESCAPE '!' OR EXISTS (SELECT 1 FROM certdesk_csr_names n \
+             WHERE n.csr_id = c.id AND n.name_lc LIKE ",
+        );
+        qb.push_bind(p);
+        qb.push(" ESCAPE '!'))");
+    }
+    if let Some(k) = &filter.keyword {
+        let p = contains_pattern(k);
+        qb.push(" AND (c.cn_lc LIKE ");
+        qb.push_bind(p.clone());
+        qb.push(" ESCAPE '!' OR c.name_lc LIKE ");
+        qb.push_bind(p);
+        qb.push(" ESCAPE '!')");
+    }
+    if let Some(n) = &filter.name {
+        qb.push(" AND c.name_lc LIKE ");
+        qb.push_bind(contains_pattern(n));
+        qb.push(" ESCAPE '!'");
+    }
+    if let Some(r) = &filter.remark {
+        qb.push(" AND c.remark_lc LIKE ");
+        qb.push_bind(contains_pattern(r));
+        qb.push(" ESCAPE '!'");
+    }
+    if let Some(a) = &filter.algorithm {
+        qb.push(" AND c.algorithm_uc = ");
+        qb.push_bind(a.to_ascii_uppercase());
+    }
+    if let Some(t) = &filter.tag {
+        qb.push(
+            " AND EXISTS (SELECT 1 FROM certdesk_csr_tags t WHERE t.csr_id = c.id AND t.tag_key = ",
+        );
+        qb.push_bind(t.key.clone());
+        qb.push(" AND t.tag_value = ");
+        qb.push_bind(t.value.clone());
+        qb.push(")");
+    }
+    if let Some(h) = filter.has_private_key {
+        qb.push(" AND c.has_key = ");
+        qb.push_bind(h);
+    }
+}
+
+/// A CSR record from a row of `SELECT id, version, body, sealed_key, sealed_password`, of
+/// either database.
+pub(crate) fn csr_row<R>(scope: &Scope, row: &R) -> Result<CsrRecord, StoreError>
+where
+    R: sqlx::Row,
+    usize: sqlx::ColumnIndex<R>,
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Vec<u8>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let id: i64 = row.try_get(0).map_err(backend)?;
+    let version: i64 = row.try_get(1).map_err(backend)?;
+    let body: String = row.try_get(2).map_err(backend)?;
+    let sealed_key: Option<Vec<u8>> = row.try_get(3).map_err(backend)?;
+    let sealed_password: Option<Vec<u8>> = row.try_get(4).map_err(backend)?;
+    csr_from_row(
+        scope.clone(),
+        id,
+        version,
+        &body,
+        sealed_key.as_deref(),
+        sealed_password.as_deref(),
+    )
 }
 
 /// Both store traits over one sqlx pool of one database.
@@ -487,7 +519,7 @@ macro_rules! sql_store {
                 .await
                 .map_err(sql::backend)?
                 .ok_or_else(|| StoreError::not_found(RecordKind::Csr, id))?;
-                csr_row(scope, &row)
+                sql::csr_row(scope, &row)
             }
 
             async fn update_csr(&self, mut record: CsrRecord) -> Result<CsrRecord, StoreError> {
@@ -592,7 +624,7 @@ macro_rules! sql_store {
                 count.push_bind(&scope.account);
                 count.push(" AND c.region = ");
                 count.push_bind(&scope.region);
-                push_csr_filter!(count, filter);
+                sql::push_csr_filter(&mut count, filter);
                 let mut select = sqlx::QueryBuilder::<$db>::new(
                     "SELECT c.id, c.version, c.body, c.sealed_key, c.sealed_password \
                      FROM certdesk_csrs c WHERE c.account = ",
@@ -600,7 +632,7 @@ macro_rules! sql_store {
                 select.push_bind(&scope.account);
                 select.push(" AND c.region = ");
                 select.push_bind(&scope.region);
-                push_csr_filter!(select, filter);
+                sql::push_csr_filter(&mut select, filter);
                 select.push(" ORDER BY c.id LIMIT ");
                 select.push_bind(limit);
                 select.push(" OFFSET ");
@@ -620,7 +652,7 @@ macro_rules! sql_store {
                 tx.commit().await.map_err(sql::backend)?;
                 let items = rows
                     .iter()
-                    .map(|row| csr_row(scope, row))
+                    .map(|row| sql::csr_row(scope, row))
                     .collect::<Result<Vec<_>, _>>()?;
                 Ok(Paged {
                     total: sql::to_u64(total)?,
@@ -931,28 +963,10 @@ macro_rules! sql_store {
                 .map_err(sql::backend)
             }
         }
-
-        fn csr_row(scope: &Scope, row: &<$db as sqlx::Database>::Row) -> Result<CsrRecord, StoreError> {
-            use sqlx::Row as _;
-            let get = |e: sqlx::Error| sql::backend(e);
-            let id: i64 = row.try_get(0).map_err(get)?;
-            let version: i64 = row.try_get(1).map_err(get)?;
-            let body: String = row.try_get(2).map_err(get)?;
-            let sealed_key: Option<Vec<u8>> = row.try_get(3).map_err(get)?;
-            let sealed_password: Option<Vec<u8>> = row.try_get(4).map_err(get)?;
-            sql::csr_from_row(
-                scope.clone(),
-                id,
-                version,
-                &body,
-                sealed_key.as_deref(),
-                sealed_password.as_deref(),
-            )
-        }
     };
 }
 
-pub(crate) use {push_csr_filter, sql_store};
+pub(crate) use sql_store;
 
 #[cfg(test)]
 mod tests {

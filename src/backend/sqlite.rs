@@ -9,7 +9,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-use crate::backend::sql::{self, push_csr_filter, sql_store};
+use crate::backend::sql::{self, sql_store};
 use crate::backend::{
     BackendError, CsrFilter, CsrRecord, CsrStore, OrderStore, Page, Paged, RecordKind, Scope,
     StoreError,
