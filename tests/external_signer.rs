@@ -104,18 +104,23 @@ fn csrs_signed_by_a_key_outside_certdesk_verify_with_openssl() {
     }
 }
 
-#[test]
-fn a_signer_whose_key_is_not_the_requested_spec_is_refused_before_it_signs() {
-    let key = OpensslKey::generate(KeySpec::EcP384);
+/// A request for an ec-p256 key for `kms.example.com`.
+fn p256_request() -> CsrRequest {
     let subject = Subject::builder()
         .common_name("kms.example.com")
         .build()
         .unwrap();
-    let request = CsrRequest::builder()
+    CsrRequest::builder()
         .subject(subject)
         .key_spec(KeySpec::EcP256)
         .build()
-        .unwrap();
+        .unwrap()
+}
+
+#[test]
+fn a_signer_whose_key_is_not_the_requested_spec_is_refused_before_it_signs() {
+    let key = OpensslKey::generate(KeySpec::EcP384);
+    let request = p256_request();
     let e = request.sign(&key).unwrap_err();
     assert_eq!(e.code(), "request.key_mismatch", "{e}");
 }
@@ -133,15 +138,7 @@ fn a_signer_failure_is_a_signing_error_with_its_message() {
     }
     let key = OpensslKey::generate(KeySpec::EcP256);
     let broken = Broken(key.public.clone());
-    let subject = Subject::builder()
-        .common_name("kms.example.com")
-        .build()
-        .unwrap();
-    let request = CsrRequest::builder()
-        .subject(subject)
-        .key_spec(KeySpec::EcP256)
-        .build()
-        .unwrap();
+    let request = p256_request();
     let e = request.sign(&broken).unwrap_err();
     assert_eq!(e.code(), "request.signing_failed");
     assert!(e.to_string().contains("the HSM is offline"), "{e}");
