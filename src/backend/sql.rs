@@ -120,24 +120,50 @@ pub(crate) fn pending_migrations(dialect: &Dialect, applied: i64) -> Vec<(i64, S
         .collect()
 }
 
-/// An update that changed no row: the record is gone (`found` is `None`) or another writer
-/// moved it to version `found`.
+/// A write that changed no row: the record is gone (`found` is `None`, or no version was
+/// expected) or another writer moved it from `expected` to version `found`.
 pub(crate) fn missing_or_conflict(
     what: RecordKind,
     id: impl ToString,
-    expected: u64,
+    expected: Option<u64>,
     found: Option<i64>,
 ) -> StoreError {
-    match found.map(to_u64) {
-        None => StoreError::not_found(what, id),
-        Some(Err(e)) => e,
-        Some(Ok(found)) => StoreError::Conflict {
+    match (found.map(to_u64), expected) {
+        (Some(Err(e)), _) => e,
+        (Some(Ok(found)), Some(expected)) => StoreError::Conflict {
             what,
             id: id.to_string(),
             expected,
             found,
         },
+        _ => StoreError::not_found(what, id),
     }
+}
+
+/// A quota ledger write that lost: based on `expected` (`None`: a first write), now at
+/// `found`.
+pub(crate) fn quota_conflict(
+    scope: &Scope,
+    expected: Option<u64>,
+    found: Option<u64>,
+) -> StoreError {
+    StoreError::Conflict {
+        what: RecordKind::Quota,
+        id: scope.account.clone(),
+        expected: expected.unwrap_or(0),
+        found: found.unwrap_or(0),
+    }
+}
+
+/// Refuses a database whose schema is newer than this build knows.
+pub(crate) fn check_schema_version(applied: i64) -> Result<(), StoreError> {
+    if applied > schema_version() {
+        return Err(StoreError::Backend(BackendError::msg(format!(
+            "the database's schema is version {applied}; this build of certdesk knows up to {}",
+            schema_version()
+        ))));
+    }
+    Ok(())
 }
 
 /// The newest schema version this build knows.
@@ -388,12 +414,7 @@ macro_rules! sql_store {
                         .await
                         .map_err(sql::backend)?;
                 let applied = applied.unwrap_or(0);
-                if applied > sql::schema_version() {
-                    return Err(StoreError::Backend(BackendError::msg(format!(
-                        "the database's schema is version {applied}; this build of certdesk knows up to {}",
-                        sql::schema_version()
-                    ))));
-                }
+                sql::check_schema_version(applied)?;
                 for (version, ddl) in sql::pending_migrations(&$dialect, applied) {
                     for statement in ddl.split(';').map(str::trim).filter(|s| !s.is_empty()) {
                         sqlx::query(statement)
@@ -553,7 +574,7 @@ macro_rules! sql_store {
                 .map_err(sql::backend)?;
                 if done.rows_affected() == 0 {
                     let found = Self::csr_version(&mut tx, &record.scope, id).await?;
-                    return Err(sql::missing_or_conflict(RecordKind::Csr, record.id, record.version, found));
+                    return Err(sql::missing_or_conflict(RecordKind::Csr, record.id, Some(record.version), found));
                 }
                 Self::write_csr_side_tables(&mut tx, id, &cols, true).await?;
                 tx.commit().await.map_err(sql::backend)?;
@@ -591,15 +612,7 @@ macro_rules! sql_store {
                     .map_err(sql::backend)?;
                 if done.rows_affected() == 0 {
                     let found = Self::csr_version(&mut tx, scope, key).await?;
-                    return Err(match (found, version) {
-                        (Some(found), Some(expected)) => StoreError::Conflict {
-                            what: RecordKind::Csr,
-                            id: id.to_string(),
-                            expected,
-                            found: sql::to_u64(found)?,
-                        },
-                        _ => StoreError::not_found(RecordKind::Csr, id),
-                    });
+                    return Err(sql::missing_or_conflict(RecordKind::Csr, id, version, found));
                 }
                 for table in ["certdesk_csr_names", "certdesk_csr_tags"] {
                     sqlx::query(&format!("DELETE FROM {table} WHERE csr_id = $1"))
@@ -731,7 +744,7 @@ macro_rules! sql_store {
                     .fetch_optional(&mut *tx)
                     .await
                     .map_err(sql::backend)?;
-                    return Err(sql::missing_or_conflict(RecordKind::Order, order.id(), expected_version, found));
+                    return Err(sql::missing_or_conflict(RecordKind::Order, order.id(), Some(expected_version), found));
                 }
                 tx.commit().await.map_err(sql::backend)
             }
@@ -845,12 +858,7 @@ macro_rules! sql_store {
                 .map_err(sql::backend)?;
                 let found = found.map(sql::to_u64).transpose()?;
                 if done.rows_affected() == 0 {
-                    return Err(StoreError::Conflict {
-                        what: RecordKind::Quota,
-                        id: scope.account.clone(),
-                        expected: expected_version.unwrap_or(0),
-                        found: found.unwrap_or(0),
-                    });
+                    return Err(sql::quota_conflict(scope, expected_version, found));
                 }
                 tx.commit().await.map_err(sql::backend)?;
                 found.ok_or_else(|| StoreError::Backend(BackendError::msg("the quota ledger just written is gone")))
@@ -971,6 +979,39 @@ pub(crate) use sql_store;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_write_that_changed_nothing_is_a_conflict_only_against_a_newer_version() {
+        let e = missing_or_conflict(RecordKind::Csr, 7, Some(1), Some(2));
+        assert!(matches!(
+            e,
+            StoreError::Conflict {
+                what: RecordKind::Csr,
+                expected: 1,
+                found: 2,
+                ..
+            }
+        ));
+        for (expected, found) in [(Some(1), None), (None, Some(2)), (None, None)] {
+            let e = missing_or_conflict(RecordKind::Order, "o-1", expected, found);
+            assert!(
+                matches!(&e, StoreError::NotFound { what: RecordKind::Order, id } if id == "o-1"),
+                "{expected:?} {found:?}: {e:?}"
+            );
+        }
+        assert_eq!(
+            missing_or_conflict(RecordKind::Csr, 7, Some(1), Some(-1)).code(),
+            "store.backend"
+        );
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused() {
+        assert!(check_schema_version(schema_version()).is_ok());
+        assert!(check_schema_version(0).is_ok());
+        let e = check_schema_version(schema_version() + 1).unwrap_err();
+        assert!(e.to_string().contains("knows up to"), "{e}");
+    }
 
     #[test]
     fn like_patterns_escape_wildcards() {
