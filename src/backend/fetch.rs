@@ -39,6 +39,9 @@ pub struct FetchPolicy {
     pub max_body: usize,
     /// The whole fetch, redirects included.
     pub timeout: Duration,
+    /// One connection attempt to one address (a host with several addresses tries each in
+    /// turn, all within [`timeout`](FetchPolicy::timeout)).
+    pub connect_timeout: Duration,
     /// Connect to loopback addresses (tests only; every other reserved block stays refused).
     pub allow_loopback: bool,
 }
@@ -51,6 +54,7 @@ impl Default for FetchPolicy {
             max_redirects: 0,
             max_body: 4096,
             timeout: Duration::from_secs(10),
+            connect_timeout: Duration::from_secs(3),
             allow_loopback: false,
         }
     }
@@ -195,12 +199,27 @@ impl Target {
         })
     }
 
-    fn url(&self) -> String {
-        let host = if self.host.contains(':') {
+    /// The host as a URL or a `Host` header writes it: an IPv6 literal in brackets.
+    fn authority_host(&self) -> String {
+        if self.host.contains(':') {
             format!("[{}]", self.host)
         } else {
             self.host.clone()
-        };
+        }
+    }
+
+    /// The `Host` header: the host, and the port when it is not the scheme's own.
+    fn host_header(&self) -> String {
+        let standard = if self.https { 443 } else { 80 };
+        if self.port == standard {
+            self.authority_host()
+        } else {
+            format!("{}:{}", self.authority_host(), self.port)
+        }
+    }
+
+    fn url(&self) -> String {
+        let host = self.authority_host();
         format!(
             "{}://{host}{}",
             if self.https { "https" } else { "http" },
@@ -291,7 +310,19 @@ impl ValidationFetcher {
         let ips = self.addresses(&target.host).await?;
         let mut last = None;
         for ip in ips {
-            match TcpStream::connect(SocketAddr::new(ip, target.port)).await {
+            let attempt = TcpStream::connect(SocketAddr::new(ip, target.port));
+            let attempt = match tokio::time::timeout(self.policy.connect_timeout, attempt).await {
+                Ok(result) => result,
+                Err(_) => {
+                    last = Some(format!(
+                        "{ip}:{}: no answer within {} ms",
+                        target.port,
+                        self.policy.connect_timeout.as_millis()
+                    ));
+                    continue;
+                }
+            };
+            match attempt {
                 Ok(tcp) => {
                     if !target.https {
                         return Ok(Box::new(tcp));
@@ -320,7 +351,8 @@ impl ValidationFetcher {
         let mut stream = self.connect(target).await?;
         let request = format!(
             "GET {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: certdesk-validation\r\nAccept: */*\r\nConnection: close\r\n\r\n",
-            target.path, target.host
+            target.path,
+            target.host_header()
         );
         stream
             .write_all(request.as_bytes())
@@ -409,44 +441,52 @@ async fn read_response(
             Err(e) => return Err(FetchError::Protocol(e.to_string())),
         }
     };
-    let too_large = FetchError::BodyTooLarge { limit: max_body };
-    if length.is_some_and(|l| l > max_body) {
-        return Err(too_large);
+    let too_large = || FetchError::BodyTooLarge { limit: max_body };
+    if chunked {
+        // Decoded as it arrives: the decoder holds the body (at most max_body bytes) and one
+        // framing line, however the server cuts its chunks.
+        let mut decoder = ChunkedDecoder::new(max_body);
+        let mut done = decoder.feed(&buf[head_len..])?;
+        while !done {
+            let n = stream.read(&mut chunk).await.map_err(io)?;
+            if n == 0 {
+                return Err(FetchError::Protocol(
+                    "the connection closed before the chunked body ended".into(),
+                ));
+            }
+            done = decoder.feed(&chunk[..n])?;
+        }
+        return Ok((status, location, decoder.body));
     }
-    let mut raw = buf.split_off(head_len);
-    // Chunked bodies carry framing: allow for it while reading, cap the decoded body after.
-    let read_cap = if chunked {
-        max_body * 2 + 1024
-    } else {
-        max_body
-    };
+    if length.is_some_and(|l| l > max_body) {
+        return Err(too_large());
+    }
+    let mut body = buf.split_off(head_len);
     loop {
-        if let Some(l) = length.filter(|_| !chunked)
-            && raw.len() >= l
+        if let Some(l) = length
+            && body.len() >= l
         {
-            raw.truncate(l);
+            body.truncate(l);
             break;
         }
-        if raw.len() > read_cap {
-            return Err(too_large);
+        if body.len() > max_body {
+            return Err(too_large());
         }
         let n = stream.read(&mut chunk).await.map_err(io)?;
         if n == 0 {
+            if let Some(l) = length {
+                return Err(FetchError::Protocol(format!(
+                    "the body ended after {} of its {l} bytes (Content-Length)",
+                    body.len()
+                )));
+            }
             break;
         }
-        raw.extend_from_slice(&chunk[..n]);
-        if chunked && chunked_complete(&raw) {
-            break;
-        }
+        body.extend_from_slice(&chunk[..n]);
     }
-    let body = if chunked {
-        decode_chunked(&raw, max_body)?
-    } else {
-        if raw.len() > max_body {
-            return Err(too_large);
-        }
-        raw
-    };
+    if body.len() > max_body {
+        return Err(too_large());
+    }
     Ok((status, location, body))
 }
 
@@ -471,30 +511,142 @@ pub fn parse_http_response(raw: &[u8], max_body: usize) -> Result<(u16, Vec<u8>)
     ))
 }
 
-fn chunked_complete(raw: &[u8]) -> bool {
-    raw.ends_with(b"0\r\n\r\n")
+/// The longest chunk-size line (with extensions) or trailer line read.
+const MAX_CHUNK_LINE: usize = 1024;
+/// The most trailer bytes read after the last chunk.
+const MAX_TRAILER: usize = 8 * 1024;
+
+/// A chunked body (RFC 9112 7.1) decoded as its bytes arrive, its end found by parsing the
+/// framing. The decoded body never exceeds the cap: a chunk larger than what is left of it is
+/// refused from its size line, before any of its data is read.
+struct ChunkedDecoder {
+    state: ChunkState,
+    line: Vec<u8>,
+    trailer: usize,
+    body: Vec<u8>,
+    max_body: usize,
 }
 
-fn decode_chunked(mut raw: &[u8], max_body: usize) -> Result<Vec<u8>, FetchError> {
-    let bad = || FetchError::Protocol("malformed chunked body".into());
-    let mut body = Vec::new();
-    loop {
-        let line_end = raw.windows(2).position(|w| w == b"\r\n").ok_or_else(bad)?;
-        let size_text = std::str::from_utf8(&raw[..line_end]).map_err(|_| bad())?;
-        let size_text = size_text.split(';').next().unwrap_or("").trim();
-        let size = usize::from_str_radix(size_text, 16).map_err(|_| bad())?;
-        raw = &raw[line_end + 2..];
-        if size == 0 {
-            return Ok(body);
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ChunkState {
+    /// Reading a chunk-size line.
+    Size,
+    /// Reading chunk data: this many bytes left.
+    Data(usize),
+    /// Reading the CRLF after chunk data: this many of its bytes seen.
+    DataEnd(u8),
+    /// Reading trailer lines after the last chunk, up to the empty line.
+    Trailer,
+    /// The body is complete.
+    Done,
+}
+
+impl ChunkedDecoder {
+    fn new(max_body: usize) -> Self {
+        ChunkedDecoder {
+            state: ChunkState::Size,
+            line: Vec::new(),
+            trailer: 0,
+            body: Vec::new(),
+            max_body,
         }
-        if body.len() + size > max_body {
-            return Err(FetchError::BodyTooLarge { limit: max_body });
+    }
+
+    /// Takes the next bytes; true once the body is complete (bytes after its end are ignored:
+    /// the fetcher asks for `Connection: close`).
+    fn feed(&mut self, mut bytes: &[u8]) -> Result<bool, FetchError> {
+        let bad = |what: &str| FetchError::Protocol(format!("malformed chunked body: {what}"));
+        while !bytes.is_empty() && self.state != ChunkState::Done {
+            match self.state {
+                ChunkState::Size | ChunkState::Trailer => {
+                    let Some(line) = self.take_line(&mut bytes)? else {
+                        break;
+                    };
+                    if self.state == ChunkState::Trailer {
+                        self.trailer = self.trailer.saturating_add(line.len() + 2);
+                        if line.is_empty() {
+                            self.state = ChunkState::Done;
+                        } else if self.trailer > MAX_TRAILER {
+                            return Err(bad("the trailer is too long"));
+                        }
+                        continue;
+                    }
+                    let text = std::str::from_utf8(&line).map_err(|_| bad("a size line"))?;
+                    let digits = text.split(';').next().unwrap_or("").trim();
+                    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+                        return Err(bad("a chunk size that is not hexadecimal"));
+                    }
+                    // A size too large for usize is over any cap too.
+                    let size = usize::from_str_radix(digits, 16).unwrap_or(usize::MAX);
+                    let left = self.max_body - self.body.len();
+                    if size > left {
+                        return Err(FetchError::BodyTooLarge {
+                            limit: self.max_body,
+                        });
+                    }
+                    self.state = if size == 0 {
+                        ChunkState::Trailer
+                    } else {
+                        ChunkState::Data(size)
+                    };
+                }
+                ChunkState::Data(left) => {
+                    let n = left.min(bytes.len());
+                    self.body.extend_from_slice(&bytes[..n]);
+                    bytes = &bytes[n..];
+                    self.state = if n == left {
+                        ChunkState::DataEnd(0)
+                    } else {
+                        ChunkState::Data(left - n)
+                    };
+                }
+                ChunkState::DataEnd(seen) => {
+                    let expected = if seen == 0 { b'\r' } else { b'\n' };
+                    if bytes[0] != expected {
+                        return Err(bad("chunk data longer than its size"));
+                    }
+                    bytes = &bytes[1..];
+                    self.state = if seen == 0 {
+                        ChunkState::DataEnd(1)
+                    } else {
+                        ChunkState::Size
+                    };
+                }
+                ChunkState::Done => {}
+            }
         }
-        if raw.len() < size + 2 {
-            return Err(bad());
+        Ok(self.state == ChunkState::Done)
+    }
+
+    /// The next CRLF-terminated line (without the CRLF) once it is complete, consuming it.
+    fn take_line(&mut self, bytes: &mut &[u8]) -> Result<Option<Vec<u8>>, FetchError> {
+        match bytes.iter().position(|&b| b == b'\n') {
+            Some(i) => {
+                self.line.extend_from_slice(&bytes[..i]);
+                *bytes = &bytes[i + 1..];
+                if self.line.len() > MAX_CHUNK_LINE + 1 {
+                    return Err(FetchError::Protocol(format!(
+                        "malformed chunked body: a framing line longer than {MAX_CHUNK_LINE} bytes"
+                    )));
+                }
+                if self.line.pop() != Some(b'\r') {
+                    return Err(FetchError::Protocol(
+                        "malformed chunked body: a line not ended by CRLF".into(),
+                    ));
+                }
+                Ok(Some(std::mem::take(&mut self.line)))
+            }
+            None => {
+                self.line.extend_from_slice(bytes);
+                *bytes = &[];
+                if self.line.len() > MAX_CHUNK_LINE {
+                    return Err(FetchError::Protocol(format!(
+                        "malformed chunked body: a framing line longer than {MAX_CHUNK_LINE} bytes"
+                    )));
+                }
+                Ok(None)
+            }
         }
-        body.extend_from_slice(&raw[..size]);
-        raw = &raw[size + 2..];
     }
 }
 
@@ -563,5 +715,123 @@ mod tests {
             decode_chunked(b"9\r\nab", 10).unwrap_err().code(),
             "fetch.protocol"
         );
+    }
+
+    /// Feeds `raw` whole, then byte by byte; both must agree. An unfinished body is an error,
+    /// as the end of the connection makes it.
+    fn decode_chunked(raw: &[u8], max_body: usize) -> Result<Vec<u8>, FetchError> {
+        let whole = feed_all(raw, max_body, raw.len().max(1));
+        let bytewise = feed_all(raw, max_body, 1);
+        assert_eq!(
+            whole.as_ref().map_err(|e| e.code()),
+            bytewise.as_ref().map_err(|e| e.code()),
+            "fed whole and byte by byte"
+        );
+        whole
+    }
+
+    fn feed_all(raw: &[u8], max_body: usize, step: usize) -> Result<Vec<u8>, FetchError> {
+        let mut d = ChunkedDecoder::new(max_body);
+        for piece in raw.chunks(step) {
+            if d.feed(piece)? {
+                return Ok(d.body);
+            }
+        }
+        Err(FetchError::Protocol("the chunked body ended early".into()))
+    }
+
+    #[test]
+    fn a_huge_chunk_size_is_refused_without_overflow() {
+        for size in [
+            "ffffffffffffffff",
+            "fffffffffffffffffffffffffff",
+            "7fffffffffffffff",
+        ] {
+            let raw = format!("{size}\r\nabc\r\n0\r\n\r\n");
+            assert_eq!(
+                decode_chunked(raw.as_bytes(), 64).unwrap_err().code(),
+                "fetch.body_too_large",
+                "{size}"
+            );
+        }
+        // After some data, a size over what is left of the cap is refused too.
+        let raw = b"3\r\nabc\r\nffffffffffffffff\r\n";
+        assert_eq!(
+            decode_chunked(raw, 64).unwrap_err().code(),
+            "fetch.body_too_large"
+        );
+        let raw = b"3\r\nabc\r\n3e\r\n";
+        assert_eq!(
+            decode_chunked(raw, 64).unwrap_err().code(),
+            "fetch.body_too_large"
+        );
+    }
+
+    #[test]
+    fn one_byte_chunks_up_to_the_cap_are_accepted() {
+        let body: Vec<u8> = (0..4096u32).map(|i| b'a' + (i % 26) as u8).collect();
+        let mut raw = Vec::new();
+        for b in &body {
+            raw.extend_from_slice(b"1\r\n");
+            raw.push(*b);
+            raw.extend_from_slice(b"\r\n");
+        }
+        raw.extend_from_slice(b"0\r\n\r\n");
+        assert_eq!(decode_chunked(&raw, 4096).unwrap(), body);
+        assert_eq!(
+            decode_chunked(&raw, 4095).unwrap_err().code(),
+            "fetch.body_too_large"
+        );
+    }
+
+    #[test]
+    fn the_end_is_found_by_parsing_not_by_its_last_bytes() {
+        // Data that looks like the last chunk does not end the body.
+        let raw = b"5\r\n0\r\n\r\n\r\n2\r\nok\r\n0\r\nExpires: never\r\n\r\n";
+        assert_eq!(decode_chunked(raw, 64).unwrap(), b"0\r\n\r\nok");
+        // Data longer than its size, a size line without CRLF, an endless size line.
+        for raw in [
+            &b"2\r\nabc\r\n0\r\n\r\n"[..],
+            b"2\nab\r\n0\r\n\r\n",
+            &[b'1'; 2000][..],
+        ] {
+            assert_eq!(
+                decode_chunked(raw, 4096).unwrap_err().code(),
+                "fetch.protocol",
+                "{:?}",
+                String::from_utf8_lossy(&raw[..raw.len().min(40)])
+            );
+        }
+    }
+
+    #[test]
+    fn a_body_shorter_than_its_content_length_is_an_error() {
+        let raw = b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc";
+        assert_eq!(
+            parse_http_response(raw, 64).unwrap_err().code(),
+            "fetch.protocol"
+        );
+        let raw = b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabcdef";
+        assert_eq!(parse_http_response(raw, 64).unwrap().1, b"abc");
+        let raw = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n";
+        assert_eq!(
+            parse_http_response(raw, 64).unwrap_err().code(),
+            "fetch.protocol"
+        );
+    }
+
+    #[test]
+    fn the_host_header_brackets_an_ipv6_literal_and_names_a_test_port() {
+        let p = FetchPolicy::default();
+        let t = Target::parse("http://[2001:db8::1]/.well-known/x", &p).unwrap();
+        assert_eq!(t.host_header(), "[2001:db8::1]");
+        let t = Target::parse("http://example.com/x", &p).unwrap();
+        assert_eq!(t.host_header(), "example.com");
+        let test = FetchPolicy {
+            http_port: 8080,
+            ..FetchPolicy::default()
+        };
+        let t = Target::parse("http://[::1]:8080/x", &test).unwrap();
+        assert_eq!(t.host_header(), "[::1]:8080");
     }
 }
