@@ -24,12 +24,34 @@ impl Violation {
     }
 }
 
+/// The ICANN-section public suffix `name` falls under (`io` for `foo.github.io`, whose longest
+/// suffix, `github.io`, is in the private section), when its top-level domain is a known one.
+fn icann_suffix(name: &str) -> Option<String> {
+    let mut rest = name;
+    loop {
+        let suffix = psl::suffix(rest.as_bytes())?;
+        if !suffix.is_known() {
+            return None;
+        }
+        if suffix.typ() == Some(Type::Icann) {
+            return Some(String::from_utf8_lossy(suffix.as_bytes()).into_owned());
+        }
+        // A private suffix is registered under an ICANN one: look again without its first
+        // label.
+        let text = std::str::from_utf8(suffix.as_bytes()).ok()?;
+        rest = text.split_once('.')?.1;
+    }
+}
+
 /// Checks a domain name that already parsed: every violation at once.
 ///
 /// - `domain.internal`: its top-level domain is not in the ICANN section of the public suffix
 ///   list (`localhost`, `.local`, `.internal`, `.lan`, ...), so no CA can validate it;
-/// - `domain.public_suffix`: the name is itself a public suffix (`com`, `co.uk`);
-/// - `san.wildcard_on_public_suffix`: `*.` directly on a public suffix (`*.com`, `*.com.cn`);
+/// - `domain.public_suffix`: the name is itself an ICANN public suffix (`com`, `co.uk`); a
+///   private-section suffix (`github.io`) is a name registered under one, and certifiable, as
+///   are the names under it (`foo.github.io`);
+/// - `san.wildcard_on_public_suffix`: `*.` directly on a public suffix of either section
+///   (`*.com`, `*.com.cn`, `*.github.io`);
 /// - `domain.reverse_dns`: a name under `in-addr.arpa` or `ip6.arpa`;
 /// - `domain.reserved_hyphens`: a label with `--` in its third and fourth characters that is
 ///   not an IDNA A-label (`xn--`).
@@ -37,8 +59,8 @@ pub fn check_domain(field: &str, name: &DomainName) -> Vec<Violation> {
     let mut found = Vec::new();
     let base = name.base();
     let suffix = psl::suffix(base.as_bytes());
-    let icann = suffix.is_some_and(|s| s.typ() == Some(Type::Icann) && s.is_known());
-    if !icann {
+    let icann = icann_suffix(base);
+    if icann.is_none() {
         let tld = base.rsplit('.').next().unwrap_or(base);
         found.push(Violation::error(
             field,
@@ -48,21 +70,25 @@ pub fn check_domain(field: &str, name: &DomainName) -> Vec<Violation> {
                 name.unicode()
             ),
         ));
-    } else if let Some(suffix) = suffix.filter(|s| s.as_bytes() == base.as_bytes()) {
+    } else if name.is_wildcard()
+        && let Some(suffix) = suffix.filter(|s| s.as_bytes() == base.as_bytes())
+    {
+        // A private-section suffix (github.io) counts here: under it, each name belongs to
+        // someone else (BR 3.2.2.6).
         let suffix = String::from_utf8_lossy(suffix.as_bytes()).into_owned();
-        if name.is_wildcard() {
-            found.push(Violation::error(
-                field,
-                PolicyCode::SanWildcardOnPublicSuffix,
-                format!("{name} puts a wildcard directly on the public suffix {suffix}; use a domain registered under it, as in *.example.{suffix}"),
-            ));
-        } else {
-            found.push(Violation::error(
-                field,
-                PolicyCode::DomainPublicSuffix,
-                format!("{name} is a public suffix, not a domain someone registers; name a domain under it"),
-            ));
-        }
+        found.push(Violation::error(
+            field,
+            PolicyCode::SanWildcardOnPublicSuffix,
+            format!("{name} puts a wildcard directly on the public suffix {suffix}; use a domain registered under it, as in *.example.{suffix}"),
+        ));
+    } else if icann.as_deref() == Some(base) {
+        found.push(Violation::error(
+            field,
+            PolicyCode::DomainPublicSuffix,
+            format!(
+                "{name} is a public suffix, not a domain someone registers; name a domain under it"
+            ),
+        ));
     }
     if base.ends_with(".in-addr.arpa") || base.ends_with(".ip6.arpa") {
         found.push(Violation::error(
@@ -129,6 +155,23 @@ mod tests {
         assert_eq!(codes("*.co.uk"), ["san.wildcard_on_public_suffix"]);
         let v = &check_domain("sans[1]", &DomainName::parse("*.com").unwrap())[0];
         assert_eq!(v.field, "sans[1]");
+    }
+
+    #[test]
+    fn names_under_private_section_suffixes_are_public_and_certifiable() {
+        for ok in [
+            "foo.github.io",
+            "github.io",
+            "x.cloudfront.net",
+            "www.foo.github.io",
+            "*.foo.github.io",
+        ] {
+            assert!(codes(ok).is_empty(), "{ok}: {:?}", codes(ok));
+        }
+        // A wildcard directly on a private-section suffix covers other people's names.
+        assert_eq!(codes("*.github.io"), ["san.wildcard_on_public_suffix"]);
+        assert_eq!(icann_suffix("foo.github.io").as_deref(), Some("io"));
+        assert_eq!(icann_suffix("printer.lan"), None);
     }
 
     #[test]

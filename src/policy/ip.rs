@@ -55,6 +55,24 @@ const V6: &[([u16; 8], u8, &str)] = &[
         96,
         "IPv4-mapped Address (RFC 4291)",
     ),
+    // Not in today's registry, but never a public host's address: the deprecated
+    // IPv4-compatible block (which embeds any IPv4 address, private ones included), the
+    // IPv4-translated block of SIIT, and deprecated site-local addresses.
+    (
+        [0, 0, 0, 0, 0, 0, 0, 0],
+        96,
+        "IPv4-compatible Address, deprecated (RFC 4291)",
+    ),
+    (
+        [0, 0, 0, 0, 0xffff, 0, 0, 0],
+        96,
+        "IPv4-translated Address (RFC 2765)",
+    ),
+    (
+        [0xfec0, 0, 0, 0, 0, 0, 0, 0],
+        10,
+        "Site-Local Unicast, deprecated (RFC 3879)",
+    ),
     (
         [0x64, 0xff9b, 0, 0, 0, 0, 0, 0],
         96,
@@ -149,6 +167,28 @@ mod tests {
 
     fn reserved(s: &str) -> bool {
         check_ip("sans[0]", s.parse().unwrap()).is_some()
+    }
+
+    #[test]
+    fn ipv4_compatible_ipv4_translated_and_site_local_ipv6_are_reserved() {
+        for ip in [
+            "::10.0.0.1",
+            "::8.8.8.8",
+            "::ffff:0:10.0.0.1",
+            "::ffff:0:8.8.8.8",
+            "fec0::1",
+            "feff::1",
+        ] {
+            assert!(reserved(ip), "{ip}");
+        }
+        assert_eq!(
+            reserved_range("::10.0.0.1".parse().unwrap()).unwrap().0,
+            "::/96"
+        );
+        // Global unicast right beside them stays certifiable.
+        for ip in ["2400:cb00::1", "1::1", "::1:0:0:0:1"] {
+            assert!(!reserved(ip), "{ip}");
+        }
     }
 
     #[test]
