@@ -176,8 +176,8 @@ pub use csr::{
 pub use error::Error;
 pub use key::{
     EcCurve, Fingerprint, KeyCode, KeyEncryption, KeyError, KeyKind, KeySpec, KeySpecCode,
-    KeySpecError, MAX_KEY_INPUT, Password, PrivateKey, PublicKey, SignError, SignatureAlgorithm,
-    SignatureHash, Signer,
+    KeySpecError, MAX_KEY_INPUT, Password, PrivateKey, PublicKey, SecretText, SignError,
+    SignatureAlgorithm, SignatureHash, Signer,
 };
 pub use san::{
     DomainName, EmailAddress, MAX_DOMAIN_LEN, MAX_LABEL_LEN, NameCode, NameError, NameKind,

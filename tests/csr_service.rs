@@ -1049,3 +1049,47 @@ async fn saved_profiles_are_checked_scoped_and_reused() {
         assert!(book.names(&alice()).await.unwrap().is_empty());
     }
 }
+
+#[tokio::test]
+async fn sealing_contexts_are_unambiguous_and_keys_sealed_by_earlier_builds_still_open() {
+    let s = &stores().await[0];
+    let svc = service(s);
+    let profile = Profile::tencent_create_csr();
+    // Two scopes whose fields, joined with '/', read the same.
+    let one = Scope::new("team/a", "ap-guangzhou");
+    let other = Scope::new("team", "a/ap-guangzhou");
+    let made = svc
+        .create(
+            &one,
+            &profile,
+            NewCsr {
+                form: form("ctx.example.com", "ec-p256"),
+                generate: true,
+                ..NewCsr::default()
+            },
+        )
+        .await
+        .unwrap();
+    let key = svc.private_key(&one, made.id).await.unwrap();
+    // The record moved to the other scope: its key must not open there.
+    let mut moved = s.csrs.get_csr(&one, made.id).await.unwrap();
+    moved.scope = other.clone();
+    moved.id = 0;
+    let moved = s.csrs.insert_csr(moved).await.unwrap();
+    assert_eq!(
+        svc.private_key(&other, moved.id).await.unwrap_err().code(),
+        "store.vault"
+    );
+    // A key sealed under the first builds' context (slash-joined) still opens.
+    let mut legacy = s.csrs.get_csr(&one, made.id).await.unwrap();
+    let der = PrivateKey::from_pem_or_der(key.pem.as_bytes())
+        .unwrap()
+        .to_pkcs8_der()
+        .unwrap();
+    let fingerprint = legacy.public_key_sha256.clone().unwrap();
+    let context = format!("certdesk/csr-key/team/a/ap-guangzhou/{fingerprint}");
+    legacy.sealed_key = Some(vault().seal(&der, context.as_bytes()).await.unwrap());
+    s.csrs.update_csr(legacy).await.unwrap();
+    let reopened = svc.private_key(&one, made.id).await.unwrap();
+    assert_eq!(reopened.pem.as_str(), key.pem.as_str());
+}

@@ -429,3 +429,23 @@ fn api_names_round_trip_and_bodies_are_capped() {
     let v = Api::TencentCreateCsr.validate(&huge);
     assert_eq!(fields(&v), [("body", "json.too_large")]);
 }
+
+#[test]
+fn alibaba_private_keys_stay_out_of_debug_output() {
+    let key_pem = String::from_utf8(data("ec-p256.key.pem")).unwrap();
+    // A line of the key's Base64, long enough to be unmistakable.
+    let line = key_pem
+        .lines()
+        .find(|l| l.len() > 40 && !l.starts_with("-----"))
+        .unwrap();
+    let upload = serde_json::json!({"Csr": "-----BEGIN CERTIFICATE REQUEST-----", "Key": key_pem});
+    let req: alibaba::UploadCsrRequest = serde_json::from_value(upload).unwrap();
+    assert_eq!(req.key.as_ref().unwrap().expose(), key_pem);
+    let update = serde_json::json!({"CsrId": 1, "Key": key_pem});
+    let update: alibaba::UpdateCsrRequest = serde_json::from_value(update).unwrap();
+    for debug in [format!("{req:?}"), format!("{update:?}")] {
+        assert!(!debug.contains("PRIVATE KEY"), "{debug}");
+        assert!(!debug.contains(line), "{debug}");
+        assert!(debug.contains("<redacted>"), "{debug}");
+    }
+}

@@ -7,7 +7,7 @@ use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroizing;
 
 use crate::backend::StoreError;
 
@@ -104,20 +104,21 @@ impl fmt::Debug for AesGcmVault {
 }
 
 impl AesGcmVault {
-    /// A vault sealing under `kek` (32 bytes), known as `kek_id`. The array is zeroized.
-    pub fn new(kek_id: impl Into<String>, mut kek: [u8; 32]) -> Self {
+    /// A vault sealing under `kek` (32 bytes), known as `kek_id`. Pass the key in a
+    /// [`Zeroizing`] (`Zeroizing::new(bytes)`) so that the vault's copy is the only one: a plain
+    /// array is accepted too, but arrays are `Copy`, and the caller's copy is the caller's to
+    /// wipe. The vault wipes its keys when it is dropped.
+    pub fn new(kek_id: impl Into<String>, kek: impl Into<Zeroizing<[u8; 32]>>) -> Self {
         let id = kek_id.into();
         let mut keys = HashMap::new();
-        keys.insert(id.clone(), Zeroizing::new(kek));
-        kek.zeroize();
+        keys.insert(id.clone(), kek.into());
         AesGcmVault { current: id, keys }
     }
 
     /// Makes `kek` the sealing key; the previous keys still open what they sealed.
-    pub fn rotate(&mut self, kek_id: impl Into<String>, mut kek: [u8; 32]) {
+    pub fn rotate(&mut self, kek_id: impl Into<String>, kek: impl Into<Zeroizing<[u8; 32]>>) {
         let id = kek_id.into();
-        self.keys.insert(id.clone(), Zeroizing::new(kek));
-        kek.zeroize();
+        self.keys.insert(id.clone(), kek.into());
         self.current = id;
     }
 

@@ -14,7 +14,7 @@ use crate::cloud::{
 };
 use crate::csr::{Csr, CsrRequest};
 use crate::key::KeySpecCode;
-use crate::key::{KeySpec, PrivateKey};
+use crate::key::{KeySpec, PrivateKey, SecretText};
 use crate::policy::ParamCode;
 use crate::policy::PolicyCode;
 use crate::policy::{CsrForm, Profile, Report, Violation};
@@ -225,7 +225,7 @@ pub struct UploadCsrRequest {
     /// The CSR, PEM. Required.
     pub csr: Option<String>,
     /// Its private key, PEM.
-    pub key: Option<String>,
+    pub key: Option<SecretText>,
     /// The CSR's name: at most 50 of `A-Za-z0-9_-` (no period).
     pub name: Option<String>,
 }
@@ -276,9 +276,9 @@ impl UploadCsrRequest {
             v.field = "Csr".to_owned();
         }
         let mut violations = content.violations;
-        let key = match given(&self.key) {
+        let key = match self.key.as_ref().filter(|k| !k.is_blank()) {
             None => None,
-            Some(pem) => match PrivateKey::from_pem_or_der(pem.as_bytes()) {
+            Some(pem) => match PrivateKey::from_pem_or_der(pem.expose().as_bytes()) {
                 Ok(key) if csr.matches_key(&key) => Some(key),
                 Ok(_) => {
                     violations.push(Violation::error(
@@ -376,7 +376,7 @@ pub struct UpdateCsrRequest {
     #[serde(default, deserialize_with = "number")]
     pub csr_id: Option<u64>,
     /// The private key, PEM. Required.
-    pub key: Option<String>,
+    pub key: Option<SecretText>,
 }
 
 impl UpdateCsrRequest {
@@ -384,10 +384,10 @@ impl UpdateCsrRequest {
     /// check).
     pub fn check(&self) -> Report {
         let mut found = id_violations(self.csr_id);
-        match given(&self.key) {
+        match self.key.as_ref().filter(|k| !k.is_blank()) {
             None => found.push(missing("Key")),
             Some(pem) => {
-                if let Err(e) = PrivateKey::from_pem_or_der(pem.as_bytes()) {
+                if let Err(e) = PrivateKey::from_pem_or_der(pem.expose().as_bytes()) {
                     found.push(Violation::error("Key", e.code(), e.to_string()));
                 }
             }

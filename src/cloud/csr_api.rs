@@ -428,9 +428,9 @@ impl CsrService {
                             csr: req.csr.clone().unwrap_or_default().into_bytes(),
                             key: req
                                 .key
-                                .clone()
-                                .filter(|k| !k.trim().is_empty())
-                                .map(|k| zeroize::Zeroizing::new(k.into_bytes())),
+                                .as_ref()
+                                .filter(|k| !k.is_blank())
+                                .map(|k| zeroize::Zeroizing::new(k.expose().as_bytes().to_vec())),
                             password: None,
                             name: req.name.clone(),
                         },
@@ -475,7 +475,7 @@ impl CsrService {
             Api::AlibabaUpdateCsr => {
                 let req: alibaba::UpdateCsrRequest = decode(vendor, body)?;
                 check(vendor, req.check())?;
-                let key = req.key.clone().unwrap_or_default();
+                let key = req.key.as_ref().map_or("", |k| k.expose());
                 svc.set_key(scope, req.csr_id.unwrap_or(0), key.as_bytes(), None)
                     .await
                     .map_err(service)?;

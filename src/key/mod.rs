@@ -10,7 +10,7 @@ mod sm2_sign;
 mod spec;
 
 pub use error::{KeyCode, KeyError, KeySpecCode, KeySpecError};
-pub use private::{KeyEncryption, MAX_KEY_INPUT, Password, PrivateKey};
+pub use private::{KeyEncryption, MAX_KEY_INPUT, Password, PrivateKey, SecretText};
 pub use public::{Fingerprint, PublicKey};
 pub use sigalg::SignatureAlgorithm;
 pub use signer::{SignError, Signer};

@@ -73,6 +73,47 @@ impl fmt::Debug for Password {
     }
 }
 
+/// Secret text a request carries (a private key's PEM in a vendor request): zeroized on drop,
+/// `<redacted>` in `Debug`, never serialized; [`expose`](SecretText::expose) reads it.
+#[derive(Clone, PartialEq, Eq, Default, zeroize::ZeroizeOnDrop)]
+pub struct SecretText(String);
+
+impl SecretText {
+    /// Takes `text` (its buffer becomes the secret's).
+    pub fn new(text: impl Into<String>) -> Self {
+        SecretText(text.into())
+    }
+
+    /// The text, for the one place that needs it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// Nothing but whitespace.
+    pub fn is_blank(&self) -> bool {
+        self.0.trim().is_empty()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SecretText {
+    /// Reads the text from a JSON string; the string's buffer becomes the secret's.
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(SecretText)
+    }
+}
+
+impl fmt::Debug for SecretText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecretText(<redacted>)")
+    }
+}
+
+impl From<&str> for SecretText {
+    fn from(text: &str) -> Self {
+        SecretText(text.to_owned())
+    }
+}
+
 /// How [`PrivateKey::to_encrypted_pkcs8_pem`] derives the encryption key from the password.
 /// Both use PBES2 with AES-256-CBC, which OpenSSL 1.1+ and 3.x open.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]

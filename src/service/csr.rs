@@ -123,7 +123,28 @@ fn algorithm_and_size(kind: KeyKind) -> (&'static str, u32) {
     }
 }
 
+/// A sealing context from its fields, each length-prefixed so that no two different field
+/// lists give the same bytes (`a/b` + `c` and `a` + `b/c` differ).
+fn context(fields: &[&str]) -> Vec<u8> {
+    let mut out = b"certdesk-context-v2".to_vec();
+    for field in fields {
+        let len = u32::try_from(field.len()).unwrap_or(u32::MAX);
+        out.extend_from_slice(&len.to_be_bytes());
+        out.extend_from_slice(field.as_bytes());
+    }
+    out
+}
+
 fn key_context(scope: &Scope, public_key_sha256: &str) -> Vec<u8> {
+    context(&["csr-key", &scope.account, &scope.region, public_key_sha256])
+}
+
+fn password_context(scope: &Scope) -> Vec<u8> {
+    context(&["csr-password", &scope.account, &scope.region])
+}
+
+/// The contexts of certdesk 0.1's first stores, read so that keys sealed then still open.
+fn legacy_key_context(scope: &Scope, public_key_sha256: &str) -> Vec<u8> {
     format!(
         "certdesk/csr-key/{}/{}/{public_key_sha256}",
         scope.account, scope.region
@@ -131,7 +152,7 @@ fn key_context(scope: &Scope, public_key_sha256: &str) -> Vec<u8> {
     .into_bytes()
 }
 
-fn password_context(scope: &Scope) -> Vec<u8> {
+fn legacy_password_context(scope: &Scope) -> Vec<u8> {
     format!("certdesk/csr-password/{}/{}", scope.account, scope.region).into_bytes()
 }
 
@@ -466,7 +487,15 @@ impl CsrService {
         scope: &Scope,
         sealed: &SealedKey,
     ) -> Result<Password, ServiceError> {
-        let bytes = self.vault.open(sealed, &password_context(scope)).await?;
+        let bytes = match self.vault.open(sealed, &password_context(scope)).await {
+            Ok(bytes) => bytes,
+            Err(StoreError::Vault(_)) => {
+                self.vault
+                    .open(sealed, &legacy_password_context(scope))
+                    .await?
+            }
+            Err(e) => return Err(e.into()),
+        };
         Ok(Password::new(bytes.to_vec()))
     }
 
@@ -638,10 +667,19 @@ impl CsrService {
             return Ok(None);
         };
         let fingerprint = record.public_key_sha256.clone().unwrap_or_default();
-        let opened = self
+        let opened = match self
             .vault
             .open(sealed, &key_context(&record.scope, &fingerprint))
-            .await?;
+            .await
+        {
+            Ok(opened) => opened,
+            Err(StoreError::Vault(_)) => {
+                self.vault
+                    .open(sealed, &legacy_key_context(&record.scope, &fingerprint))
+                    .await?
+            }
+            Err(e) => return Err(e.into()),
+        };
         if record.key_password_set {
             let pem = String::from_utf8(opened.to_vec())
                 .map_err(|_| StoreError::Vault(format!("the sealed key of CSR {id} is not PEM")))?;
