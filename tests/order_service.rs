@@ -490,6 +490,23 @@ async fn the_free_quota_runs_out_per_primary_domain() {
         .await
         .unwrap_err();
     assert_eq!(e.code(), "quota.primary_domain_limit", "{e}");
+    // The vendors count per account: another region of the same account grants no fresh
+    // quota ("individual accounts can apply for up to 50 free certificates").
+    let elsewhere = Scope::new(me().account, "ap-beijing");
+    let e = w
+        .orders
+        .apply_free(
+            &elsewhere,
+            "s21.example.com",
+            ValidationMethod::Dns,
+            CsrSource::Generate {
+                form: form("s21.example.com"),
+                password: None,
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "quota.primary_domain_limit", "{e}");
     assert_eq!(
         w.orders
             .list(
@@ -581,7 +598,7 @@ async fn cancel_gives_the_quota_back_renew_and_revoke() {
         async move {
             use certdesk::backend::OrderStore;
             store
-                .get_quota(&me())
+                .get_quota(&me().account_wide())
                 .await
                 .unwrap()
                 .map_or(0, |(l, _)| l.deductions().len())

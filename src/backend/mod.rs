@@ -86,6 +86,10 @@ pub struct Scope {
     pub region: String,
 }
 
+/// The region of records that belong to a whole account rather than to one region (the
+/// free-certificate quota ledger, which the vendors count per account across regions).
+pub const ACCOUNT_WIDE: &str = "*";
+
 impl Scope {
     /// A scope.
     pub fn new(account: impl Into<String>, region: impl Into<String>) -> Self {
@@ -93,6 +97,12 @@ impl Scope {
             account: account.into(),
             region: region.into(),
         }
+    }
+
+    /// The same account in every region: the scope of account-wide records
+    /// ([`ACCOUNT_WIDE`]).
+    pub fn account_wide(&self) -> Scope {
+        Scope::new(self.account.clone(), ACCOUNT_WIDE)
     }
 }
 

@@ -428,6 +428,8 @@ impl OrderService {
         order_id: &str,
         domain: &str,
     ) -> Result<(), ServiceError> {
+        // The vendors count free certificates per account, whatever the region.
+        let scope = &scope.account_wide();
         for _ in 0..self.retry.attempts() {
             let (mut ledger, version) = match self.orders.get_quota(scope).await? {
                 Some((l, v)) => (l, Some(v)),
@@ -449,6 +451,7 @@ impl OrderService {
     }
 
     async fn release_quota(&self, scope: &Scope, order_id: &str) -> Result<(), ServiceError> {
+        let scope = &scope.account_wide();
         for _ in 0..self.retry.attempts() {
             let Some((mut ledger, version)) = self.orders.get_quota(scope).await? else {
                 return Ok(());
