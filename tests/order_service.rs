@@ -721,3 +721,89 @@ async fn a_service_built_without_a_resolver_fails_its_dns_checks_saying_why() {
     let (_, checks) = bare.check_validation(&me(), order.id()).await.unwrap();
     assert_eq!(checks[0].outcome, CheckOutcome::NsNotFound);
 }
+
+/// The local CA behind a switch that makes revocation fail, as a CA that is down would.
+struct FlakyRevocation {
+    inner: Arc<LocalCa>,
+    down: std::sync::atomic::AtomicBool,
+}
+
+#[async_trait::async_trait]
+impl certdesk::backend::CertificateAuthority for FlakyRevocation {
+    async fn submit(
+        &self,
+        request: certdesk::backend::IssueRequest,
+    ) -> Result<String, certdesk::backend::CaError> {
+        self.inner.submit(request).await
+    }
+
+    async fn status(
+        &self,
+        ticket: &str,
+    ) -> Result<certdesk::backend::CaStatus, certdesk::backend::CaError> {
+        self.inner.status(ticket).await
+    }
+
+    async fn revoke(&self, ticket: &str) -> Result<(), certdesk::backend::CaError> {
+        if self.down.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(certdesk::backend::CaError::Backend(
+                certdesk::backend::BackendError::msg("the CA is down"),
+            ));
+        }
+        self.inner.revoke(ticket).await
+    }
+}
+
+#[tokio::test]
+async fn a_revocation_the_ca_failed_is_finished_by_calling_again() {
+    use certdesk::backend::{CertificateAuthority, OrderStore};
+    let w = world(false).await;
+    let flaky = Arc::new(FlakyRevocation {
+        inner: w.ca.clone(),
+        down: std::sync::atomic::AtomicBool::new(true),
+    });
+    let orders = OrderService::builder(w.store.clone(), w.csrs.clone(), flaky.clone())
+        .clock(w.clock.clone())
+        .build();
+    let order = w
+        .orders
+        .apply_free(
+            &me(),
+            "revoke.example.com",
+            ValidationMethod::DnsAuto,
+            CsrSource::Generate {
+                form: form("revoke.example.com"),
+                password: None,
+            },
+        )
+        .await
+        .unwrap();
+    w.orders.publish_dns(&me(), order.id()).await.unwrap();
+    w.orders.check_validation(&me(), order.id()).await.unwrap();
+    w.orders.advance(&me(), order.id()).await.unwrap();
+    let issued = w.orders.advance(&me(), order.id()).await.unwrap();
+    assert_eq!(issued.state(), &OrderState::Issued);
+    // The CA is down: the order is left revoking.
+    let e = orders.revoke(&me(), order.id()).await.unwrap_err();
+    assert_eq!(e.code(), "ca.backend", "{e}");
+    let stuck = orders.get(&me(), order.id()).await.unwrap();
+    assert_eq!(stuck.state(), &OrderState::Revoking);
+    // Back up: calling again finishes the revocation.
+    flaky.down.store(false, std::sync::atomic::Ordering::SeqCst);
+    let revoked = orders.revoke(&me(), order.id()).await.unwrap();
+    assert_eq!(revoked.state(), &OrderState::Revoked);
+    // The CA's revocation is idempotent; the order's is final.
+    let ticket = w
+        .store
+        .get_order_file(&me(), order.id(), "ca_ticket")
+        .await
+        .unwrap()
+        .unwrap();
+    w.ca.revoke(&String::from_utf8(ticket).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        orders.revoke(&me(), order.id()).await.unwrap_err().code(),
+        "order.illegal_transition"
+    );
+}

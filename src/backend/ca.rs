@@ -119,6 +119,7 @@ pub trait CertificateAuthority: Send + Sync {
     async fn submit(&self, request: IssueRequest) -> Result<String, CaError>;
     /// Where the request is now.
     async fn status(&self, ticket: &str) -> Result<CaStatus, CaError>;
-    /// Revokes what the ticket issued.
+    /// Revokes what the ticket issued. Idempotent: revoking what is already revoked succeeds
+    /// (a caller whose first call failed on the way back retries).
     async fn revoke(&self, ticket: &str) -> Result<(), CaError>;
 }

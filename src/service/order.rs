@@ -946,11 +946,16 @@ impl OrderService {
         Ok(order)
     }
 
-    /// Revokes an issued certificate at the CA.
+    /// Revokes an issued certificate at the CA. When the CA call fails, the order stays
+    /// revoking, and calling `revoke` again finishes it.
     #[instrument(skip(self), fields(account = %scope.account))]
     pub async fn revoke(&self, scope: &Scope, id: &str) -> Result<Order, ServiceError> {
-        self.update(scope, id, |_| Ok(Some(Command::RequestRevocation)))
-            .await?;
+        // An order left revoking by a CA call that failed is taken up where it stopped: the
+        // CA's revocation is idempotent.
+        self.update(scope, id, |o| {
+            Ok((o.state() != &OrderState::Revoking).then_some(Command::RequestRevocation))
+        })
+        .await?;
         let ticket = self
             .orders
             .get_order_file(scope, id, CA_TICKET)
