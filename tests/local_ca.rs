@@ -142,7 +142,18 @@ async fn reviews_take_polls_refusals_and_revocation() {
     assert_eq!(ca.status(&ok).await.unwrap(), CaStatus::Issued(cert));
     ca.revoke(&ok).await.unwrap();
     assert_eq!(ca.status(&ok).await.unwrap(), CaStatus::Revoked);
-    assert_eq!(ca.revoke(&ok).await.unwrap_err().code(), "ca.refused");
+    // Revocation is idempotent (a caller whose first call failed on the way back retries).
+    ca.revoke(&ok).await.unwrap();
+    assert_eq!(ca.status(&ok).await.unwrap(), CaStatus::Revoked);
+    // What was never issued cannot be revoked.
+    let pending = ca
+        .submit(request(
+            csr_pem(KeySpec::EcP256, "pending.example.com"),
+            &["pending.example.com"],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(ca.revoke(&pending).await.unwrap_err().code(), "ca.refused");
 
     let bank = ca
         .submit(request(
@@ -311,5 +322,70 @@ except VerificationError:
             "ok 3",
             "{spec:?}"
         );
+    }
+}
+
+async fn issue(ca: &LocalCa, request: IssueRequest) -> CaStatus {
+    let ticket = ca.submit(request).await.unwrap();
+    ca.status(&ticket).await.unwrap()
+}
+
+#[tokio::test]
+async fn times_are_utctime_through_2049_and_generalizedtime_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = LocalCa::new("certdesk Test").unwrap();
+    let csr = csr_pem(KeySpec::EcP256, "times.example.com");
+    // 90 days from now: both times before 2050.
+    let CaStatus::Issued(short) = issue(&ca, request(csr.clone(), &["times.example.com"])).await
+    else {
+        panic!("not issued");
+    };
+    std::fs::write(dir.path().join("short.pem"), &short.certificate_pem).unwrap();
+    let parsed = common::openssl_ok(dir.path(), &["asn1parse", "-in", "short.pem"]);
+    assert_eq!(parsed.matches("UTCTIME").count(), 2, "{parsed}");
+    assert!(!parsed.contains("GENERALIZEDTIME"), "{parsed}");
+    // A validity that ends after 2049: notBefore UTCTime, notAfter GeneralizedTime.
+    let mut long = request(csr, &["times.example.com"]);
+    long.validity_days = 40 * 366;
+    let CaStatus::Issued(long) = issue(&ca, long).await else {
+        panic!("not issued");
+    };
+    std::fs::write(dir.path().join("long.pem"), &long.certificate_pem).unwrap();
+    let parsed = common::openssl_ok(dir.path(), &["asn1parse", "-in", "long.pem"]);
+    assert_eq!(parsed.matches("UTCTIME").count(), 1, "{parsed}");
+    assert_eq!(parsed.matches("GENERALIZEDTIME").count(), 1, "{parsed}");
+}
+
+#[tokio::test]
+async fn a_domain_longer_than_a_common_name_is_certified_by_its_san_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = LocalCa::new("certdesk Test").unwrap();
+    let long = format!("{}.example.com", "a".repeat(60));
+    assert!(long.len() > 64);
+    let csr = csr_pem(KeySpec::EcP256, "short.example.com");
+    let CaStatus::Issued(cert) = issue(&ca, request(csr, &[&long])).await else {
+        panic!("not issued");
+    };
+    std::fs::write(dir.path().join("leaf.pem"), &cert.certificate_pem).unwrap();
+    let subject = common::openssl_ok(
+        dir.path(),
+        &["x509", "-in", "leaf.pem", "-noout", "-subject"],
+    );
+    assert!(!subject.contains("CN"), "{subject}");
+    let text = common::openssl_ok(dir.path(), &["x509", "-in", "leaf.pem", "-noout", "-text"]);
+    assert!(text.contains(&format!("DNS:{long}")), "{text}");
+}
+
+#[tokio::test]
+async fn a_validity_past_the_year_9999_is_refused_not_a_panic() {
+    let ca = LocalCa::new("certdesk Test").unwrap();
+    let mut huge = request(
+        csr_pem(KeySpec::EcP256, "huge.example.com"),
+        &["huge.example.com"],
+    );
+    huge.validity_days = u32::MAX;
+    match issue(&ca, huge).await {
+        CaStatus::Refused { reason } => assert!(reason.contains("9999"), "{reason}"),
+        other => panic!("{other:?}"),
     }
 }

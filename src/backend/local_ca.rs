@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use der::asn1::{BitString, GeneralizedTime, Ia5String, OctetString};
+use der::asn1::{BitString, GeneralizedTime, Ia5String, OctetString, UtcTime};
 use der::{Decode, Encode};
 use sha2::Digest;
 use spki::{
@@ -163,10 +163,18 @@ impl BuilderProfile for Profile {
     }
 }
 
+/// A certificate time as RFC 5280 4.1.2.5 wants it: UTCTime through 2049, GeneralizedTime
+/// from 2050.
 fn time(t: time::OffsetDateTime) -> Result<Time, CaError> {
     let secs = u64::try_from(t.unix_timestamp())
         .map_err(|_| CaError::Backend(BackendError::msg("a time before 1970")))?;
-    let g = GeneralizedTime::from_unix_duration(Duration::from_secs(secs)).map_err(backend)?;
+    let since_epoch = Duration::from_secs(secs);
+    if t.year() < 2050 {
+        return Ok(Time::UtcTime(
+            UtcTime::from_unix_duration(since_epoch).map_err(backend)?,
+        ));
+    }
+    let g = GeneralizedTime::from_unix_duration(since_epoch).map_err(backend)?;
     Ok(Time::GeneralTime(g))
 }
 
@@ -355,8 +363,12 @@ impl LocalCa {
                 subject = subject.state(p.as_str());
             }
         }
+        // RFC 5280 bounds a CN at 64 characters: a longer name is certified by its SAN alone,
+        // as the Baseline Requirements allow (the CN is optional).
+        if first.chars().count() <= 64 {
+            subject = subject.common_name(first.as_str());
+        }
         let subject = subject
-            .common_name(first.as_str())
             .build()
             .map_err(|e| CaError::Refused(format!("the subject: {e}")))?
             .to_name()
@@ -364,7 +376,17 @@ impl LocalCa {
         let rsa = matches!(csr.info().key, KeyKind::Rsa { .. });
         let now = self.clock.now();
         let not_before = now - time::Duration::minutes(5);
-        let not_after = now + time::Duration::days(i64::from(request.validity_days.max(1)));
+        let not_after = now
+            .checked_add(time::Duration::days(i64::from(
+                request.validity_days.max(1),
+            )))
+            .filter(|t| t.year() <= 9999)
+            .ok_or_else(|| {
+                CaError::Refused(format!(
+                    "a validity of {} days ends after the year 9999",
+                    request.validity_days
+                ))
+            })?;
         let (cert, serial) = make_certificate(
             Profile {
                 issuer: Some(self.intermediate_name.clone()),
