@@ -74,6 +74,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // DNS and HTTP servers on loopback; the domain points at the HTTP server.
     let dns = Arc::new(LoopbackDnsServer::start().await?);
+    // The account's zone on the DNS provider (automatic DNS validation writes there).
+    dns.add_zone(&args.domain, &me.account)?;
     dns.add_ip(&args.domain, "127.0.0.1".parse()?)?;
     dns.add_ip(&format!("www.{}", args.domain), "127.0.0.1".parse()?)?;
     let resolver = Arc::new(HickoryResolver::with_servers(

@@ -8,11 +8,19 @@ use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use certdesk::backend::{
-    DnsProvider, DnsRecord, DnsResolver, HickoryResolver, LoopbackDnsServer, MAX_CNAME_CHAIN,
+    DnsProvider, DnsRecord, DnsResolver, HickoryResolver, LoopbackDnsServer, MAX_CNAME_CHAIN, Scope,
 };
+
+/// The account that owns the test zones.
+fn admin() -> Scope {
+    Scope::new("dns-admin", "ap-guangzhou")
+}
 
 async fn setup() -> (LoopbackDnsServer, HickoryResolver) {
     let server = LoopbackDnsServer::start().await.unwrap();
+    for zone in ["example.com", "example.net", "example.org"] {
+        server.add_zone(zone, &admin().account).unwrap();
+    }
     let resolver = HickoryResolver::with_servers(&[server.addr()], Duration::from_secs(2)).unwrap();
     (server, resolver)
 }
@@ -59,11 +67,11 @@ async fn cname_chains_are_followed_to_a_bound() {
         target: to.into(),
     };
     server
-        .create(&link("_dnsauth.example.com", "a.dcv.example.net"))
+        .create(&admin(), &link("_dnsauth.example.com", "a.dcv.example.net"))
         .await
         .unwrap();
     server
-        .create(&link("a.dcv.example.net", "b.dcv.example.net"))
+        .create(&admin(), &link("a.dcv.example.net", "b.dcv.example.net"))
         .await
         .unwrap();
     assert_eq!(
@@ -72,11 +80,11 @@ async fn cname_chains_are_followed_to_a_bound() {
     );
     // A loop, and a chain longer than the bound.
     server
-        .create(&link("x.example.org", "y.example.org"))
+        .create(&admin(), &link("x.example.org", "y.example.org"))
         .await
         .unwrap();
     server
-        .create(&link("y.example.org", "x.example.org"))
+        .create(&admin(), &link("y.example.org", "x.example.org"))
         .await
         .unwrap();
     assert_eq!(
@@ -89,10 +97,13 @@ async fn cname_chains_are_followed_to_a_bound() {
     );
     for i in 0..=MAX_CNAME_CHAIN + 1 {
         server
-            .create(&link(
-                &format!("c{i}.example.org"),
-                &format!("c{}.example.org", i + 1),
-            ))
+            .create(
+                &admin(),
+                &link(
+                    &format!("c{i}.example.org"),
+                    &format!("c{}.example.org", i + 1),
+                ),
+            )
             .await
             .unwrap();
     }
@@ -121,13 +132,13 @@ async fn records_created_and_deleted_through_the_provider() {
         name: "_dnsauth.shop.example.com".into(),
         value: "token-123".into(),
     };
-    server.create(&record).await.unwrap();
-    server.create(&record).await.unwrap(); // twice is once
+    server.create(&admin(), &record).await.unwrap();
+    server.create(&admin(), &record).await.unwrap(); // twice is once
     assert_eq!(
         resolver.txt("_dnsauth.shop.example.com").await.unwrap(),
         ["token-123"]
     );
-    server.delete(&record).await.unwrap();
+    server.delete(&admin(), &record).await.unwrap();
     assert!(
         resolver
             .txt("_dnsauth.shop.example.com")
@@ -135,7 +146,7 @@ async fn records_created_and_deleted_through_the_provider() {
             .unwrap_err()
             .is_absent()
     );
-    server.delete(&record).await.unwrap(); // deleting what is not there is no change
+    server.delete(&admin(), &record).await.unwrap(); // deleting what is not there is no change
 }
 
 #[tokio::test]
@@ -155,5 +166,39 @@ async fn a_silent_server_times_out_in_bounded_time() {
         started.elapsed() < Duration::from_secs(5),
         "{:?}",
         started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn the_provider_writes_and_deletes_only_for_the_zones_owner() {
+    let (server, resolver) = setup().await;
+    let mallory = Scope::new("mallory", "ap-guangzhou");
+    let record = DnsRecord::Txt {
+        name: "_dnsauth.shop.example.com".into(),
+        value: "mallory-was-here".into(),
+    };
+    let e = server.create(&mallory, &record).await.unwrap_err();
+    assert_eq!(e.code(), "dns.zone_not_owned", "{e}");
+    assert!(resolver.txt(record.name()).await.unwrap_err().is_absent());
+    // The owner's record cannot be deleted by another account either.
+    server.create(&admin(), &record).await.unwrap();
+    assert_eq!(
+        server.delete(&mallory, &record).await.unwrap_err().code(),
+        "dns.zone_not_owned"
+    );
+    assert_eq!(
+        resolver.txt(record.name()).await.unwrap(),
+        ["mallory-was-here"]
+    );
+    // A zone given to a sub-domain's owner takes that sub-tree (the closest zone decides).
+    server.add_zone("team.example.com", "mallory").unwrap();
+    let team = DnsRecord::Txt {
+        name: "_dnsauth.app.team.example.com".into(),
+        value: "ok".into(),
+    };
+    server.create(&mallory, &team).await.unwrap();
+    assert_eq!(
+        server.create(&admin(), &team).await.unwrap_err().code(),
+        "dns.zone_not_owned"
     );
 }

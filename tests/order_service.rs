@@ -40,6 +40,9 @@ async fn world(allow_loopback: bool) -> World {
             .with_clock(clock.clone()),
     );
     let dns = Arc::new(LoopbackDnsServer::start().await.unwrap());
+    // The account's zone on the DNS provider; victim.example.net is another customer's.
+    dns.add_zone("example.com", &me().account).unwrap();
+    dns.add_zone("victim.example.net", "100099999999").unwrap();
     let resolver =
         Arc::new(HickoryResolver::with_servers(&[dns.addr()], Duration::from_secs(2)).unwrap());
     let files = LoopbackFileServer::start().await.unwrap();
@@ -401,20 +404,26 @@ async fn wrong_txt_values_and_missing_files_are_reported() {
         panic!("not DNS")
     };
     w.dns
-        .create(&DnsRecord::Txt {
-            name: host.clone(),
-            value: "something-else".into(),
-        })
+        .create(
+            &me(),
+            &DnsRecord::Txt {
+                name: host.clone(),
+                value: "something-else".into(),
+            },
+        )
         .await
         .unwrap();
     let (still, checks) = w.orders.check_validation(&me(), order.id()).await.unwrap();
     assert_eq!(checks[0].outcome, CheckOutcome::TxtMismatch);
     assert!(matches!(still.state(), OrderState::InProgress { .. }));
     w.dns
-        .create(&DnsRecord::Txt {
-            name: host.clone(),
-            value: value.clone(),
-        })
+        .create(
+            &me(),
+            &DnsRecord::Txt {
+                name: host.clone(),
+                value: value.clone(),
+            },
+        )
         .await
         .unwrap();
     let (done, checks) = w.orders.check_validation(&me(), order.id()).await.unwrap();
@@ -806,4 +815,81 @@ async fn a_revocation_the_ca_failed_is_finished_by_calling_again() {
         orders.revoke(&me(), order.id()).await.unwrap_err().code(),
         "order.illegal_transition"
     );
+}
+
+#[tokio::test]
+async fn automatic_dns_writes_only_into_the_accounts_own_zones() {
+    use certdesk::backend::DnsResolver;
+    let w = world(false).await;
+    let resolver = HickoryResolver::with_servers(&[w.dns.addr()], Duration::from_secs(2)).unwrap();
+    // Another customer's zone on the same provider: the order may be placed, but certdesk
+    // writes no record there, so the domain is never validated through the provider.
+    let order = w
+        .orders
+        .apply_free(
+            &me(),
+            "shop.victim.example.net",
+            ValidationMethod::DnsAuto,
+            CsrSource::Generate {
+                form: form("shop.victim.example.net"),
+                password: None,
+            },
+        )
+        .await
+        .unwrap();
+    let e = w.orders.publish_dns(&me(), order.id()).await.unwrap_err();
+    assert_eq!(e.code(), "dns.zone_not_owned", "{e}");
+    let Challenge::Dns { host, .. } = &w.orders.challenges(&me(), order.id()).await.unwrap()[0]
+    else {
+        panic!("not DNS")
+    };
+    assert!(
+        resolver.cname_chain(host).await.unwrap_err().is_absent(),
+        "a record was written into another account's zone"
+    );
+    let (still, _) = w.orders.check_validation(&me(), order.id()).await.unwrap();
+    assert!(matches!(still.state(), OrderState::InProgress { .. }));
+    // A zone nobody gave this account is refused the same way.
+    let stranger = w
+        .orders
+        .apply_free(
+            &me(),
+            "www.unknown-zone.com",
+            ValidationMethod::DnsAuto,
+            CsrSource::Generate {
+                form: form("www.unknown-zone.com"),
+                password: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        w.orders
+            .publish_dns(&me(), stranger.id())
+            .await
+            .unwrap_err()
+            .code(),
+        "dns.zone_not_owned"
+    );
+}
+
+#[tokio::test]
+async fn records_are_published_only_for_automatic_dns_validation() {
+    let w = world(false).await;
+    let order = w
+        .orders
+        .apply_free(
+            &me(),
+            "manual.example.com",
+            ValidationMethod::Dns,
+            CsrSource::Generate {
+                form: form("manual.example.com"),
+                password: None,
+            },
+        )
+        .await
+        .unwrap();
+    let e = w.orders.publish_dns(&me(), order.id()).await.unwrap_err();
+    assert_eq!(e.code(), "service.rules", "{e}");
+    assert_eq!(e.violations()[0].code, "validation.not_dns_auto");
 }

@@ -1,6 +1,6 @@
 //! DNS: the lookups domain validation makes, and the records automatic DNS validation creates.
 
-use crate::backend::BackendError;
+use crate::backend::{BackendError, Scope};
 use std::net::IpAddr;
 
 use crate::code::codes;
@@ -15,6 +15,7 @@ codes! {
         NoRecords = "dns.no_records",
         NoSuchName = "dns.no_such_name",
         Timeout = "dns.timeout",
+        ZoneNotOwned = "dns.zone_not_owned",
     }
 }
 
@@ -45,6 +46,13 @@ pub enum DnsError {
     /// Not a name that can be looked up.
     #[error("{0:?} is not a domain name")]
     BadName(String),
+    /// The provider serves no zone of this account that holds the name: the record is not
+    /// created (another customer's zone, or none at all).
+    #[error("{name} is in no DNS zone of this account")]
+    ZoneNotOwned {
+        /// The record's name.
+        name: String,
+    },
     /// The resolver or provider failed otherwise.
     #[error("DNS: {0}")]
     Backend(#[source] BackendError),
@@ -60,6 +68,7 @@ impl DnsError {
             DnsError::Timeout(_) => DnsCode::Timeout,
             DnsError::ChainTooLong(_) => DnsCode::ChainTooLong,
             DnsError::BadName(_) => DnsCode::BadName,
+            DnsError::ZoneNotOwned { .. } => DnsCode::ZoneNotOwned,
             DnsError::Backend(_) => DnsCode::Backend,
         }
     }
@@ -108,14 +117,28 @@ pub enum DnsRecord {
     },
 }
 
+impl DnsRecord {
+    /// The record's full name.
+    pub fn name(&self) -> &str {
+        match self {
+            DnsRecord::Txt { name, .. } | DnsRecord::Cname { name, .. } => name,
+        }
+    }
+}
+
 /// Creates and deletes records in the zones it serves (automatic DNS validation: Tencent
-/// `DNS_AUTO`).
+/// `DNS_AUTO`), for the account that owns the zone.
+///
+/// A provider may serve many customers' zones (as the vendors' own DNS services do): every
+/// call names the [`Scope`] it acts for, and a record whose name lies in no zone of that
+/// account is refused with [`DnsError::ZoneNotOwned`], never written.
 #[async_trait]
 pub trait DnsProvider: Send + Sync {
-    /// Creates the record (a second identical create is no change).
-    async fn create(&self, record: &DnsRecord) -> Result<(), DnsError>;
-    /// Deletes the record (deleting one that is not there is no change).
-    async fn delete(&self, record: &DnsRecord) -> Result<(), DnsError>;
+    /// Creates the record in the account's zone (a second identical create is no change).
+    async fn create(&self, scope: &Scope, record: &DnsRecord) -> Result<(), DnsError>;
+    /// Deletes the record from the account's zone (deleting one that is not there is no
+    /// change).
+    async fn delete(&self, scope: &Scope, record: &DnsRecord) -> Result<(), DnsError>;
 }
 
 /// A name as DNS names are compared: lower case, no trailing dot.

@@ -15,10 +15,10 @@ use hickory_resolver::config::{ConnectionConfig, NameServerConfig, ResolverConfi
 use hickory_resolver::net::NetError;
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
 
-use crate::backend::BackendError;
 use crate::backend::dns::{
     DnsError, DnsProvider, DnsRecord, DnsResolver, MAX_CNAME_CHAIN, normalize,
 };
+use crate::backend::{BackendError, Scope};
 
 /// A resolver on hickory: the system's name servers, or the ones given, with a timeout per
 /// query and no cache (validation must see a record as soon as it is published).
@@ -178,11 +178,14 @@ type Zone = BTreeMap<(String, RecordType), Vec<RData>>;
 
 /// A small authoritative DNS server on a loopback UDP port, for tests and demonstrations: it
 /// answers A, AAAA, TXT and CNAME queries from records you add, NXDOMAIN for names it has no
-/// record for, and is a [`DnsProvider`] (automatic DNS validation writes into it). It stops
-/// when dropped.
+/// record for, and is a [`DnsProvider`] (automatic DNS validation writes into it) for the
+/// zones given to accounts with [`add_zone`](LoopbackDnsServer::add_zone). It stops when
+/// dropped.
 pub struct LoopbackDnsServer {
     addr: SocketAddr,
     zone: Arc<Mutex<Zone>>,
+    /// Zone apex -> the account that owns it.
+    owners: Mutex<BTreeMap<String, String>>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -287,12 +290,49 @@ impl LoopbackDnsServer {
                 }
             }
         });
-        Ok(LoopbackDnsServer { addr, zone, task })
+        Ok(LoopbackDnsServer {
+            addr,
+            zone,
+            owners: Mutex::default(),
+            task,
+        })
     }
 
     /// The address to send queries to.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Gives the zone `apex` (and every name under it) to `account`: automatic DNS validation
+    /// writes there only for that account.
+    pub fn add_zone(&self, apex: &str, account: &str) -> Result<(), DnsError> {
+        fqdn(apex)?;
+        self.owners
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(normalize(apex), account.to_owned());
+        Ok(())
+    }
+
+    /// Refuses a name that lies in no zone of the scope's account (the closest enclosing zone
+    /// decides).
+    fn check_owner(&self, scope: &Scope, name: &str) -> Result<(), DnsError> {
+        let name = normalize(name);
+        let owners = self.owners.lock().unwrap_or_else(|p| p.into_inner());
+        let mut candidate = name.as_str();
+        loop {
+            if let Some(owner) = owners.get(candidate) {
+                return if *owner == scope.account {
+                    Ok(())
+                } else {
+                    Err(DnsError::ZoneNotOwned { name: name.clone() })
+                };
+            }
+            match candidate.split_once('.') {
+                Some((_, parent)) => candidate = parent,
+                None => return Err(DnsError::ZoneNotOwned { name: name.clone() }),
+            }
+        }
     }
 
     /// Adds an A or AAAA record.
@@ -328,7 +368,8 @@ impl LoopbackDnsServer {
 
 #[async_trait]
 impl DnsProvider for LoopbackDnsServer {
-    async fn create(&self, record: &DnsRecord) -> Result<(), DnsError> {
+    async fn create(&self, scope: &Scope, record: &DnsRecord) -> Result<(), DnsError> {
+        self.check_owner(scope, record.name())?;
         let (key, data) = match record {
             DnsRecord::Txt { name, value } => (
                 (normalize(name), RecordType::TXT),
@@ -352,7 +393,8 @@ impl DnsProvider for LoopbackDnsServer {
         Ok(())
     }
 
-    async fn delete(&self, record: &DnsRecord) -> Result<(), DnsError> {
+    async fn delete(&self, scope: &Scope, record: &DnsRecord) -> Result<(), DnsError> {
+        self.check_owner(scope, record.name())?;
         let mut zone = lock(&self.zone);
         match record {
             DnsRecord::Txt { name, value } => {

@@ -96,6 +96,7 @@ codes! {
         DvDeleteRecordNeedsDnsAuto = "dv.delete_record_needs_dns_auto",
         DvUnknownMethod = "dv.unknown_method",
         ValidationNoDnsProvider = "validation.no_dns_provider",
+        ValidationNotDnsAuto = "validation.not_dns_auto",
         OrderNotIssued = "order.not_issued",
         DownloadPasswordRequired = "download.password_required",
     }

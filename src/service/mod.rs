@@ -113,6 +113,9 @@ pub enum ServiceError {
     /// The CA refused or failed.
     #[error(transparent)]
     Ca(Box<crate::backend::CaError>),
+    /// The DNS provider refused (a zone the account does not own) or failed.
+    #[error(transparent)]
+    Dns(Box<crate::backend::DnsError>),
     /// The CA was still reviewing the order when the retry policy's timeout ran out.
     #[error("order {id} still waits for the CA after {waited_ms} ms")]
     Timeout {
@@ -144,6 +147,7 @@ impl ServiceError {
             ServiceError::Order(e) => e.code().into(),
             ServiceError::Quota(e) => e.code().into(),
             ServiceError::Ca(e) => e.code().into(),
+            ServiceError::Dns(e) => e.code().into(),
             ServiceError::Timeout { .. } => ServiceCode::Timeout.into(),
         }
     }

@@ -565,8 +565,21 @@ impl OrderService {
                 "automatic DNS validation needs a DNS provider; add the records yourself",
             )
         })?;
+        let order = self.get(scope, id).await?;
+        if order.method() != Some(ValidationMethod::DnsAuto) {
+            return Err(ServiceError::rule(
+                "method",
+                ParamCode::ValidationNotDnsAuto,
+                format!(
+                    "order {id} validates by {}; certdesk publishes records only for automatic DNS validation (DNS_AUTO)",
+                    order
+                        .method()
+                        .map_or("no method yet".to_owned(), |m| format!("{m:?}"))
+                ),
+            ));
+        }
         let mut published = Vec::new();
-        for c in self.challenges(scope, id).await? {
+        for c in order.challenges().map_err(order_error)? {
             if let Challenge::Dns {
                 host,
                 value,
@@ -581,10 +594,11 @@ impl OrderService {
                         target: value,
                     },
                 };
+                // The provider refuses a zone the account does not own.
                 provider
-                    .create(&record)
+                    .create(scope, &record)
                     .await
-                    .map_err(|e| StoreError::Backend(BackendError::new(e)))?;
+                    .map_err(|e| ServiceError::Dns(Box::new(e)))?;
                 published.push(record);
             }
         }
