@@ -464,26 +464,17 @@ async fn the_deadline_fails_an_unvalidated_order() {
 #[tokio::test]
 async fn the_free_quota_runs_out_per_primary_domain() {
     let w = world(false).await;
-    let csr = w
-        .csrs
-        .create(
-            &me(),
-            &Profile::tencent_apply_certificate(),
-            NewCsr {
-                form: form("q.example.com"),
-                generate: true,
-                ..NewCsr::default()
-            },
-        )
-        .await
-        .unwrap();
     for i in 0..20 {
+        let domain = format!("s{i}.example.com");
         w.orders
             .apply_free(
                 &me(),
-                &format!("s{i}.example.com"),
+                &domain,
                 ValidationMethod::Dns,
-                CsrSource::Existing(csr.id),
+                CsrSource::Generate {
+                    form: form(&domain),
+                    password: None,
+                },
             )
             .await
             .unwrap();
@@ -494,7 +485,10 @@ async fn the_free_quota_runs_out_per_primary_domain() {
             &me(),
             "s20.example.com",
             ValidationMethod::Dns,
-            CsrSource::Existing(csr.id),
+            CsrSource::Generate {
+                form: form("s20.example.com"),
+                password: None,
+            },
         )
         .await
         .unwrap_err();
@@ -600,8 +594,31 @@ async fn cancel_gives_the_quota_back_renew_and_revoke() {
             CsrSource::Existing(csr.id),
         )
     };
-    // Cancelled before issuance: the quota comes back (used counts once).
-    let cancelled = apply("gone.example.com").await.unwrap();
+    // Cancelled before issuance: the quota comes back (used counts once). Its CSR names it:
+    // a CSR's common name must be the bound domain.
+    let gone_csr = w
+        .csrs
+        .create(
+            &me(),
+            &Profile::tencent_apply_certificate(),
+            NewCsr {
+                form: form("gone.example.com"),
+                generate: true,
+                ..NewCsr::default()
+            },
+        )
+        .await
+        .unwrap();
+    let cancelled = w
+        .orders
+        .apply_free(
+            &scope,
+            "gone.example.com",
+            ValidationMethod::DnsAuto,
+            CsrSource::Existing(gone_csr.id),
+        )
+        .await
+        .unwrap();
     let used = |w: &World| {
         let store = w.store.clone();
         async move {
@@ -617,6 +634,8 @@ async fn cancel_gives_the_quota_back_renew_and_revoke() {
     let done = w.orders.cancel(&me(), cancelled.id()).await.unwrap();
     assert_eq!(done.state(), &OrderState::Cancelled);
     assert_eq!(used(&w).await, 0);
+    // A cancelled order holds its CSR no longer.
+    w.csrs.delete(&me(), gone_csr.id).await.unwrap();
     // The CSR is free to delete once no open order uses it.
     let order = apply("life.example.com").await.unwrap();
     let e = w.csrs.delete(&me(), csr.id).await.unwrap_err();
@@ -892,4 +911,76 @@ async fn records_are_published_only_for_automatic_dns_validation() {
     let e = w.orders.publish_dns(&me(), order.id()).await.unwrap_err();
     assert_eq!(e.code(), "service.rules", "{e}");
     assert_eq!(e.violations()[0].code, "validation.not_dns_auto");
+}
+
+#[tokio::test]
+async fn paid_orders_get_the_products_domain_rules_and_a_csr_that_names_them() {
+    let w = world(false).await;
+    let product = Product::paid(
+        Brand::GeoTrust,
+        ValidationType::Dv,
+        DomainType::Single,
+        AlgorithmStandard::International,
+    );
+    let csr = w
+        .csrs
+        .create(
+            &me(),
+            &Profile::baseline(),
+            NewCsr {
+                form: form("shop.example.com"),
+                generate: true,
+                ..NewCsr::default()
+            },
+        )
+        .await
+        .unwrap();
+    let order = w.orders.create_paid(&me(), product.clone()).await.unwrap();
+    // Internal names, bare public suffixes and wildcards on them never reach the CA.
+    for (bad, code) in [
+        ("printer.lan", "domain.internal"),
+        ("com.cn", "domain.public_suffix"),
+        ("1.2.0.192.in-addr.arpa", "domain.reverse_dns"),
+    ] {
+        let e = w
+            .orders
+            .submit_info(
+                &me(),
+                order.id(),
+                CsrSource::Existing(csr.id),
+                vec![bad.into()],
+                None,
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), "service.rules", "{bad}: {e}");
+        assert_eq!(e.violations()[0].code, code, "{bad}");
+        assert_eq!(e.violations()[0].field, "domains[0]", "{bad}");
+    }
+    // The CSR's common name must be the bound domain (Tencent requires it).
+    let e = w
+        .orders
+        .submit_info(
+            &me(),
+            order.id(),
+            CsrSource::Existing(csr.id),
+            vec!["other.example.com".into()],
+            None,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "order.domains_do_not_fit", "{e}");
+    assert!(e.to_string().contains("shop.example.com"), "{e}");
+    let fine = w
+        .orders
+        .submit_info(
+            &me(),
+            order.id(),
+            CsrSource::Existing(csr.id),
+            vec!["shop.example.com".into()],
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(fine.domains(), ["shop.example.com"]);
 }

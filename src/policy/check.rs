@@ -594,6 +594,36 @@ impl Profile {
         }
     }
 
+    /// Checks the names an order binds (`domains[0]`, `domains[1]`, ...) by the profile's
+    /// name rules: their syntax, the kinds the profile certifies (IP addresses only where it
+    /// takes them, reserved ones refused), wildcards, counts, internal names and public
+    /// suffixes, and the free-certificate rules when the profile has them.
+    ///
+    /// ```
+    /// use certdesk::policy::Profile;
+    ///
+    /// let report = Profile::baseline().check_domains(&["printer.lan".into(), "*.com".into()]);
+    /// let codes: Vec<_> = report.errors().map(|v| (v.field.as_str(), v.code.as_str())).collect();
+    /// assert_eq!(codes, [("domains[0]", "domain.internal"),
+    ///                    ("domains[1]", "san.wildcard_on_public_suffix")]);
+    /// ```
+    pub fn check_domains(&self, domains: &[String]) -> Report {
+        let mut report = Report::default();
+        let mut items = Vec::new();
+        for (i, raw) in domains.iter().enumerate() {
+            let field = format!("domains[{i}]");
+            match SanEntry::parse(raw) {
+                Ok(entry) => items.push(Item {
+                    field,
+                    name: Name::from(&entry),
+                }),
+                Err(e) => report.push(Violation::from_name_error(field, &e)),
+            }
+        }
+        self.check_names(&items, true, &mut report);
+        report
+    }
+
     /// Checks a key and its hash; returns the hash to sign with (the given one, or the
     /// default) when both are offered.
     fn check_key(

@@ -185,6 +185,42 @@ impl fmt::Debug for OrderService {
     }
 }
 
+/// The CSR record an order names.
+fn csr_record_id(order_id: &str, csr: &CsrRef) -> Result<u64, ServiceError> {
+    csr.id.parse().map_err(|_| {
+        StoreError::Backend(BackendError::msg(format!(
+            "order {order_id} names CSR {:?}",
+            csr.id
+        )))
+        .into()
+    })
+}
+
+/// Refuses a CSR whose common name is a domain the order does not bind (the vendors require
+/// the CSR's CN to be a bound domain; the CA would certify a name nobody validated).
+fn csr_fits_domains(csr: &Csr, domains: &[String]) -> Result<(), ServiceError> {
+    let Some(cn) = csr.info().subject.get("CN") else {
+        return Ok(());
+    };
+    let bound = |name: &str| {
+        let name = DomainName::parse(name).ok();
+        domains.iter().any(|d| {
+            DomainName::parse(d)
+                .ok()
+                .is_some_and(|d| Some(&d) == name.as_ref())
+        })
+    };
+    if DomainName::parse(cn).is_ok() && !bound(cn) {
+        return Err(order_error(OrderError::DomainsDoNotFit {
+            detail: format!(
+                "the CSR's common name {cn} is not among the order's domains ({}); the CN must be a bound domain",
+                domains.join(", ")
+            ),
+        }));
+    }
+    Ok(())
+}
+
 /// Whether the CA, not the applicant, holds the order's next step.
 fn waiting_for_ca(order: &Order) -> bool {
     match order.state() {
@@ -330,6 +366,7 @@ impl OrderService {
         scope: &Scope,
         product: &Product,
         source: CsrSource,
+        domains: &[String],
     ) -> Result<CsrRef, ServiceError> {
         let record = match source {
             CsrSource::Existing(id) => self.csrs.details(scope, id).await?,
@@ -367,6 +404,7 @@ impl OrderService {
                 standard: product.standard,
             }));
         }
+        csr_fits_domains(&csr, domains)?;
         Ok(CsrRef {
             id: record.id.to_string(),
             key: csr.info().key,
@@ -389,7 +427,9 @@ impl OrderService {
         if !report.is_valid() {
             return Err(ServiceError::Rules(report));
         }
-        let csr = self.csr_ref(scope, &product, source).await?;
+        let csr = self
+            .csr_ref(scope, &product, source, &[domain.to_owned()])
+            .await?;
         let id = new_order_id()?;
         self.reserve_quota(scope, &id, domain).await?;
         let now = self.clock.now();
@@ -495,7 +535,14 @@ impl OrderService {
         info: Option<OrderInfo>,
     ) -> Result<Order, ServiceError> {
         let order = self.get(scope, id).await?;
-        let csr = self.csr_ref(scope, order.product(), source).await?;
+        // The product's rules on the names, as a free application has them checked.
+        let report = order.product().profile().check_domains(&domains);
+        if !report.is_valid() {
+            return Err(ServiceError::Rules(report));
+        }
+        let csr = self
+            .csr_ref(scope, order.product(), source, &domains)
+            .await?;
         self.update(scope, id, |_| {
             Ok(Some(Command::SubmitInfo {
                 csr: csr.clone(),
@@ -806,14 +853,14 @@ impl OrderService {
         let csr = order
             .csr()
             .ok_or_else(|| order_error(OrderError::MissingInformation))?;
-        let csr_id: u64 = csr.id.parse().map_err(|_| {
-            StoreError::Backend(BackendError::msg(format!(
-                "order {} names CSR {:?}",
-                order.id(),
-                csr.id
-            )))
-        })?;
-        let csr_pem = self.csrs.csr_pem(scope, csr_id).await?;
+        let csr_pem = self
+            .csrs
+            .csr_pem(scope, csr_record_id(order.id(), csr)?)
+            .await?;
+        // The CA is asked for exactly what the CSR and the order agree on.
+        if let Ok(parsed) = Csr::parse(csr_pem.as_bytes()) {
+            csr_fits_domains(&parsed, order.domains())?;
+        }
         // The organization's country is the one its CSR names (China when it names none).
         let country = Csr::parse(csr_pem.as_bytes())
             .ok()
