@@ -1093,3 +1093,81 @@ async fn sealing_contexts_are_unambiguous_and_keys_sealed_by_earlier_builds_stil
     let reopened = svc.private_key(&one, made.id).await.unwrap();
     assert_eq!(reopened.pem.as_str(), key.pem.as_str());
 }
+
+/// A CSR store whose database fails, saying things a client must not read.
+struct BrokenStore(MemoryStore);
+
+#[async_trait::async_trait]
+impl CsrStore for BrokenStore {
+    async fn insert_csr(
+        &self,
+        _record: certdesk::backend::CsrRecord,
+    ) -> Result<certdesk::backend::CsrRecord, certdesk::backend::StoreError> {
+        Err(certdesk::backend::StoreError::Backend(
+            certdesk::backend::BackendError::msg(
+                "connection to db-internal-7.corp:5432 refused (user certdesk_rw)",
+            ),
+        ))
+    }
+    async fn get_csr(
+        &self,
+        scope: &Scope,
+        id: u64,
+    ) -> Result<certdesk::backend::CsrRecord, certdesk::backend::StoreError> {
+        self.0.get_csr(scope, id).await
+    }
+    async fn update_csr(
+        &self,
+        record: certdesk::backend::CsrRecord,
+    ) -> Result<certdesk::backend::CsrRecord, certdesk::backend::StoreError> {
+        self.0.update_csr(record).await
+    }
+    async fn delete_csr(
+        &self,
+        scope: &Scope,
+        id: u64,
+        version: Option<u64>,
+    ) -> Result<(), certdesk::backend::StoreError> {
+        self.0.delete_csr(scope, id, version).await
+    }
+    async fn list_csrs(
+        &self,
+        scope: &Scope,
+        filter: &CsrFilter,
+        page: Page,
+    ) -> Result<certdesk::backend::Paged<certdesk::backend::CsrRecord>, certdesk::backend::StoreError>
+    {
+        self.0.list_csrs(scope, filter, page).await
+    }
+}
+
+#[tokio::test]
+async fn internal_failures_reach_vendor_clients_as_a_code_and_a_generic_message() {
+    let svc = CsrService::new(Arc::new(BrokenStore(MemoryStore::new())), vault());
+    let body = br#"{"Algorithm": "ECC", "KeySize": 256, "CommonName": "www.example.com",
+        "CountryCode": "CN", "Province": "Zhejiang", "Locality": "Hangzhou"}"#;
+    let e = svc
+        .handle(&alice(), Api::AlibabaCreateCsr, body)
+        .await
+        .unwrap_err();
+    assert_eq!((e.code.as_str(), e.http_status), ("InternalError", 500));
+    let answer = e.response_body("req-1");
+    for secret in ["db-internal-7", "5432", "certdesk_rw", "refused"] {
+        assert!(!answer.contains(secret), "{answer}");
+    }
+    assert!(answer.contains("internal error"), "{answer}");
+    // The service's own error still carries the detail, for the logs.
+    let direct = svc
+        .create(
+            &alice(),
+            &Profile::alibaba_create_csr(),
+            NewCsr {
+                form: form("www.example.com", "ec-p256"),
+                generate: true,
+                ..NewCsr::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(direct.to_string().contains("db-internal-7"), "{direct}");
+}

@@ -95,10 +95,24 @@ fn vendor_error(vendor: Vendor, e: ServiceError) -> VendorError {
         _ if tencent => (TencentErrorCode::FailedOperationSystemError.to_code(), 200),
         _ => (AlibabaErrorCode::InternalError.to_code(), 500),
     };
+    // What went wrong inside (a database's message, a key id, a vault failure) is for the
+    // service's logs, not for the client: the client gets the code and a generic sentence.
+    let message = match &e {
+        ServiceError::Store(_)
+        | ServiceError::Ca(_)
+        | ServiceError::Dns(_)
+        | ServiceError::Key(_)
+        | ServiceError::Request(_) => {
+            tracing::error!(code = %e.code(), error = %e, "internal error answering a vendor API call");
+            "an internal error occurred; try again later, or quote the request id to support"
+                .to_owned()
+        }
+        _ => e.to_string(),
+    };
     VendorError {
         vendor,
         code,
-        message: e.to_string(),
+        message,
         http_status,
         violations: Vec::new(),
     }
