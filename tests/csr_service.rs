@@ -1171,3 +1171,68 @@ async fn internal_failures_reach_vendor_clients_as_a_code_and_a_generic_message(
         .unwrap_err();
     assert!(direct.to_string().contains("db-internal-7"), "{direct}");
 }
+
+/// On a single-threaded runtime a generation run inline would hold the only thread for its
+/// whole length; on the CPU pool it holds none.
+#[tokio::test]
+async fn reads_stay_fast_while_rsa4096_keys_generate() {
+    use std::time::{Duration, Instant};
+    let svc = Arc::new(CsrService::new(Arc::new(MemoryStore::new()), vault()).with_cpu_limit(1));
+    let profile = Profile::tencent_create_csr();
+    let made = svc
+        .create(
+            &alice(),
+            &profile,
+            NewCsr {
+                form: form("read.example.com", "ec-p256"),
+                generate: true,
+                ..NewCsr::default()
+            },
+        )
+        .await
+        .unwrap();
+    // Four RSA-4096 generations at once (each takes a large fraction of a second or more).
+    let generating: Vec<_> = (0..4)
+        .map(|i| {
+            let (svc, profile) = (svc.clone(), profile.clone());
+            tokio::spawn(async move {
+                svc.create(
+                    &alice(),
+                    &profile,
+                    NewCsr {
+                        form: form(&format!("big{i}.example.com"), "rsa4096"),
+                        generate: true,
+                        ..NewCsr::default()
+                    },
+                )
+                .await
+                .unwrap()
+            })
+        })
+        .collect();
+    // Reads meanwhile, each a task the runtime must pick up: it answers at once, not after a
+    // generation.
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let mut worst = Duration::ZERO;
+    for _ in 0..20 {
+        let reader = svc.clone();
+        let started = Instant::now();
+        tokio::spawn(async move { reader.details(&alice(), made.id).await.unwrap() })
+            .await
+            .unwrap();
+        worst = worst.max(started.elapsed());
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let still_generating = generating.iter().filter(|g| !g.is_finished()).count();
+    assert!(
+        still_generating > 0,
+        "the reads did not overlap the generations"
+    );
+    assert!(
+        worst < Duration::from_millis(250),
+        "a read waited {worst:?}"
+    );
+    for g in generating {
+        assert_eq!(g.await.unwrap().status, CsrStatus::Generated);
+    }
+}

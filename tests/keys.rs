@@ -133,7 +133,7 @@ fn pbkdf2_iterations_beyond_the_cap_are_refused_on_export() {
         .to_encrypted_pkcs8_pem(
             &Password::new("x"),
             KeyEncryption::Pbkdf2Sha256 {
-                iterations: 10_000_001,
+                iterations: 1_000_001,
             },
         )
         .unwrap_err();
@@ -157,4 +157,35 @@ fn keys_sign_only_csrs_of_their_own_spec() {
     let err = req.sign(&key).unwrap_err();
     assert_eq!(err.code(), "request.key_mismatch");
     assert!(err.to_string().contains("rsa2048"), "{err}");
+}
+
+#[test]
+fn decryption_costs_above_what_openssl_writes_are_refused_before_any_work() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("k.pem"), data("ec-p256.key.pem")).unwrap();
+    let make = |args: &[&str], out: &str| {
+        let mut all = vec![
+            "pkcs8", "-topk8", "-in", "k.pem", "-passout", "pass:x", "-out", out,
+        ];
+        all.extend_from_slice(args);
+        openssl_ok(dir.path(), &all);
+        std::fs::read(dir.path().join(out)).unwrap()
+    };
+    let refused = |pem: &[u8]| {
+        PrivateKey::from_pem_or_der_with_password(pem, &Password::new("x"))
+            .unwrap_err()
+            .code()
+    };
+    // PBKDF2 one iteration over the cap, scrypt with r = 9 (N * r over 2^17) or p = 2.
+    let pbkdf2 = make(&["-v2", "aes-256-cbc", "-iter", "1000001"], "p.pem");
+    assert_eq!(refused(&pbkdf2), "key.encryption_too_costly");
+    let scrypt_n = make(&["-scrypt", "-scrypt_r", "9"], "n.pem");
+    assert_eq!(refused(&scrypt_n), "key.encryption_too_costly");
+    let scrypt_p = make(&["-scrypt", "-scrypt_p", "2"], "q.pem");
+    assert_eq!(refused(&scrypt_p), "key.encryption_too_costly");
+    // What OpenSSL writes by default opens.
+    for args in [&["-scrypt"][..], &["-v2", "aes-256-cbc"][..]] {
+        let pem = make(args, "ok.pem");
+        assert!(PrivateKey::from_pem_or_der_with_password(&pem, &Password::new("x")).is_ok());
+    }
 }

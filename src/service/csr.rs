@@ -16,6 +16,7 @@ use crate::key::{KeyEncryption, KeyKind, Password, PrivateKey};
 use crate::policy::ParamCode;
 use crate::policy::PolicyCode;
 use crate::policy::{CsrForm, Profile, Report, Violation};
+use crate::service::cpu::CpuPool;
 use crate::service::rate::{RateLimit, RateLimiter};
 use crate::service::{RetryPolicy, ServiceError};
 
@@ -104,12 +105,14 @@ pub struct CsrService {
     limiter: Option<Arc<RateLimiter>>,
     encryption: KeyEncryption,
     retry: RetryPolicy,
+    cpu: CpuPool,
 }
 
 impl fmt::Debug for CsrService {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CsrService")
             .field("orders", &self.orders.is_some())
+            .field("cpu_limit", &self.cpu.limit())
             .field("rate_limited", &self.limiter.is_some())
             .finish_non_exhaustive()
     }
@@ -197,6 +200,7 @@ impl CsrService {
             limiter: None,
             encryption: KeyEncryption::default(),
             retry: RetryPolicy::default(),
+            cpu: CpuPool::per_core(),
         }
     }
 
@@ -230,6 +234,36 @@ impl CsrService {
         self
     }
 
+    /// How many CPU-heavy jobs (key generation, password-based key derivation, PKCS#12) run at
+    /// once, each on Tokio's blocking threads so that the async runtime keeps answering
+    /// (default: one per core; at least one).
+    pub fn with_cpu_limit(mut self, jobs: usize) -> Self {
+        self.cpu = CpuPool::new(jobs);
+        self
+    }
+
+    pub(crate) fn cpu(&self) -> &CpuPool {
+        &self.cpu
+    }
+
+    /// [`read_key`] on the CPU pool: decrypting a key costs what its encryption parameters
+    /// say (capped, but up to a second).
+    async fn read_key(
+        &self,
+        bytes: &[u8],
+        password: Option<&Password>,
+        csr: &Csr,
+    ) -> Result<Result<PrivateKey, Violation>, ServiceError> {
+        let (bytes, password, csr) = (
+            Zeroizing::new(bytes.to_vec()),
+            password.cloned(),
+            csr.clone(),
+        );
+        self.cpu
+            .run(move || read_key(&bytes, password.as_ref(), &csr))
+            .await
+    }
+
     /// How keys with a password are encrypted (scrypt by default).
     pub fn with_key_encryption(mut self, encryption: KeyEncryption) -> Self {
         self.encryption = encryption;
@@ -247,6 +281,7 @@ impl CsrService {
             limiter: None,
             encryption: self.encryption,
             retry: self.retry.clone(),
+            cpu: self.cpu.clone(),
         }
     }
 
@@ -358,8 +393,15 @@ impl CsrService {
         request: &crate::CsrRequest,
         password: Option<&Password>,
     ) -> Result<(), ServiceError> {
-        let key = PrivateKey::generate(request.key_spec())?;
-        let csr = request.sign(&key)?;
+        let request = request.clone();
+        let (key, csr) = self
+            .cpu
+            .run(move || -> Result<_, ServiceError> {
+                let key = PrivateKey::generate(request.key_spec())?;
+                let csr = request.sign(&key)?;
+                Ok((key, csr))
+            })
+            .await??;
         self.fill_from_csr(record, &csr, Some((&key, password)))
             .await?;
         record.status = CsrStatus::Generated;
@@ -399,7 +441,15 @@ impl CsrService {
         let context = key_context(&record.scope, fingerprint);
         let sealed = match password {
             Some(p) => {
-                let pem = Zeroizing::new(key.to_encrypted_pkcs8_pem(p, self.encryption)?);
+                // The key moves to the blocking thread as PKCS#8 (zeroized on both sides).
+                let (der, p, encryption) = (key.to_pkcs8_der()?, p.clone(), self.encryption);
+                let pem = self
+                    .cpu
+                    .run(move || -> Result<_, ServiceError> {
+                        let key = PrivateKey::from_pkcs8_der(&der)?;
+                        Ok(Zeroizing::new(key.to_encrypted_pkcs8_pem(&p, encryption)?))
+                    })
+                    .await??;
                 self.vault.seal(pem.as_bytes(), &context).await?
             }
             None => self.vault.seal(&key.to_pkcs8_der()?, &context).await?,
@@ -528,13 +578,15 @@ impl CsrService {
                 .extend(profile.check_csr(csr.info()).violations);
         }
         let key = match (&upload.key, &csr) {
-            (Some(bytes), Some(csr)) => match read_key(bytes, upload.password.as_ref(), csr) {
-                Ok(key) => Some(key),
-                Err(v) => {
-                    report.violations.push(v);
-                    None
+            (Some(bytes), Some(csr)) => {
+                match self.read_key(bytes, upload.password.as_ref(), csr).await? {
+                    Ok(key) => Some(key),
+                    Err(v) => {
+                        report.violations.push(v);
+                        None
+                    }
                 }
-            },
+            }
             _ => None,
         };
         if !report.is_valid() {
@@ -583,7 +635,7 @@ impl CsrService {
                     e,
                 ))
             })?;
-        let key = read_key(key, password, &csr).map_err(|v| {
+        let key = self.read_key(key, password, &csr).await?.map_err(|v| {
             ServiceError::Rules(Report {
                 violations: vec![v],
                 also_covers: Vec::new(),

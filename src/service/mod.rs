@@ -6,6 +6,7 @@
 //! deletion; [`CsrService::handle`] answers the vendors' own JSON requests. [`ProfileBook`]
 //! keeps each account's saved organization, administrator and contact profiles.
 
+mod cpu;
 mod csr;
 mod order;
 mod profiles;
@@ -35,6 +36,7 @@ codes! {
         OrderNotFound = "service.order_not_found",
         RateLimited = "service.rate_limited",
         Rules = "service.rules",
+        Internal = "service.internal",
         Timeout = "service.timeout",
     }
 }
@@ -116,6 +118,9 @@ pub enum ServiceError {
     /// The DNS provider refused (a zone the account does not own) or failed.
     #[error(transparent)]
     Dns(Box<crate::backend::DnsError>),
+    /// The service failed inside (a CPU job that panicked, say); the detail is for the logs.
+    #[error("internal error: {0}")]
+    Internal(#[source] crate::backend::BackendError),
     /// The CA was still reviewing the order when the retry policy's timeout ran out.
     #[error("order {id} still waits for the CA after {waited_ms} ms")]
     Timeout {
@@ -149,6 +154,7 @@ impl ServiceError {
             ServiceError::Ca(e) => e.code().into(),
             ServiceError::Dns(e) => e.code().into(),
             ServiceError::Timeout { .. } => ServiceCode::Timeout.into(),
+            ServiceError::Internal(_) => ServiceCode::Internal.into(),
         }
     }
 

@@ -950,11 +950,6 @@ impl OrderService {
                         "a PFX file is protected by a password: give the key's password",
                     )
                 })?;
-                let private = if key.encrypted {
-                    PrivateKey::from_pem_or_der_with_password(key.pem.as_bytes(), password)?
-                } else {
-                    PrivateKey::from_pem_or_der(key.pem.as_bytes())?
-                };
                 let mut ders = Vec::new();
                 for pem in [&cert, &chain] {
                     let text = String::from_utf8_lossy(pem);
@@ -973,7 +968,23 @@ impl OrderService {
                         })?);
                     }
                 }
-                let pfx = private.to_pkcs12(&ders, password, Some(&domain))?;
+                // Decrypting the key and deriving the PKCS#12 keys are CPU work: off the runtime.
+                let (password, name) = (password.clone(), domain.clone());
+                let pfx = self
+                    .csrs
+                    .cpu()
+                    .run(move || -> Result<_, ServiceError> {
+                        let private = if key.encrypted {
+                            PrivateKey::from_pem_or_der_with_password(
+                                key.pem.as_bytes(),
+                                &password,
+                            )?
+                        } else {
+                            PrivateKey::from_pem_or_der(key.pem.as_bytes())?
+                        };
+                        Ok(private.to_pkcs12(&ders, &password, Some(&name))?)
+                    })
+                    .await??;
                 files.push((format!("{domain}.pfx"), Zeroizing::new(pfx)));
             }
         }
