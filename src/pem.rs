@@ -3,6 +3,7 @@
 //! it saw so that a wrong file gets a precise message.
 
 use base64ct::{Base64, Encoding};
+use zeroize::Zeroizing;
 
 /// One `-----BEGIN label----- ... -----END label-----` block.
 pub(crate) struct Block<'a> {
@@ -61,19 +62,23 @@ fn split_headers(raw: &str) -> (bool, &str) {
     }
 }
 
-/// Decodes a Base64 body, ignoring every kind of whitespace in it.
-pub(crate) fn decode_body(body: &str, cap: usize) -> Result<Vec<u8>, PemError> {
-    let compact: String = body.chars().filter(|c| !c.is_whitespace()).collect();
+/// Decodes a Base64 body, ignoring every kind of whitespace in it. The body may be a private
+/// key: the compacted Base64 and the bytes are wiped when dropped.
+pub(crate) fn decode_body(body: &str, cap: usize) -> Result<Zeroizing<Vec<u8>>, PemError> {
+    let compact: Zeroizing<String> =
+        Zeroizing::new(body.chars().filter(|c| !c.is_whitespace()).collect());
     if compact.len() / 4 * 3 > cap {
         return Err(PemError(format!(
             "the block decodes to more than {cap} bytes"
         )));
     }
-    Base64::decode_vec(&compact).map_err(|e| PemError(e.to_string()))
+    Base64::decode_vec(&compact)
+        .map(Zeroizing::new)
+        .map_err(|e| PemError(e.to_string()))
 }
 
 /// Decodes text that is only Base64 (a PEM body pasted without its BEGIN/END lines).
-pub(crate) fn decode_bare_base64(text: &str, cap: usize) -> Option<Vec<u8>> {
+pub(crate) fn decode_bare_base64(text: &str, cap: usize) -> Option<Zeroizing<Vec<u8>>> {
     let is_b64 = |c: char| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=');
     if text.trim().is_empty() || !text.chars().all(|c| c.is_whitespace() || is_b64(c)) {
         return None;
@@ -81,9 +86,11 @@ pub(crate) fn decode_bare_base64(text: &str, cap: usize) -> Option<Vec<u8>> {
     decode_body(text, cap).ok()
 }
 
-/// PEM-encodes `der` with 64-column lines and LF endings.
+/// PEM-encodes `der` with 64-column lines and LF endings. `der` may be a private key: the
+/// Base64 in between is wiped, and the output is allocated once at its final size (so no
+/// copy is left behind by a reallocation; the caller wraps it as the secret it is).
 pub(crate) fn encode(label: &str, der: &[u8]) -> String {
-    let b64 = Base64::encode_string(der);
+    let b64 = Zeroizing::new(Base64::encode_string(der));
     let mut out = String::with_capacity(b64.len() + b64.len() / 64 + 2 * label.len() + 40);
     out.push_str("-----BEGIN ");
     out.push_str(label);
@@ -109,7 +116,10 @@ mod tests {
         let found = blocks(text).ok().unwrap();
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].label, "CERTIFICATE REQUEST");
-        assert_eq!(decode_body(found[0].body, 100).ok().unwrap(), b"Man");
+        assert_eq!(
+            decode_body(found[0].body, 100).ok().unwrap().as_slice(),
+            b"Man"
+        );
     }
 
     #[test]
@@ -125,7 +135,7 @@ mod tests {
         let data: Vec<u8> = (0..=255).collect();
         let pem = encode("TEST", &data);
         let found = blocks(&pem).ok().unwrap();
-        assert_eq!(decode_body(found[0].body, 1000).ok().unwrap(), data);
+        assert_eq!(*decode_body(found[0].body, 1000).ok().unwrap(), data);
         assert!(pem.lines().all(|l| l.len() <= 64 || l.starts_with("-----")));
     }
 }

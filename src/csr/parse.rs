@@ -268,7 +268,9 @@ fn extract_der(input: &[u8], max: usize) -> Result<Vec<u8>, CsrError> {
     let blocks = pem::blocks(text).map_err(|e| CsrError::malformed(e.0))?;
     let labels = ["CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST"];
     if let Some(block) = blocks.iter().find(|b| labels.contains(&b.label)) {
+        // A CSR is public: the bytes leave the wiping wrapper without a copy.
         return pem::decode_body(block.body, max)
+            .map(|mut der| std::mem::take(&mut *der))
             .map_err(|e| CsrError::malformed(format!("PEM body: {}", e.0)));
     }
     if let Some(other) = blocks.first() {
@@ -277,7 +279,7 @@ fn extract_der(input: &[u8], max: usize) -> Result<Vec<u8>, CsrError> {
         });
     }
     match pem::decode_bare_base64(text, max) {
-        Some(der) if der.first() == Some(&0x30) => Ok(der),
+        Some(mut der) if der.first() == Some(&0x30) => Ok(std::mem::take(&mut *der)),
         _ => Err(CsrError::NotACsr {
             found: "text without a PEM block".into(),
         }),

@@ -11,7 +11,7 @@ use der::Encode;
 use der::asn1::{Any, BmpString, OctetString, SetOfVec};
 use hmac::{Hmac, KeyInit, Mac};
 use pkcs12::cms::content_info::ContentInfo;
-use pkcs12::kdf::{Pkcs12KeyType, derive_key_bmp};
+use pkcs12::kdf::{Pkcs12KeyType, derive_key};
 use pkcs12::pfx::Version;
 use pkcs12::{CertBag, DigestInfo, MacData, Pfx, SafeBag};
 use sha1::Digest as _;
@@ -142,9 +142,8 @@ impl PrivateKey {
         let mut salt = [0u8; 16];
         getrandom::fill(&mut salt).map_err(export)?;
         let iterations = i32::try_from(ITERATIONS).map_err(export)?;
-        let bmp = BmpString::from_utf8(text).map_err(export)?;
-        let mac_key = zeroize::Zeroizing::new(derive_key_bmp::<sha2::Sha256>(
-            bmp,
+        let mac_key = zeroize::Zeroizing::new(derive_key::<sha2::Sha256>(
+            &bmp_password(text),
             &salt,
             Pkcs12KeyType::Mac,
             iterations,
@@ -169,5 +168,29 @@ impl PrivateKey {
             }),
         };
         pfx.to_der().map_err(export)
+    }
+}
+
+/// The password as PKCS#12's key derivation takes it (RFC 7292 B.1): UTF-16 big-endian with
+/// two terminating zero bytes, in one buffer of its final size that is wiped when dropped
+/// (BmpString's copies would not be).
+fn bmp_password(text: &str) -> zeroize::Zeroizing<Vec<u8>> {
+    let units = text.encode_utf16().count();
+    let mut out = zeroize::Zeroizing::new(Vec::with_capacity(units * 2 + 2));
+    for unit in text.encode_utf16() {
+        out.extend_from_slice(&unit.to_be_bytes());
+    }
+    out.extend_from_slice(&[0, 0]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_password_is_utf16_big_endian_with_two_zero_bytes() {
+        assert_eq!(*bmp_password("aé"), [0, b'a', 0, 0xe9, 0, 0]);
+        assert_eq!(*bmp_password(""), [0, 0]);
     }
 }

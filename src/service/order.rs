@@ -960,12 +960,14 @@ impl OrderService {
                         )))
                     })?;
                     for b in blocks {
-                        ders.push(crate::pem::decode_body(b.body, 64 * 1024).map_err(|e| {
-                            StoreError::Backend(BackendError::msg(format!(
-                                "a stored certificate: {}",
-                                e.0
-                            )))
-                        })?);
+                        ders.push(std::mem::take(
+                            &mut *crate::pem::decode_body(b.body, 64 * 1024).map_err(|e| {
+                                StoreError::Backend(BackendError::msg(format!(
+                                    "a stored certificate: {}",
+                                    e.0
+                                )))
+                            })?,
+                        ));
                     }
                 }
                 // Decrypting the key and deriving the PKCS#12 keys are CPU work: off the runtime.
