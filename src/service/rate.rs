@@ -26,8 +26,10 @@ impl RateLimit {
     };
 }
 
-/// The buckets are dropped when full again, so memory follows the accounts active in the last
-/// `burst / per_second` seconds (bounded at `MAX_BUCKETS`; past that, full buckets are swept).
+/// Buckets that are full again are swept out once the map reaches `sweep_at` (at first
+/// `MAX_BUCKETS`); after a sweep the next one waits until the map has doubled what was left,
+/// so sweeping costs O(1) amortised per call however many accounts stay active, and memory
+/// follows the accounts active in the last `burst / per_second` seconds.
 const MAX_BUCKETS: usize = 100_000;
 
 struct Bucket {
@@ -35,10 +37,18 @@ struct Bucket {
     at: OffsetDateTime,
 }
 
+struct Buckets {
+    map: HashMap<(String, &'static str), Bucket>,
+    /// The size at which the next sweep runs.
+    sweep_at: usize,
+    /// Sweeps so far (for the tests' accounting).
+    sweeps: u64,
+}
+
 pub(crate) struct RateLimiter {
     limit: RateLimit,
     clock: Arc<dyn Clock>,
-    buckets: Mutex<HashMap<(String, &'static str), Bucket>>,
+    buckets: Mutex<Buckets>,
 }
 
 impl RateLimiter {
@@ -49,7 +59,11 @@ impl RateLimiter {
                 burst: limit.burst.max(1),
             },
             clock,
-            buckets: Mutex::new(HashMap::new()),
+            buckets: Mutex::new(Buckets {
+                map: HashMap::new(),
+                sweep_at: MAX_BUCKETS,
+                sweeps: 0,
+            }),
         }
     }
 
@@ -62,14 +76,22 @@ impl RateLimiter {
         let now = self.clock.now();
         let rate = f64::from(self.limit.per_second);
         let burst = f64::from(self.limit.burst);
-        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
-        if buckets.len() >= MAX_BUCKETS {
-            buckets.retain(|_, b| b.tokens + (now - b.at).as_seconds_f64().max(0.0) * rate < burst);
+        let mut guard = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        let buckets = &mut *guard;
+        if buckets.map.len() >= buckets.sweep_at {
+            buckets
+                .map
+                .retain(|_, b| b.tokens + (now - b.at).as_seconds_f64().max(0.0) * rate < burst);
+            buckets.sweeps += 1;
+            buckets.sweep_at = MAX_BUCKETS.max(buckets.map.len().saturating_mul(2));
         }
-        let bucket = buckets.entry((account.to_owned(), call)).or_insert(Bucket {
-            tokens: burst,
-            at: now,
-        });
+        let bucket = buckets
+            .map
+            .entry((account.to_owned(), call))
+            .or_insert(Bucket {
+                tokens: burst,
+                at: now,
+            });
         let elapsed = (now - bucket.at).as_seconds_f64().max(0.0);
         bucket.tokens = (bucket.tokens + elapsed * rate).min(burst);
         bucket.at = now;
@@ -88,6 +110,42 @@ mod tests {
     use super::*;
     use crate::backend::FixedClock;
     use time::macros::datetime;
+
+    #[test]
+    fn sweeping_stays_amortised_when_every_account_is_active() {
+        let clock = Arc::new(FixedClock::new(datetime!(2026-11-23 12:00 UTC)));
+        let limiter = RateLimiter::new(RateLimit::TENCENT, clock.clone());
+        // MAX_BUCKETS accounts, each with a bucket that is not full (none can be swept).
+        for i in 0..MAX_BUCKETS {
+            limiter.take(&format!("a{i}"), "create").unwrap();
+        }
+        // A thousand more active accounts: one sweep, not one per call.
+        for i in 0..1000 {
+            limiter.take(&format!("b{i}"), "create").unwrap();
+        }
+        let buckets = limiter.buckets.lock().unwrap();
+        assert_eq!(buckets.sweeps, 1);
+        assert_eq!(buckets.map.len(), MAX_BUCKETS + 1000);
+        drop(buckets);
+        // Once they are idle (full again), the next sweep frees them.
+        clock.advance(time::Duration::seconds(2));
+        let sweep_at = limiter.buckets.lock().unwrap().sweep_at;
+        let mut i = 0;
+        while limiter.buckets.lock().unwrap().sweeps < 2 {
+            limiter.take(&format!("c{i}"), "create").unwrap();
+            i += 1;
+            assert!(i <= sweep_at, "no second sweep");
+        }
+        // The idle accounts are gone; only the ones active now are kept.
+        let buckets = limiter.buckets.lock().unwrap();
+        assert!(
+            buckets
+                .map
+                .keys()
+                .all(|(account, _)| account.starts_with('c'))
+        );
+        assert!(buckets.map.len() <= i);
+    }
 
     #[test]
     fn ten_a_second_per_account_and_call() {
