@@ -667,5 +667,47 @@ where
     one_writer_per_version_wins(Arc::new(make().await)).await;
     orders_quota_and_profiles(Arc::new(make().await)).await;
     orders_and_quotas_under_concurrent_writers(Arc::new(make().await)).await;
+    listing_totals_agree_with_their_pages_under_writers(Arc::new(make().await)).await;
     sealed_keys_stay_sealed(Arc::new(make().await)).await
+}
+
+/// A listing's total and its page come from one snapshot: while another task inserts, every
+/// page that holds the whole list holds exactly `total` records.
+pub async fn listing_totals_agree_with_their_pages_under_writers(store: Arc<dyn CsrStore>) {
+    const RECORDS: usize = 300;
+    let writer = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            for i in 0..RECORDS {
+                store
+                    .insert_csr(record(alice(), &format!("w{i}.example.com"), "RSA"))
+                    .await
+                    .unwrap();
+            }
+        })
+    };
+    let everything = Page {
+        offset: 0,
+        limit: 1000,
+    };
+    let mut listings = 0;
+    while !writer.is_finished() || listings == 0 {
+        let page = store
+            .list_csrs(&alice(), &CsrFilter::default(), everything)
+            .await
+            .unwrap();
+        assert_eq!(
+            page.items.len() as u64,
+            page.total,
+            "a listing's total and page disagree"
+        );
+        listings += 1;
+        tokio::task::yield_now().await;
+    }
+    writer.await.unwrap();
+    let page = store
+        .list_csrs(&alice(), &CsrFilter::default(), everything)
+        .await
+        .unwrap();
+    assert_eq!(page.total, RECORDS as u64);
 }

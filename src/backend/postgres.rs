@@ -74,4 +74,12 @@ impl PostgresStore {
     }
 }
 
-sql_store!(PostgresStore, sqlx::Postgres, sql::POSTGRES, None);
+// PostgreSQL's default READ COMMITTED takes a new snapshot per statement: a listing reads in
+// REPEATABLE READ so that its COUNT and its page see the same rows.
+sql_store!(
+    PostgresStore,
+    sqlx::Postgres,
+    sql::POSTGRES,
+    None,
+    "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+);

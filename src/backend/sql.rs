@@ -387,8 +387,14 @@ where
 
 /// Both store traits over one sqlx pool of one database.
 macro_rules! sql_store {
-    ($store:ident, $db:ty, $dialect:expr, $begin:expr) => {
+    ($store:ident, $db:ty, $dialect:expr, $begin:expr, $read:expr) => {
         impl $store {
+            /// A read-only transaction with one snapshot for all its statements (a listing's
+            /// total and page agree).
+            async fn begin_read(&self) -> Result<sqlx::Transaction<'static, $db>, StoreError> {
+                self.pool.begin_with($read).await.map_err(sql::backend)
+            }
+
             async fn begin(&self) -> Result<sqlx::Transaction<'static, $db>, StoreError> {
                 let begin: Option<&'static str> = $begin;
                 match begin {
@@ -651,7 +657,7 @@ macro_rules! sql_store {
                 select.push(" OFFSET ");
                 select.push_bind(offset);
                 // One read transaction, so the total and the page agree.
-                let mut tx = self.pool.begin().await.map_err(sql::backend)?;
+                let mut tx = self.begin_read().await?;
                 let total: i64 = count
                     .build_query_scalar()
                     .fetch_one(&mut *tx)
@@ -755,7 +761,7 @@ macro_rules! sql_store {
                 page: Page,
             ) -> Result<Paged<Order>, StoreError> {
                 let (offset, limit) = sql::page_bounds(page);
-                let mut tx = self.pool.begin().await.map_err(sql::backend)?;
+                let mut tx = self.begin_read().await?;
                 let total: i64 = sqlx::query_scalar(
                     "SELECT COUNT(*) FROM certdesk_orders WHERE account = $1 AND region = $2",
                 )

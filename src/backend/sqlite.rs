@@ -93,10 +93,12 @@ impl SqliteStore {
 }
 
 // Write transactions start with `BEGIN IMMEDIATE`: a deferred one that reads before it writes
-// would fail with "database is locked" instead of waiting when another writer is busy.
+// would fail with "database is locked" instead of waiting when another writer is busy. A
+// deferred transaction reads from one WAL snapshot from its first read on.
 sql_store!(
     SqliteStore,
     sqlx::Sqlite,
     sql::SQLITE,
-    Some("BEGIN IMMEDIATE")
+    Some("BEGIN IMMEDIATE"),
+    "BEGIN DEFERRED"
 );
