@@ -668,7 +668,47 @@ where
     orders_quota_and_profiles(Arc::new(make().await)).await;
     orders_and_quotas_under_concurrent_writers(Arc::new(make().await)).await;
     listing_totals_agree_with_their_pages_under_writers(Arc::new(make().await)).await;
+    one_claim_of_an_order_file_wins(Arc::new(make().await)).await;
     sealed_keys_stay_sealed(Arc::new(make().await)).await
+}
+
+/// Claiming an order file (how a CA submission is made once): of 16 concurrent claims exactly
+/// one wins and its bytes stay; another account's order and a missing order are not found.
+pub async fn one_claim_of_an_order_file_wins(store: Arc<dyn OrderStore>) {
+    store
+        .insert_order(&alice(), &free_order("o-claim"))
+        .await
+        .unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..16u8 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            store
+                .claim_order_file(&alice(), "o-claim", "claim", &[i])
+                .await
+                .unwrap()
+                .then_some(i)
+        }));
+    }
+    let mut winners = Vec::new();
+    for t in tasks {
+        winners.extend(t.await.unwrap());
+    }
+    assert_eq!(winners.len(), 1, "exactly one claim wins: {winners:?}");
+    assert_eq!(
+        store
+            .get_order_file(&alice(), "o-claim", "claim")
+            .await
+            .unwrap(),
+        Some(vec![winners[0]])
+    );
+    for (scope, id) in [(bob(), "o-claim"), (alice(), "o-missing")] {
+        let e = store
+            .claim_order_file(&scope, id, "claim", b"x")
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), "store.not_found");
+    }
 }
 
 /// A listing's total and its page come from one snapshot: while another task inserts, every

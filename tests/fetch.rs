@@ -279,6 +279,7 @@ async fn https_with_any_certificate_as_the_vendors_do() {
             validation: ValidationType::Dv,
             organization: None,
             validity_days: 30,
+            idempotency_key: "key-1".into(),
         })
         .await
         .unwrap();

@@ -23,6 +23,8 @@ fn csr_pem(spec: KeySpec, cn: &str) -> String {
     request.generate().unwrap().0.to_pem()
 }
 
+static NEXT_KEY: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 fn request(csr: String, domains: &[&str]) -> IssueRequest {
     IssueRequest {
         order_id: "order-1".into(),
@@ -31,6 +33,11 @@ fn request(csr: String, domains: &[&str]) -> IssueRequest {
         validation: ValidationType::Dv,
         organization: None,
         validity_days: 90,
+        // A new submission each time.
+        idempotency_key: format!(
+            "key-{}",
+            NEXT_KEY.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+        ),
     }
 }
 
@@ -388,4 +395,31 @@ async fn a_validity_past_the_year_9999_is_refused_not_a_panic() {
         CaStatus::Refused { reason } => assert!(reason.contains("9999"), "{reason}"),
         other => panic!("{other:?}"),
     }
+}
+
+#[tokio::test]
+async fn a_submission_repeated_under_its_key_is_one_request() {
+    let ca = LocalCa::new("certdesk Test").unwrap();
+    let first = request(
+        csr_pem(KeySpec::EcP256, "once.example.com"),
+        &["once.example.com"],
+    );
+    let again = first.clone();
+    let (a, b) = tokio::join!(ca.submit(first), ca.submit(again));
+    assert_eq!(a.unwrap(), b.unwrap(), "one key, one ticket");
+    // Another key is another request.
+    let other = request(
+        csr_pem(KeySpec::EcP256, "once.example.com"),
+        &["once.example.com"],
+    );
+    let c = ca.submit(other).await.unwrap();
+    assert_ne!(
+        c,
+        ca.submit(request(
+            csr_pem(KeySpec::EcP256, "x.example.com"),
+            &["x.example.com"]
+        ))
+        .await
+        .unwrap()
+    );
 }

@@ -984,3 +984,85 @@ async fn paid_orders_get_the_products_domain_rules_and_a_csr_that_names_them() {
         .unwrap();
     assert_eq!(fine.domains(), ["shop.example.com"]);
 }
+
+/// The local CA, counting the submissions it is sent.
+struct CountingCa {
+    inner: Arc<LocalCa>,
+    submits: std::sync::atomic::AtomicU32,
+}
+
+#[async_trait::async_trait]
+impl certdesk::backend::CertificateAuthority for CountingCa {
+    async fn submit(
+        &self,
+        request: certdesk::backend::IssueRequest,
+    ) -> Result<String, certdesk::backend::CaError> {
+        self.submits
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        // A slow CA: both callers are inside advance at once.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        self.inner.submit(request).await
+    }
+
+    async fn status(
+        &self,
+        ticket: &str,
+    ) -> Result<certdesk::backend::CaStatus, certdesk::backend::CaError> {
+        self.inner.status(ticket).await
+    }
+
+    async fn revoke(&self, ticket: &str) -> Result<(), certdesk::backend::CaError> {
+        self.inner.revoke(ticket).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_concurrent_advances_submit_to_the_ca_once() {
+    let w = world(false).await;
+    let counting = Arc::new(CountingCa {
+        inner: w.ca.clone(),
+        submits: std::sync::atomic::AtomicU32::new(0),
+    });
+    let orders = OrderService::builder(w.store.clone(), w.csrs.clone(), counting.clone())
+        .clock(w.clock.clone())
+        .build();
+    let order = w
+        .orders
+        .apply_free(
+            &me(),
+            "once.example.com",
+            ValidationMethod::DnsAuto,
+            CsrSource::Generate {
+                form: form("once.example.com"),
+                password: None,
+            },
+        )
+        .await
+        .unwrap();
+    w.orders.publish_dns(&me(), order.id()).await.unwrap();
+    w.orders.check_validation(&me(), order.id()).await.unwrap();
+    let scope = me();
+    let (a, b) = tokio::join!(
+        orders.advance(&scope, order.id()),
+        orders.advance(&scope, order.id())
+    );
+    a.unwrap();
+    b.unwrap();
+    assert_eq!(
+        counting.submits.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "one submission"
+    );
+    // The next polls follow the one ticket to the certificate.
+    let issued = orders.advance(&me(), order.id()).await.unwrap();
+    let issued = if issued.state() == &OrderState::Issued {
+        issued
+    } else {
+        orders.advance(&me(), order.id()).await.unwrap()
+    };
+    assert_eq!(issued.state(), &OrderState::Issued);
+    assert_eq!(
+        counting.submits.load(std::sync::atomic::Ordering::SeqCst),
+        1
+    );
+}

@@ -34,6 +34,7 @@ async fn issued(spec: KeySpec) -> (PrivateKey, Vec<Vec<u8>>) {
             validation: ValidationType::Dv,
             organization: None,
             validity_days: 30,
+            idempotency_key: "key-1".into(),
         })
         .await
         .unwrap();

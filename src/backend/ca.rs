@@ -33,6 +33,11 @@ pub struct IssueRequest {
     pub organization: Option<IssuedOrganization>,
     /// How long the certificate is valid, in days.
     pub validity_days: u32,
+    /// The same for every attempt at the same submission: a CA that receives a key it has
+    /// seen answers with the ticket it gave then, and starts no second request (no second
+    /// certificate, no second bill). certdesk uses the order id and the order's version at
+    /// the submission.
+    pub idempotency_key: String,
 }
 
 /// The organization an OV or EV certificate names.
@@ -115,7 +120,8 @@ impl crate::code::Coded for CaError {
 /// A certificate authority.
 #[async_trait]
 pub trait CertificateAuthority: Send + Sync {
-    /// Submits a request; returns the CA's ticket for it.
+    /// Submits a request; returns the CA's ticket for it. Idempotent by
+    /// [`IssueRequest::idempotency_key`]: a key seen before gets the ticket it got then.
     async fn submit(&self, request: IssueRequest) -> Result<String, CaError>;
     /// Where the request is now.
     async fn status(&self, ticket: &str) -> Result<CaStatus, CaError>;

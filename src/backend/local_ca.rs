@@ -253,6 +253,8 @@ pub struct LocalCa {
     review_polls: u32,
     review: Option<ReviewRule>,
     tickets: Mutex<HashMap<String, Ticket>>,
+    /// Idempotency key -> the ticket it was given.
+    submitted: Mutex<HashMap<String, String>>,
 }
 
 impl fmt::Debug for LocalCa {
@@ -310,6 +312,7 @@ impl LocalCa {
             review_polls: 0,
             review: None,
             tickets: Mutex::new(HashMap::new()),
+            submitted: Mutex::new(HashMap::new()),
         })
     }
 
@@ -417,11 +420,18 @@ impl CertificateAuthority for LocalCa {
         if request.domains.is_empty() {
             return Err(CaError::Refused("no domain to certify".into()));
         }
+        // The key is looked up and the ticket recorded under one lock: two submissions with
+        // one key make one request.
+        let mut submitted = self.submitted.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(ticket) = submitted.get(&request.idempotency_key) {
+            return Ok(ticket.clone());
+        }
         let ticket = format!(
             "{}-{}",
             request.order_id,
             crate::hex::encode(&random_serial()?.as_bytes()[..6])
         );
+        submitted.insert(request.idempotency_key.clone(), ticket.clone());
         self.lock().insert(
             ticket.clone(),
             Ticket {

@@ -304,6 +304,29 @@ impl OrderStore for MemoryStore {
         Ok(())
     }
 
+    async fn claim_order_file(
+        &self,
+        scope: &Scope,
+        order_id: &str,
+        name: &str,
+        bytes: &[u8],
+    ) -> Result<bool, StoreError> {
+        let mut inner = self.lock();
+        if !inner
+            .orders
+            .iter()
+            .any(|(s, o)| s == scope && o.id() == order_id)
+        {
+            return Err(StoreError::not_found(RecordKind::Order, order_id));
+        }
+        let key = (scope.clone(), order_id.to_owned(), name.to_owned());
+        if inner.order_files.contains_key(&key) {
+            return Ok(false);
+        }
+        inner.order_files.insert(key, bytes.to_vec());
+        Ok(true)
+    }
+
     async fn get_order_file(
         &self,
         scope: &Scope,

@@ -498,6 +498,16 @@ pub trait OrderStore: Send + Sync {
         name: &str,
         bytes: &[u8],
     ) -> Result<(), StoreError>;
+    /// Stores a file of an order only if there is none of that name yet, atomically: true when
+    /// this call stored it, false when one was there (another writer claimed it first). How a
+    /// write that must happen once (a CA submission) is claimed before it is made.
+    async fn claim_order_file(
+        &self,
+        scope: &Scope,
+        order_id: &str,
+        name: &str,
+        bytes: &[u8],
+    ) -> Result<bool, StoreError>;
     /// A file of an order, if it was stored.
     async fn get_order_file(
         &self,

@@ -958,6 +958,44 @@ macro_rules! sql_store {
                 Ok(())
             }
 
+            async fn claim_order_file(
+                &self,
+                scope: &Scope,
+                order_id: &str,
+                name: &str,
+                bytes: &[u8],
+            ) -> Result<bool, StoreError> {
+                let mut tx = self.begin().await?;
+                let order: Option<i64> = sqlx::query_scalar(
+                    "SELECT version FROM certdesk_orders WHERE id = $1 AND account = $2 AND region = $3",
+                )
+                .bind(order_id)
+                .bind(&scope.account)
+                .bind(&scope.region)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(sql::backend)?;
+                if order.is_none() {
+                    return Err(StoreError::not_found(RecordKind::Order, order_id));
+                }
+                // The primary key decides: of two writers, one inserts, the other inserts nothing.
+                let done = sqlx::query(
+                    "INSERT INTO certdesk_order_files (account, region, order_id, name, body) \
+                     VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT (account, region, order_id, name) DO NOTHING",
+                )
+                .bind(&scope.account)
+                .bind(&scope.region)
+                .bind(order_id)
+                .bind(name)
+                .bind(bytes)
+                .execute(&mut *tx)
+                .await
+                .map_err(sql::backend)?;
+                tx.commit().await.map_err(sql::backend)?;
+                Ok(done.rows_affected() == 1)
+            }
+
             async fn get_order_file(
                 &self,
                 scope: &Scope,

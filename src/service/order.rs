@@ -26,6 +26,10 @@ use crate::policy::{CsrForm, OrderInfo, Report, Violation, check_domain, check_f
 use crate::san::DomainName;
 use crate::service::{CsrService, NewCsr, RetryPolicy, ServiceError, Upload};
 
+/// A CA submission claimed this long ago without a ticket is taken as abandoned (its caller
+/// died between the claim and the ticket) and submitted again under the same key.
+const CLAIM_STALE_SECS: i64 = 120;
+
 /// Order files.
 const CA_TICKET: &str = "ca_ticket";
 const CERTIFICATE: &str = "certificate";
@@ -726,18 +730,11 @@ impl OrderService {
         }
         let ticket = match self.orders.get_order_file(scope, id, CA_TICKET).await? {
             Some(t) => String::from_utf8_lossy(&t).into_owned(),
-            None => {
-                let request = self.issue_request(scope, &order).await?;
-                let ticket = self
-                    .ca
-                    .submit(request)
-                    .await
-                    .map_err(|e| ServiceError::Ca(Box::new(e)))?;
-                self.orders
-                    .put_order_file(scope, id, CA_TICKET, ticket.as_bytes())
-                    .await?;
-                ticket
-            }
+            None => match self.submit_once(scope, &order).await? {
+                Some(ticket) => ticket,
+                // Another caller is submitting this order right now.
+                None => return Ok(order),
+            },
         };
         let status = self
             .ca
@@ -767,6 +764,52 @@ impl OrderService {
             CaStatus::Issued(cert) => self.record_issued(scope, id, &cert).await,
             CaStatus::Revoked => Ok(order),
         }
+    }
+
+    /// Submits the order to the CA once, whoever else tries at the same time, in this process
+    /// or another on the same database: the submission is claimed in the store first (one
+    /// claim per order version), and the CA gets an idempotency key, so a caller that finds a
+    /// claim another one left long ago (it crashed between claim and ticket) submits again
+    /// without a second request at the CA. `None`: another caller holds a fresh claim.
+    async fn submit_once(
+        &self,
+        scope: &Scope,
+        order: &Order,
+    ) -> Result<Option<String>, ServiceError> {
+        let id = order.id();
+        let claim = format!("ca_claim@v{}", order.version());
+        let now = self.clock.now();
+        let stamp = now.unix_timestamp().to_string();
+        if !self
+            .orders
+            .claim_order_file(scope, id, &claim, stamp.as_bytes())
+            .await?
+        {
+            let claimed_at = self
+                .orders
+                .get_order_file(scope, id, &claim)
+                .await?
+                .and_then(|b| String::from_utf8_lossy(&b).parse::<i64>().ok())
+                .unwrap_or(i64::MIN);
+            if now.unix_timestamp().saturating_sub(claimed_at) < CLAIM_STALE_SECS {
+                return Ok(None);
+            }
+            tracing::warn!(
+                order = id,
+                "a CA submission claim went stale; submitting again under its key"
+            );
+        }
+        // The request's idempotency key names the order and this version, as the claim does.
+        let request = self.issue_request(scope, order).await?;
+        let ticket = self
+            .ca
+            .submit(request)
+            .await
+            .map_err(|e| ServiceError::Ca(Box::new(e)))?;
+        self.orders
+            .put_order_file(scope, id, CA_TICKET, ticket.as_bytes())
+            .await?;
+        Ok(Some(ticket))
     }
 
     /// Polls the CA through [`advance`](OrderService::advance) until the order no longer waits
@@ -880,6 +923,7 @@ impl OrderService {
             validation: product.validation,
             organization,
             validity_days: product.validity_months.saturating_mul(30).max(1),
+            idempotency_key: format!("{}@v{}", order.id(), order.version()),
         })
     }
 
