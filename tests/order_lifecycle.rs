@@ -931,3 +931,51 @@ fn vendor_status_codes_map_back_where_they_are_one_to_one() {
         Some("information submitted, confirmation letter pending")
     );
 }
+
+#[test]
+fn repeated_and_endless_check_results_keep_the_history_bounded() {
+    use certdesk::order::MAX_CHECK_EVENTS;
+    let mut o = Order::new("h", Product::free_trustasia_dv(), T0);
+    ok(&mut o, apply_free("example.com", ValidationMethod::Dns), T0);
+    let failing = |outcome| Command::RecordChecks {
+        checks: vec![DomainCheck {
+            domain: "example.com".into(),
+            outcome,
+        }],
+    };
+    let before = o.history().len();
+    // A client polling with the same result: one event.
+    for i in 0..1000 {
+        o.apply(
+            failing(CheckOutcome::CnameNotFound),
+            T0 + Duration::minutes(i),
+        )
+        .unwrap();
+    }
+    assert_eq!(o.history().len(), before + 1);
+    // Results that keep changing: at most MAX_CHECK_EVENTS of them are kept.
+    for i in 0..500 {
+        let outcome = if i % 2 == 0 {
+            CheckOutcome::CnameMismatch
+        } else {
+            CheckOutcome::CnameNotFound
+        };
+        o.apply(
+            failing(outcome),
+            T0 + Duration::hours(20) + Duration::minutes(i),
+        )
+        .unwrap();
+    }
+    let kept = o
+        .history()
+        .iter()
+        .filter(|e| matches!(e.change, Change::DomainsChecked { .. }))
+        .count();
+    assert_eq!(kept, MAX_CHECK_EVENTS);
+    assert_eq!(o.last_checks()[0].outcome, CheckOutcome::CnameNotFound);
+    // The pruned history still rebuilds the same order.
+    assert_eq!(Order::replay(o.header(), o.history()), o);
+    // And the order still validates.
+    pass(&mut o, T0 + Duration::days(2));
+    assert_eq!(o.state(), &OrderState::PendingIssuance);
+}

@@ -1066,3 +1066,107 @@ async fn two_concurrent_advances_submit_to_the_ca_once() {
         1
     );
 }
+
+/// A resolver that answers nothing for two seconds, then "no such name".
+struct SlowResolver;
+
+#[async_trait::async_trait]
+impl certdesk::backend::DnsResolver for SlowResolver {
+    async fn txt(&self, name: &str) -> Result<Vec<String>, certdesk::backend::DnsError> {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        Err(certdesk::backend::DnsError::NoSuchName(name.into()))
+    }
+    async fn cname_chain(&self, name: &str) -> Result<Vec<String>, certdesk::backend::DnsError> {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        Err(certdesk::backend::DnsError::NoSuchName(name.into()))
+    }
+    async fn ips(&self, name: &str) -> Result<Vec<IpAddr>, certdesk::backend::DnsError> {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        Err(certdesk::backend::DnsError::NoSuchName(name.into()))
+    }
+}
+
+#[tokio::test]
+async fn domain_checks_run_together_under_one_deadline() {
+    use std::time::Instant;
+    let w = world(false).await;
+    let slow = |deadline| {
+        OrderService::builder(w.store.clone(), w.csrs.clone(), w.ca.clone())
+            .resolver(Arc::new(SlowResolver))
+            .clock(w.clock.clone())
+            .check_deadline(deadline)
+            .build()
+    };
+    let product = Product::paid(
+        Brand::GeoTrust,
+        ValidationType::Dv,
+        DomainType::Multiple,
+        AlgorithmStandard::International,
+    );
+    let domains: Vec<String> = (0..6).map(|i| format!("m{i}.example.com")).collect();
+    let order = w.orders.create_paid(&me(), product).await.unwrap();
+    let mut csr_form = form("m0.example.com");
+    csr_form.sans = domains.clone();
+    w.orders
+        .submit_info(
+            &me(),
+            order.id(),
+            CsrSource::Generate {
+                form: csr_form,
+                password: None,
+            },
+            domains.clone(),
+            None,
+        )
+        .await
+        .unwrap();
+    w.orders
+        .choose_validation(&me(), order.id(), ValidationMethod::Dns)
+        .await
+        .unwrap();
+    // Six checks of two seconds each, together: about two seconds, not twelve.
+    let started = Instant::now();
+    let (_, checks) = slow(Duration::from_secs(30))
+        .check_validation(&me(), order.id())
+        .await
+        .unwrap();
+    let took = started.elapsed();
+    assert_eq!(checks.len(), 6);
+    assert!(
+        took < Duration::from_secs(6),
+        "checks ran one after another: {took:?}"
+    );
+    // Under a deadline shorter than one check: every check counts as not found, in time.
+    let started = Instant::now();
+    let (_, checks) = slow(Duration::from_millis(300))
+        .check_validation(&me(), order.id())
+        .await
+        .unwrap();
+    assert!(started.elapsed() < Duration::from_millis(1500));
+    assert!(checks.iter().all(|c| c.outcome == CheckOutcome::NsNotFound));
+}
+
+#[tokio::test]
+async fn order_listings_are_paged_and_calls_rate_limited() {
+    let w = world(false).await;
+    let page = |limit| certdesk::backend::Page { offset: 0, limit };
+    for limit in [0, 1001] {
+        let e = w.orders.list(&me(), page(limit)).await.unwrap_err();
+        assert_eq!(e.violations()[0].code, "page.limit_out_of_range");
+    }
+    assert_eq!(w.orders.list(&me(), page(1000)).await.unwrap().total, 0);
+    let limited = OrderService::builder(w.store.clone(), w.csrs.clone(), w.ca.clone())
+        .clock(w.clock.clone())
+        .rate_limit(certdesk::service::RateLimit {
+            per_second: 1,
+            burst: 2,
+        })
+        .build();
+    limited.list(&me(), page(10)).await.unwrap();
+    limited.list(&me(), page(10)).await.unwrap();
+    let e = limited.list(&me(), page(10)).await.unwrap_err();
+    assert_eq!(e.code(), "service.rate_limited");
+    // Another account has its own bucket.
+    let other = Scope::new("100099999999", "ap-guangzhou");
+    limited.list(&other, page(10)).await.unwrap();
+}

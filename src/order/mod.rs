@@ -64,6 +64,10 @@ use crate::san::DomainName;
 /// A reissue this soon after issuance skips domain validation.
 pub const REISSUE_SKIPS_VALIDATION_WITHIN: Duration = Duration::days(3);
 
+/// The most domain-check results an order's history keeps (the latest ones); identical
+/// consecutive results are recorded once.
+pub const MAX_CHECK_EVENTS: usize = 32;
+
 /// A certificate may be renewed when it expires within this.
 pub const RENEWAL_WINDOW: Duration = Duration::days(30);
 
@@ -353,7 +357,23 @@ impl Order {
         }
         self.version = version;
         self.history.extend(events.iter().cloned());
+        self.prune_checks();
         Ok(events)
+    }
+
+    /// Keeps the history bounded: past [`MAX_CHECK_EVENTS`] check results, the oldest goes
+    /// (each only replaced the one before it, so replaying the rest rebuilds the same order).
+    fn prune_checks(&mut self) {
+        let is_check = |e: &Event| matches!(e.change, Change::DomainsChecked { .. });
+        if self.history.iter().filter(|e| is_check(e)).count() <= MAX_CHECK_EVENTS {
+            return;
+        }
+        let last = self.history.len() - 1;
+        if let Some(oldest) = self.history.iter().position(is_check)
+            && oldest != last
+        {
+            self.history.remove(oldest);
+        }
     }
 
     fn illegal(&self, command: &Command) -> OrderError {
@@ -476,15 +496,20 @@ impl Order {
                         domain: stranger.domain.clone(),
                     });
                 }
-                let mut changes = vec![Change::DomainsChecked {
-                    checks: checks.clone(),
-                }];
                 let all_passed = wanted.iter().all(|w| {
                     checks.iter().any(|c| {
                         c.domain.eq_ignore_ascii_case(w.domain())
                             && c.outcome == CheckOutcome::Passed
                     })
                 });
+                // The same results again change nothing: no event (a client polling every
+                // minute for days adds nothing to the history).
+                if !all_passed && *checks == self.last_checks {
+                    return Ok(Vec::new());
+                }
+                let mut changes = vec![Change::DomainsChecked {
+                    checks: checks.clone(),
+                }];
                 if all_passed {
                     changes.push(Change::DomainsValidated { reused: false });
                 }

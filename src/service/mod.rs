@@ -15,7 +15,8 @@ mod retry;
 
 pub use csr::{BatchDeleted, CsrService, ExportedKey, MAX_BATCH, MAX_PAGE, NewCsr, Upload};
 pub use order::{
-    Bundle, CsrSource, OrderService, OrderServiceBuilder, ServerKind, check_challenge,
+    Bundle, CsrSource, MAX_CONCURRENT_CHECKS, OrderService, OrderServiceBuilder, ServerKind,
+    check_challenge,
 };
 pub use profiles::{MAX_PROFILE_NAME_CHARS, MAX_PROFILES, ProfileBook};
 pub use rate::RateLimit;

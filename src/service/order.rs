@@ -24,7 +24,11 @@ use crate::order::{
 use crate::policy::ParamCode;
 use crate::policy::{CsrForm, OrderInfo, Report, Violation, check_domain, check_free};
 use crate::san::DomainName;
-use crate::service::{CsrService, NewCsr, RetryPolicy, ServiceError, Upload};
+use crate::service::rate::RateLimiter;
+use crate::service::{CsrService, MAX_PAGE, NewCsr, RateLimit, RetryPolicy, ServiceError, Upload};
+
+/// How many domain checks of one order run at once.
+pub const MAX_CONCURRENT_CHECKS: usize = 16;
 
 /// A CA submission claimed this long ago without a ticket is taken as abandoned (its caller
 /// died between the claim and the ticket) and submitted again under the same key.
@@ -90,6 +94,8 @@ pub struct OrderService {
     clock: Arc<dyn Clock>,
     quota: (QuotaPreset, AccountKind),
     retry: RetryPolicy,
+    check_deadline: std::time::Duration,
+    limiter: Option<Arc<RateLimiter>>,
 }
 
 /// Builds an [`OrderService`]: the stores and the CA are required, the rest has defaults.
@@ -117,6 +123,8 @@ pub struct OrderServiceBuilder {
     clock: Arc<dyn Clock>,
     quota: (QuotaPreset, AccountKind),
     retry: RetryPolicy,
+    check_deadline: std::time::Duration,
+    rate_limit: Option<RateLimit>,
 }
 
 impl fmt::Debug for OrderServiceBuilder {
@@ -167,6 +175,20 @@ impl OrderServiceBuilder {
         self
     }
 
+    /// How long one `check_validation` may take for all of an order's domains together
+    /// (default: 30 s); checks still unanswered then count as not found.
+    pub fn check_deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.check_deadline = deadline;
+        self
+    }
+
+    /// Limits every call per account, each method counted on its own, as
+    /// [`CsrService::with_rate_limit`] does (default: none).
+    pub fn rate_limit(mut self, limit: RateLimit) -> Self {
+        self.rate_limit = Some(limit);
+        self
+    }
+
     /// The service.
     pub fn build(self) -> OrderService {
         OrderService {
@@ -176,9 +198,13 @@ impl OrderServiceBuilder {
             resolver: self.resolver,
             fetcher: self.fetcher,
             dns_provider: self.dns_provider,
-            clock: self.clock,
             quota: self.quota,
             retry: self.retry,
+            check_deadline: self.check_deadline,
+            limiter: self
+                .rate_limit
+                .map(|limit| Arc::new(RateLimiter::new(limit, self.clock.clone()))),
+            clock: self.clock,
         }
     }
 }
@@ -223,6 +249,18 @@ fn csr_fits_domains(csr: &Csr, domains: &[String]) -> Result<(), ServiceError> {
         }));
     }
     Ok(())
+}
+
+/// The result of a check that did not answer in time: nothing was found.
+fn unanswered(challenge: &Challenge) -> DomainCheck {
+    let outcome = match challenge {
+        Challenge::Dns { .. } => CheckOutcome::NsNotFound,
+        Challenge::File { .. } => CheckOutcome::FileNotFound,
+    };
+    DomainCheck {
+        domain: challenge.domain().to_owned(),
+        outcome,
+    }
 }
 
 /// Whether the CA, not the applicant, holds the order's next step.
@@ -321,6 +359,8 @@ impl OrderService {
             clock: Arc::new(SystemClock),
             quota: (QuotaPreset::guide(), AccountKind::IndividualStandard),
             retry: RetryPolicy::default(),
+            check_deadline: std::time::Duration::from_secs(30),
+            rate_limit: None,
         }
     }
 
@@ -336,7 +376,29 @@ impl OrderService {
     /// A page of the scope's orders.
     #[instrument(skip(self), fields(account = %scope.account))]
     pub async fn list(&self, scope: &Scope, page: Page) -> Result<Paged<Order>, ServiceError> {
+        self.admit(scope, "list_orders")?;
+        if page.limit == 0 || page.limit > MAX_PAGE {
+            return Err(ServiceError::rule(
+                "limit",
+                ParamCode::PageLimitOutOfRange,
+                format!("a page holds 1 to {MAX_PAGE} orders, not {}", page.limit),
+            ));
+        }
         Ok(self.orders.list_orders(scope, page).await?)
+    }
+
+    /// Takes a token of the account's rate limit for `call`, when there is a limit.
+    fn admit(&self, scope: &Scope, call: &'static str) -> Result<(), ServiceError> {
+        match &self.limiter {
+            Some(l) => {
+                l.take(&scope.account, call)
+                    .map_err(|retry_after_ms| ServiceError::RateLimited {
+                        call,
+                        retry_after_ms,
+                    })
+            }
+            None => Ok(()),
+        }
     }
 
     /// Applies `command` to the stored order, retrying on a conflict with the command
@@ -426,6 +488,7 @@ impl OrderService {
         method: ValidationMethod,
         source: CsrSource,
     ) -> Result<Order, ServiceError> {
+        self.admit(scope, "apply_free")?;
         let product = Product::free_trustasia_dv();
         let report = free_domain_report(domain);
         if !report.is_valid() {
@@ -522,6 +585,7 @@ impl OrderService {
         scope: &Scope,
         product: Product,
     ) -> Result<Order, ServiceError> {
+        self.admit(scope, "create_paid")?;
         let order = Order::new(new_order_id()?, product, self.clock.now());
         self.orders.insert_order(scope, &order).await?;
         Ok(order)
@@ -538,6 +602,7 @@ impl OrderService {
         domains: Vec<String>,
         info: Option<OrderInfo>,
     ) -> Result<Order, ServiceError> {
+        self.admit(scope, "submit_info")?;
         let order = self.get(scope, id).await?;
         // The product's rules on the names, as a free application has them checked.
         let report = order.product().profile().check_domains(&domains);
@@ -585,6 +650,7 @@ impl OrderService {
         id: &str,
         method: ValidationMethod,
     ) -> Result<Order, ServiceError> {
+        self.admit(scope, "choose_validation")?;
         let token = ValidationToken::random().map_err(order_error)?;
         self.update(scope, id, |_| {
             Ok(Some(Command::ChooseValidation { method, token }))
@@ -609,6 +675,7 @@ impl OrderService {
         scope: &Scope,
         id: &str,
     ) -> Result<Vec<DnsRecord>, ServiceError> {
+        self.admit(scope, "publish_dns")?;
         let provider = self.dns_provider.as_ref().ok_or_else(|| {
             ServiceError::rule(
                 "method",
@@ -665,6 +732,7 @@ impl OrderService {
         scope: &Scope,
         id: &str,
     ) -> Result<(Order, Vec<DomainCheck>), ServiceError> {
+        self.admit(scope, "check_validation")?;
         // A closed validation window fails the order first; an order that has ended has
         // nothing to check.
         let order = self.tick(scope, id).await?;
@@ -672,10 +740,7 @@ impl OrderService {
             return Ok((order, Vec::new()));
         }
         let challenges = self.challenges(scope, id).await?;
-        let mut checks = Vec::with_capacity(challenges.len());
-        for c in &challenges {
-            checks.push(check_challenge(c, self.resolver.as_ref(), self.fetcher.as_ref()).await);
-        }
+        let checks = self.check_all(challenges).await;
         let order = self
             .update(scope, id, |_| {
                 Ok(Some(Command::RecordChecks {
@@ -686,6 +751,46 @@ impl OrderService {
         Ok((order, checks))
     }
 
+    /// Checks every challenge at once (at most [`MAX_CONCURRENT_CHECKS`] at a time), all under
+    /// one deadline: a check still unanswered then counts as not found.
+    async fn check_all(&self, challenges: Vec<Challenge>) -> Vec<DomainCheck> {
+        let until = tokio::time::Instant::now() + self.check_deadline;
+        let permits = Arc::new(tokio::sync::Semaphore::new(MAX_CONCURRENT_CHECKS));
+        let mut results: Vec<Option<DomainCheck>> = vec![None; challenges.len()];
+        let mut set = tokio::task::JoinSet::new();
+        for (i, challenge) in challenges.iter().cloned().enumerate() {
+            let (resolver, fetcher) = (self.resolver.clone(), self.fetcher.clone());
+            let permits = permits.clone();
+            set.spawn(async move {
+                let _permit = permits.acquire_owned().await;
+                (
+                    i,
+                    check_challenge(&challenge, resolver.as_ref(), fetcher.as_ref()).await,
+                )
+            });
+        }
+        loop {
+            match tokio::time::timeout_at(until, set.join_next()).await {
+                Ok(Some(Ok((i, check)))) => results[i] = Some(check),
+                Ok(Some(Err(e))) => tracing::error!(error = %e, "a domain check failed"),
+                Ok(None) => break,
+                Err(_) => {
+                    tracing::warn!(
+                        deadline_ms = self.check_deadline.as_millis() as u64,
+                        "domain checks ran out of time"
+                    );
+                    set.abort_all();
+                    break;
+                }
+            }
+        }
+        challenges
+            .iter()
+            .zip(results)
+            .map(|(challenge, result)| result.unwrap_or_else(|| unanswered(challenge)))
+            .collect()
+    }
+
     /// Uploads the confirmation letter (checked by the product's letter rules).
     #[instrument(skip(self, bytes), fields(account = %scope.account, len = bytes.len()))]
     pub async fn upload_letter(
@@ -694,6 +799,7 @@ impl OrderService {
         id: &str,
         bytes: &[u8],
     ) -> Result<Order, ServiceError> {
+        self.admit(scope, "upload_letter")?;
         let order = self.get(scope, id).await?;
         let format = order
             .product()
@@ -724,6 +830,7 @@ impl OrderService {
     /// or issuance, then applies what the CA reports (review passed or refused, issued).
     #[instrument(skip(self), fields(account = %scope.account))]
     pub async fn advance(&self, scope: &Scope, id: &str) -> Result<Order, ServiceError> {
+        self.admit(scope, "advance")?;
         let order = self.get(scope, id).await?;
         if !waiting_for_ca(&order) {
             return Ok(order);
@@ -939,6 +1046,7 @@ impl OrderService {
         server: ServerKind,
         password: Option<&Password>,
     ) -> Result<Bundle, ServiceError> {
+        self.admit(scope, "download")?;
         let order = self.get(scope, id).await?;
         if order.state() != &OrderState::Issued {
             return Err(ServiceError::rule(
@@ -1055,6 +1163,7 @@ impl OrderService {
     /// Cancels an order before issuance; a free certificate's quota is given back.
     #[instrument(skip(self), fields(account = %scope.account))]
     pub async fn cancel(&self, scope: &Scope, id: &str) -> Result<Order, ServiceError> {
+        self.admit(scope, "cancel")?;
         let order = self
             .update(scope, id, |_| Ok(Some(Command::Cancel)))
             .await?;
@@ -1068,6 +1177,7 @@ impl OrderService {
     /// revoking, and calling `revoke` again finishes it.
     #[instrument(skip(self), fields(account = %scope.account))]
     pub async fn revoke(&self, scope: &Scope, id: &str) -> Result<Order, ServiceError> {
+        self.admit(scope, "revoke")?;
         // An order left revoking by a CA call that failed is taken up where it stopped: the
         // CA's revocation is idempotent.
         self.update(scope, id, |o| {
@@ -1093,6 +1203,7 @@ impl OrderService {
     /// key, domains and information (a free renewal takes quota again).
     #[instrument(skip(self), fields(account = %scope.account))]
     pub async fn renew(&self, scope: &Scope, id: &str) -> Result<Order, ServiceError> {
+        self.admit(scope, "renew")?;
         let old = self.get(scope, id).await?;
         let new_id = new_order_id()?;
         let token = ValidationToken::random().map_err(order_error)?;
