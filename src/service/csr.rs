@@ -17,7 +17,7 @@ use crate::policy::ParamCode;
 use crate::policy::PolicyCode;
 use crate::policy::{CsrForm, Profile, Report, Violation};
 use crate::service::cpu::CpuPool;
-use crate::service::rate::{RateLimit, RateLimiter};
+use crate::service::rate::{RateLimit, RateLimiter, admit};
 use crate::service::{RetryPolicy, ServiceError};
 
 /// At most this many records a listing page (bounded work; Tencent's `DescribeCSRSet` takes
@@ -286,16 +286,7 @@ impl CsrService {
     }
 
     pub(crate) fn admit(&self, scope: &Scope, call: &'static str) -> Result<(), ServiceError> {
-        match &self.limiter {
-            Some(l) => {
-                l.take(&scope.account, call)
-                    .map_err(|retry_after_ms| ServiceError::RateLimited {
-                        call,
-                        retry_after_ms,
-                    })
-            }
-            None => Ok(()),
-        }
+        admit(self.limiter.as_deref(), scope, call)
     }
 
     async fn get(&self, scope: &Scope, id: u64) -> Result<CsrRecord, ServiceError> {

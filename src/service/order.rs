@@ -24,7 +24,7 @@ use crate::order::{
 use crate::policy::ParamCode;
 use crate::policy::{CsrForm, OrderInfo, Report, Violation, check_domain, check_free};
 use crate::san::DomainName;
-use crate::service::rate::RateLimiter;
+use crate::service::rate::{RateLimiter, admit};
 use crate::service::{CsrService, MAX_PAGE, NewCsr, RateLimit, RetryPolicy, ServiceError, Upload};
 
 /// How many domain checks of one order run at once.
@@ -389,16 +389,7 @@ impl OrderService {
 
     /// Takes a token of the account's rate limit for `call`, when there is a limit.
     fn admit(&self, scope: &Scope, call: &'static str) -> Result<(), ServiceError> {
-        match &self.limiter {
-            Some(l) => {
-                l.take(&scope.account, call)
-                    .map_err(|retry_after_ms| ServiceError::RateLimited {
-                        call,
-                        retry_after_ms,
-                    })
-            }
-            None => Ok(()),
-        }
+        admit(self.limiter.as_deref(), scope, call)
     }
 
     /// Applies `command` to the stored order, retrying on a conflict with the command

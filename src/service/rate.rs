@@ -6,7 +6,8 @@ use std::sync::{Arc, Mutex};
 
 use time::OffsetDateTime;
 
-use crate::backend::Clock;
+use crate::backend::{Clock, Scope};
+use crate::service::ServiceError;
 
 /// At most `per_second` calls a second for each account and call, with bursts of up to
 /// `burst` (Tencent: 10 requests a second for each CSR API).
@@ -102,6 +103,25 @@ impl RateLimiter {
             let wait = (1.0 - bucket.tokens) / rate;
             Err((wait * 1000.0).ceil() as u64)
         }
+    }
+}
+
+/// Takes a token of `scope`'s account for `call` when there is a limit; refused at once with
+/// [`ServiceError::RateLimited`] when there is none left.
+pub(crate) fn admit(
+    limiter: Option<&RateLimiter>,
+    scope: &Scope,
+    call: &'static str,
+) -> Result<(), ServiceError> {
+    match limiter {
+        Some(l) => {
+            l.take(&scope.account, call)
+                .map_err(|retry_after_ms| ServiceError::RateLimited {
+                    call,
+                    retry_after_ms,
+                })
+        }
+        None => Ok(()),
     }
 }
 
