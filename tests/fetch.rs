@@ -398,3 +398,53 @@ async fn the_loopback_file_server_serves_what_is_put_per_host() {
         .unwrap();
     assert_eq!(gone.status, 404);
 }
+
+#[tokio::test]
+async fn each_address_gets_its_own_connect_timeout_within_the_overall_one() {
+    let (port, _) = http_server().await;
+    // 127.0.0.2 on the same port: a listener whose accept queue is full, so the kernel drops
+    // new connection attempts and a connect hangs (as an address that drops packets does).
+    let silent = tokio::net::TcpSocket::new_v4().unwrap();
+    silent
+        .bind(format!("127.0.0.2:{port}").parse().unwrap())
+        .unwrap();
+    let silent = silent.listen(0).unwrap();
+    let mut fillers = Vec::new();
+    for _ in 0..4 {
+        let attempt = tokio::time::timeout(
+            Duration::from_millis(200),
+            tokio::net::TcpStream::connect(("127.0.0.2", port)),
+        )
+        .await;
+        if let Ok(Ok(stream)) = attempt {
+            fillers.push(stream);
+        }
+    }
+    let hangs = tokio::time::timeout(
+        Duration::from_millis(300),
+        tokio::net::TcpStream::connect(("127.0.0.2", port)),
+    )
+    .await
+    .is_err();
+    assert!(hangs, "the full listener did not make connects hang");
+    // The name resolves to the silent address first, then to the server.
+    let (_dns, resolver) = dns_with(&[
+        ("two.example.com", "127.0.0.2"),
+        ("two.example.com", "127.0.0.1"),
+    ])
+    .await;
+    let fetcher = ValidationFetcher::with_resolver(
+        FetchPolicy {
+            connect_timeout: Duration::from_millis(300),
+            timeout: Duration::from_secs(3),
+            ..loopback_policy(port)
+        },
+        resolver,
+    );
+    let got = fetcher
+        .get("http://two.example.com/.well-known/pki-validation/ok.txt")
+        .await
+        .unwrap();
+    assert_eq!(got.status, 200);
+    drop((silent, fillers));
+}
