@@ -15,7 +15,7 @@ use certdesk::backend::{
     LoopbackDnsServer, LoopbackFileServer, MemoryStore, Scope, ValidationFetcher,
 };
 use certdesk::order::{
-    AlgorithmStandard, Brand, Challenge, CheckOutcome, DomainType, OrderState, Product,
+    AlgorithmStandard, Brand, Challenge, CheckOutcome, DomainType, Order, OrderState, Product,
     ValidationMethod, ValidationType,
 };
 use certdesk::policy::{Contact, CsrForm, OrderInfo, Organization, Person, Profile};
@@ -83,6 +83,28 @@ fn me() -> Scope {
     Scope::new("100012345678", "ap-guangzhou")
 }
 
+/// A free DNS_AUTO application for `domain`, its record published and checked: the order
+/// waits for issuance.
+async fn validated(w: &World, domain: &str) -> Order {
+    let order = w
+        .orders
+        .apply_free(&me(), domain, ValidationMethod::DnsAuto, generated(domain))
+        .await
+        .unwrap();
+    w.orders.publish_dns(&me(), order.id()).await.unwrap();
+    let (order, _) = w.orders.check_validation(&me(), order.id()).await.unwrap();
+    assert_eq!(order.state(), &OrderState::PendingIssuance);
+    order
+}
+
+/// A CSR generated for `domain` (its common name), without a password.
+fn generated(domain: &str) -> CsrSource {
+    CsrSource::Generate {
+        form: form(domain),
+        password: None,
+    }
+}
+
 fn form(cn: &str) -> CsrForm {
     CsrForm {
         common_name: Some(cn.into()),
@@ -120,10 +142,7 @@ async fn free_dv_by_dns_from_application_to_a_verified_certificate() {
             &me(),
             "shop.example.com",
             ValidationMethod::DnsAuto,
-            CsrSource::Generate {
-                form: form("shop.example.com"),
-                password: None,
-            },
+            generated("shop.example.com"),
         )
         .await
         .unwrap();
@@ -326,10 +345,7 @@ async fn ov_with_a_confirmation_letter_names_the_organization() {
         .submit_info_with_profile(
             &me(),
             order.id(),
-            CsrSource::Generate {
-                form: form("ov.example.com"),
-                password: None,
-            },
+            generated("ov.example.com"),
             vec!["ov.example.com".into()],
             "My Profile",
         )
@@ -386,10 +402,7 @@ async fn wrong_txt_values_and_missing_files_are_reported() {
         .submit_info(
             &me(),
             order.id(),
-            CsrSource::Generate {
-                form: form("txt.example.com"),
-                password: None,
-            },
+            generated("txt.example.com"),
             vec!["txt.example.com".into()],
             None,
         )
@@ -444,10 +457,7 @@ async fn the_deadline_fails_an_unvalidated_order() {
             &me(),
             "late.example.com",
             ValidationMethod::Dns,
-            CsrSource::Generate {
-                form: form("late.example.com"),
-                password: None,
-            },
+            generated("late.example.com"),
         )
         .await
         .unwrap();
@@ -467,15 +477,7 @@ async fn the_free_quota_runs_out_per_primary_domain() {
     for i in 0..20 {
         let domain = format!("s{i}.example.com");
         w.orders
-            .apply_free(
-                &me(),
-                &domain,
-                ValidationMethod::Dns,
-                CsrSource::Generate {
-                    form: form(&domain),
-                    password: None,
-                },
-            )
+            .apply_free(&me(), &domain, ValidationMethod::Dns, generated(&domain))
             .await
             .unwrap();
     }
@@ -485,10 +487,7 @@ async fn the_free_quota_runs_out_per_primary_domain() {
             &me(),
             "s20.example.com",
             ValidationMethod::Dns,
-            CsrSource::Generate {
-                form: form("s20.example.com"),
-                password: None,
-            },
+            generated("s20.example.com"),
         )
         .await
         .unwrap_err();
@@ -502,10 +501,7 @@ async fn the_free_quota_runs_out_per_primary_domain() {
             &elsewhere,
             "s21.example.com",
             ValidationMethod::Dns,
-            CsrSource::Generate {
-                form: form("s21.example.com"),
-                password: None,
-            },
+            generated("s21.example.com"),
         )
         .await
         .unwrap_err();
@@ -547,10 +543,7 @@ async fn a_validation_domain_on_a_private_address_is_never_fetched() {
         .submit_info(
             &me(),
             order.id(),
-            CsrSource::Generate {
-                form: form("example.org"),
-                password: None,
-            },
+            generated("example.org"),
             vec!["example.org".into()],
             None,
         )
@@ -668,28 +661,6 @@ async fn wait_for_ca_polls_through_the_clock_under_the_retry_policy() {
     use certdesk::backend::Clock;
     use certdesk::service::RetryPolicy;
     let w = world(false).await;
-    let validated = |domain: &'static str| {
-        let w = &w;
-        async move {
-            let order = w
-                .orders
-                .apply_free(
-                    &me(),
-                    domain,
-                    ValidationMethod::DnsAuto,
-                    CsrSource::Generate {
-                        form: form(domain),
-                        password: None,
-                    },
-                )
-                .await
-                .unwrap();
-            w.orders.publish_dns(&me(), order.id()).await.unwrap();
-            let (o, _) = w.orders.check_validation(&me(), order.id()).await.unwrap();
-            assert_eq!(o.state(), &OrderState::PendingIssuance);
-            o
-        }
-    };
     let patient = |policy: RetryPolicy| {
         OrderService::builder(w.store.clone(), w.csrs.clone(), w.ca.clone())
             .clock(w.clock.clone())
@@ -698,7 +669,7 @@ async fn wait_for_ca_polls_through_the_clock_under_the_retry_policy() {
     };
     // The CA reviews for one poll: one wait of the policy's first delay, on the service's
     // clock (a FixedClock moves forward instead of sleeping), then the certificate.
-    let order = validated("wait.example.com").await;
+    let order = validated(&w, "wait.example.com").await;
     let before = w.clock.now();
     let issued = patient(RetryPolicy::new().delay(Duration::from_secs(10)))
         .wait_for_ca(&me(), order.id())
@@ -707,7 +678,7 @@ async fn wait_for_ca_polls_through_the_clock_under_the_retry_policy() {
     assert_eq!(issued.state(), &OrderState::Issued);
     assert_eq!(w.clock.now() - before, time::Duration::seconds(10));
     // A timeout shorter than the first wait gives up with service.timeout, the order intact.
-    let order = validated("late.example.com").await;
+    let order = validated(&w, "late.example.com").await;
     let e = patient(
         RetryPolicy::new()
             .delay(Duration::from_secs(10))
@@ -739,10 +710,7 @@ async fn a_service_built_without_a_resolver_fails_its_dns_checks_saying_why() {
             &me(),
             "bare.example.com",
             ValidationMethod::Dns,
-            CsrSource::Generate {
-                form: form("bare.example.com"),
-                password: None,
-            },
+            generated("bare.example.com"),
         )
         .await
         .unwrap();
@@ -793,21 +761,7 @@ async fn a_revocation_the_ca_failed_is_finished_by_calling_again() {
     let orders = OrderService::builder(w.store.clone(), w.csrs.clone(), flaky.clone())
         .clock(w.clock.clone())
         .build();
-    let order = w
-        .orders
-        .apply_free(
-            &me(),
-            "revoke.example.com",
-            ValidationMethod::DnsAuto,
-            CsrSource::Generate {
-                form: form("revoke.example.com"),
-                password: None,
-            },
-        )
-        .await
-        .unwrap();
-    w.orders.publish_dns(&me(), order.id()).await.unwrap();
-    w.orders.check_validation(&me(), order.id()).await.unwrap();
+    let order = validated(&w, "revoke.example.com").await;
     w.orders.advance(&me(), order.id()).await.unwrap();
     let issued = w.orders.advance(&me(), order.id()).await.unwrap();
     assert_eq!(issued.state(), &OrderState::Issued);
@@ -849,10 +803,7 @@ async fn automatic_dns_writes_only_into_the_accounts_own_zones() {
             &me(),
             "shop.victim.example.net",
             ValidationMethod::DnsAuto,
-            CsrSource::Generate {
-                form: form("shop.victim.example.net"),
-                password: None,
-            },
+            generated("shop.victim.example.net"),
         )
         .await
         .unwrap();
@@ -875,10 +826,7 @@ async fn automatic_dns_writes_only_into_the_accounts_own_zones() {
             &me(),
             "www.unknown-zone.com",
             ValidationMethod::DnsAuto,
-            CsrSource::Generate {
-                form: form("www.unknown-zone.com"),
-                password: None,
-            },
+            generated("www.unknown-zone.com"),
         )
         .await
         .unwrap();
@@ -901,10 +849,7 @@ async fn records_are_published_only_for_automatic_dns_validation() {
             &me(),
             "manual.example.com",
             ValidationMethod::Dns,
-            CsrSource::Generate {
-                form: form("manual.example.com"),
-                password: None,
-            },
+            generated("manual.example.com"),
         )
         .await
         .unwrap();
@@ -1026,21 +971,7 @@ async fn two_concurrent_advances_submit_to_the_ca_once() {
     let orders = OrderService::builder(w.store.clone(), w.csrs.clone(), counting.clone())
         .clock(w.clock.clone())
         .build();
-    let order = w
-        .orders
-        .apply_free(
-            &me(),
-            "once.example.com",
-            ValidationMethod::DnsAuto,
-            CsrSource::Generate {
-                form: form("once.example.com"),
-                password: None,
-            },
-        )
-        .await
-        .unwrap();
-    w.orders.publish_dns(&me(), order.id()).await.unwrap();
-    w.orders.check_validation(&me(), order.id()).await.unwrap();
+    let order = validated(&w, "once.example.com").await;
     let scope = me();
     let (a, b) = tokio::join!(
         orders.advance(&scope, order.id()),

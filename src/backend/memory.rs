@@ -22,6 +22,21 @@ struct Inner {
     order_files: BTreeMap<(Scope, String, String), Vec<u8>>,
 }
 
+impl Inner {
+    /// Refuses an order that is not in this scope.
+    fn require_order(&self, scope: &Scope, order_id: &str) -> Result<(), StoreError> {
+        if self
+            .orders
+            .iter()
+            .any(|(s, o)| s == scope && o.id() == order_id)
+        {
+            Ok(())
+        } else {
+            Err(StoreError::not_found(RecordKind::Order, order_id))
+        }
+    }
+}
+
 /// Everything in memory, behind one lock; nothing survives the process.
 #[derive(Default)]
 pub struct MemoryStore {
@@ -290,13 +305,7 @@ impl OrderStore for MemoryStore {
         bytes: &[u8],
     ) -> Result<(), StoreError> {
         let mut inner = self.lock();
-        if !inner
-            .orders
-            .iter()
-            .any(|(s, o)| s == scope && o.id() == order_id)
-        {
-            return Err(StoreError::not_found(RecordKind::Order, order_id));
-        }
+        inner.require_order(scope, order_id)?;
         inner.order_files.insert(
             (scope.clone(), order_id.to_owned(), name.to_owned()),
             bytes.to_vec(),
@@ -312,13 +321,7 @@ impl OrderStore for MemoryStore {
         bytes: &[u8],
     ) -> Result<bool, StoreError> {
         let mut inner = self.lock();
-        if !inner
-            .orders
-            .iter()
-            .any(|(s, o)| s == scope && o.id() == order_id)
-        {
-            return Err(StoreError::not_found(RecordKind::Order, order_id));
-        }
+        inner.require_order(scope, order_id)?;
         let key = (scope.clone(), order_id.to_owned(), name.to_owned());
         if inner.order_files.contains_key(&key) {
             return Ok(false);

@@ -660,13 +660,7 @@ impl CsrService {
         page: Page,
     ) -> Result<Paged<CsrRecord>, ServiceError> {
         self.admit(scope, "list")?;
-        if page.limit == 0 || page.limit > MAX_PAGE {
-            return Err(ServiceError::rule(
-                "limit",
-                ParamCode::PageLimitOutOfRange,
-                format!("a page holds 1 to {MAX_PAGE} records, not {}", page.limit),
-            ));
-        }
+        check_page(page, "records")?;
         Ok(self.csrs.list_csrs(scope, filter, page).await?)
     }
 
@@ -867,6 +861,18 @@ impl CsrService {
         }
         Ok(done)
     }
+}
+
+/// Refuses a page size outside 1 to [`MAX_PAGE`]; `what` names the items in the message.
+pub(crate) fn check_page(page: Page, what: &str) -> Result<(), ServiceError> {
+    if page.limit == 0 || page.limit > MAX_PAGE {
+        return Err(ServiceError::rule(
+            "limit",
+            ParamCode::PageLimitOutOfRange,
+            format!("a page holds 1 to {MAX_PAGE} {what}, not {}", page.limit),
+        ));
+    }
+    Ok(())
 }
 
 /// Reads a key (decrypting it with the password when it is encrypted) and checks that it is

@@ -24,8 +24,9 @@ use crate::order::{
 use crate::policy::ParamCode;
 use crate::policy::{CsrForm, OrderInfo, Report, Violation, check_domain, check_free};
 use crate::san::DomainName;
+use crate::service::csr::check_page;
 use crate::service::rate::{RateLimiter, admit};
-use crate::service::{CsrService, MAX_PAGE, NewCsr, RateLimit, RetryPolicy, ServiceError, Upload};
+use crate::service::{CsrService, NewCsr, RateLimit, RetryPolicy, ServiceError, Upload};
 
 /// How many domain checks of one order run at once.
 pub const MAX_CONCURRENT_CHECKS: usize = 16;
@@ -114,24 +115,18 @@ pub struct OrderService {
 /// # }
 /// ```
 pub struct OrderServiceBuilder {
-    orders: Arc<dyn OrderStore>,
-    csrs: Arc<CsrService>,
-    ca: Arc<dyn CertificateAuthority>,
-    resolver: Arc<dyn DnsResolver>,
-    fetcher: Arc<dyn HttpFetcher>,
-    dns_provider: Option<Arc<dyn DnsProvider>>,
-    clock: Arc<dyn Clock>,
-    quota: (QuotaPreset, AccountKind),
-    retry: RetryPolicy,
-    check_deadline: std::time::Duration,
+    /// The service with its settings so far (its rate limiter is made at `build`, on the
+    /// clock chosen by then).
+    service: OrderService,
     rate_limit: Option<RateLimit>,
 }
 
 impl fmt::Debug for OrderServiceBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OrderServiceBuilder")
-            .field("quota", &self.quota)
-            .field("retry", &self.retry)
+            .field("quota", &self.service.quota)
+            .field("retry", &self.service.retry)
+            .field("rate_limit", &self.rate_limit)
             .finish_non_exhaustive()
     }
 }
@@ -139,46 +134,46 @@ impl fmt::Debug for OrderServiceBuilder {
 impl OrderServiceBuilder {
     /// The resolver domain checks ask (default: none, and DNS checks fail saying so).
     pub fn resolver(mut self, resolver: Arc<dyn DnsResolver>) -> Self {
-        self.resolver = resolver;
+        self.service.resolver = resolver;
         self
     }
 
     /// The fetcher file checks use (default: none, and file checks fail saying so).
     pub fn fetcher(mut self, fetcher: Arc<dyn HttpFetcher>) -> Self {
-        self.fetcher = fetcher;
+        self.service.fetcher = fetcher;
         self
     }
 
     /// The clock (default: [`SystemClock`]).
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
+        self.service.clock = clock;
         self
     }
 
     /// Creates the records of automatic DNS validation (`DNS_AUTO`) through `provider`
     /// (default: none; automatic DNS validation is refused).
     pub fn dns_provider(mut self, provider: Arc<dyn DnsProvider>) -> Self {
-        self.dns_provider = Some(provider);
+        self.service.dns_provider = Some(provider);
         self
     }
 
     /// Counts free certificates with this preset for this kind of account (default: the
     /// guide's quotas for an individual account).
     pub fn quota(mut self, preset: QuotaPreset, account: AccountKind) -> Self {
-        self.quota = (preset, account);
+        self.service.quota = (preset, account);
         self
     }
 
     /// How conflicts are retried and the CA is polled (default: [`RetryPolicy::new`]).
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
-        self.retry = policy;
+        self.service.retry = policy;
         self
     }
 
     /// How long one `check_validation` may take for all of an order's domains together
     /// (default: 30 s); checks still unanswered then count as not found.
     pub fn check_deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.check_deadline = deadline;
+        self.service.check_deadline = deadline;
         self
     }
 
@@ -190,22 +185,11 @@ impl OrderServiceBuilder {
     }
 
     /// The service.
-    pub fn build(self) -> OrderService {
-        OrderService {
-            orders: self.orders,
-            csrs: self.csrs,
-            ca: self.ca,
-            resolver: self.resolver,
-            fetcher: self.fetcher,
-            dns_provider: self.dns_provider,
-            quota: self.quota,
-            retry: self.retry,
-            check_deadline: self.check_deadline,
-            limiter: self
-                .rate_limit
-                .map(|limit| Arc::new(RateLimiter::new(limit, self.clock.clone()))),
-            clock: self.clock,
-        }
+    pub fn build(mut self) -> OrderService {
+        self.service.limiter = self
+            .rate_limit
+            .map(|limit| Arc::new(RateLimiter::new(limit, self.service.clock.clone())));
+        self.service
     }
 }
 
@@ -229,18 +213,19 @@ fn csr_record_id(order_id: &str, csr: &CsrRef) -> Result<u64, ServiceError> {
 /// Refuses a CSR whose common name is a domain the order does not bind (the vendors require
 /// the CSR's CN to be a bound domain; the CA would certify a name nobody validated).
 fn csr_fits_domains(csr: &Csr, domains: &[String]) -> Result<(), ServiceError> {
-    let Some(cn) = csr.info().subject.get("CN") else {
+    // A CN that is no domain name (an IP address) is not this rule's to judge.
+    let Some((cn, name)) = csr
+        .info()
+        .subject
+        .get("CN")
+        .and_then(|cn| Some((cn, DomainName::parse(cn).ok()?)))
+    else {
         return Ok(());
     };
-    let bound = |name: &str| {
-        let name = DomainName::parse(name).ok();
-        domains.iter().any(|d| {
-            DomainName::parse(d)
-                .ok()
-                .is_some_and(|d| Some(&d) == name.as_ref())
-        })
-    };
-    if DomainName::parse(cn).is_ok() && !bound(cn) {
+    let bound = domains
+        .iter()
+        .any(|d| DomainName::parse(d).is_ok_and(|d| d == name));
+    if !bound {
         return Err(order_error(OrderError::DomainsDoNotFit {
             detail: format!(
                 "the CSR's common name {cn} is not among the order's domains ({}); the CN must be a bound domain",
@@ -350,16 +335,19 @@ impl OrderService {
         ca: Arc<dyn CertificateAuthority>,
     ) -> OrderServiceBuilder {
         OrderServiceBuilder {
-            orders,
-            csrs,
-            ca,
-            resolver: Arc::new(Unconfigured),
-            fetcher: Arc::new(Unconfigured),
-            dns_provider: None,
-            clock: Arc::new(SystemClock),
-            quota: (QuotaPreset::guide(), AccountKind::IndividualStandard),
-            retry: RetryPolicy::default(),
-            check_deadline: std::time::Duration::from_secs(30),
+            service: OrderService {
+                orders,
+                csrs,
+                ca,
+                resolver: Arc::new(Unconfigured),
+                fetcher: Arc::new(Unconfigured),
+                dns_provider: None,
+                clock: Arc::new(SystemClock),
+                quota: (QuotaPreset::guide(), AccountKind::IndividualStandard),
+                retry: RetryPolicy::default(),
+                check_deadline: std::time::Duration::from_secs(30),
+                limiter: None,
+            },
             rate_limit: None,
         }
     }
@@ -377,13 +365,7 @@ impl OrderService {
     #[instrument(skip(self), fields(account = %scope.account))]
     pub async fn list(&self, scope: &Scope, page: Page) -> Result<Paged<Order>, ServiceError> {
         self.admit(scope, "list_orders")?;
-        if page.limit == 0 || page.limit > MAX_PAGE {
-            return Err(ServiceError::rule(
-                "limit",
-                ParamCode::PageLimitOutOfRange,
-                format!("a page holds 1 to {MAX_PAGE} orders, not {}", page.limit),
-            ));
-        }
+        check_page(page, "orders")?;
         Ok(self.orders.list_orders(scope, page).await?)
     }
 
@@ -998,13 +980,14 @@ impl OrderService {
             .csrs
             .csr_pem(scope, csr_record_id(order.id(), csr)?)
             .await?;
+        let parsed = Csr::parse(csr_pem.as_bytes()).ok();
         // The CA is asked for exactly what the CSR and the order agree on.
-        if let Ok(parsed) = Csr::parse(csr_pem.as_bytes()) {
-            csr_fits_domains(&parsed, order.domains())?;
+        if let Some(parsed) = &parsed {
+            csr_fits_domains(parsed, order.domains())?;
         }
         // The organization's country is the one its CSR names (China when it names none).
-        let country = Csr::parse(csr_pem.as_bytes())
-            .ok()
+        let country = parsed
+            .as_ref()
             .and_then(|c| c.info().subject.get("C").map(str::to_owned))
             .unwrap_or_else(|| "CN".to_owned());
         let organization = order.info().map(|info| IssuedOrganization {
