@@ -51,6 +51,7 @@ fn record(sealed: certdesk::backend::SealedKey) -> CsrRecord {
         key_password_set: false,
         created_at: t,
         updated_at: t,
+        picked: None,
     }
 }
 

@@ -72,6 +72,7 @@ fn record(scope: Scope, cn: &str, algorithm: &str) -> CsrRecord {
         key_password_set: false,
         created_at: T0,
         updated_at: T0,
+        picked: None,
     }
 }
 
@@ -428,25 +429,9 @@ pub async fn orders_quota_and_profiles(store: Arc<dyn OrderStore>) {
         v + 1
     );
 
-    let info = OrderInfo {
-        organization: Organization {
-            name: "Example Co".into(),
-            department: "IT".into(),
-            city: "Shenzhen".into(),
-            province: None,
-            address: "1 Road".into(),
-            phone: "0755 1234 5678".into(),
-        },
-        admin: Person {
-            name: "Li".into(),
-            position: "CTO".into(),
-            phone: "13800138000".into(),
-            email: "li@example.com".into(),
-        },
-        contact: Contact::SameAsAdmin,
-    };
+    let info = sample_info();
     store
-        .save_profile(&alice(), "default", &info)
+        .save_profile(&alice(), "default", &info, 10)
         .await
         .unwrap();
     assert_eq!(store.get_profile(&alice(), "default").await.unwrap(), info);
@@ -457,10 +442,26 @@ pub async fn orders_quota_and_profiles(store: Arc<dyn OrderStore>) {
     let mut moved = info.clone();
     moved.organization.city = "Guangzhou".into();
     store
-        .save_profile(&alice(), "default", &moved)
+        .save_profile(&alice(), "default", &moved, 10)
         .await
         .unwrap();
-    store.save_profile(&alice(), "branch", &info).await.unwrap();
+    store
+        .save_profile(&alice(), "branch", &info, 10)
+        .await
+        .unwrap();
+    // At the limit a new name is refused; replacing a kept one is not.
+    assert_eq!(
+        store
+            .save_profile(&alice(), "third", &info, 2)
+            .await
+            .unwrap_err()
+            .code(),
+        "store.limit_reached"
+    );
+    store
+        .save_profile(&alice(), "branch", &info, 2)
+        .await
+        .unwrap();
     assert_eq!(store.get_profile(&alice(), "default").await.unwrap(), moved);
     assert_eq!(
         store.list_profiles(&alice()).await.unwrap(),
@@ -669,7 +670,65 @@ where
     orders_and_quotas_under_concurrent_writers(Arc::new(make().await)).await;
     listing_totals_agree_with_their_pages_under_writers(Arc::new(make().await)).await;
     one_claim_of_an_order_file_wins(Arc::new(make().await)).await;
+    the_profile_limit_holds_under_concurrent_writers(Arc::new(make().await)).await;
     sealed_keys_stay_sealed(Arc::new(make().await)).await
+}
+
+/// An organization profile to store.
+fn sample_info() -> OrderInfo {
+    OrderInfo {
+        organization: Organization {
+            name: "Example Co".into(),
+            department: "IT".into(),
+            city: "Shenzhen".into(),
+            province: None,
+            address: "1 Road".into(),
+            phone: "0755 1234 5678".into(),
+        },
+        admin: Person {
+            name: "Li".into(),
+            position: "CTO".into(),
+            phone: "13800138000".into(),
+            email: "li@example.com".into(),
+        },
+        contact: Contact::SameAsAdmin,
+    }
+}
+
+/// Saving profiles under a limit: 16 writers of 16 new names race for the last 4 places of a
+/// scope that holds 6 of 10; exactly 4 win, the others get `store.limit_reached`, and another
+/// scope's limit is its own.
+pub async fn the_profile_limit_holds_under_concurrent_writers(store: Arc<dyn OrderStore>) {
+    let info = sample_info();
+    for i in 0..6 {
+        store
+            .save_profile(&alice(), &format!("kept-{i}"), &info, 10)
+            .await
+            .unwrap();
+    }
+    let mut tasks = Vec::new();
+    for i in 0..16 {
+        let store = store.clone();
+        let info = info.clone();
+        tasks.push(tokio::spawn(async move {
+            store
+                .save_profile(&alice(), &format!("new-{i:02}"), &info, 10)
+                .await
+        }));
+    }
+    let mut won = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(()) => won += 1,
+            Err(e) => assert_eq!(e.code(), "store.limit_reached", "{e}"),
+        }
+    }
+    assert_eq!(won, 4, "exactly the free places are taken");
+    assert_eq!(store.list_profiles(&alice()).await.unwrap().len(), 10);
+    store
+        .save_profile(&bob(), "new-00", &info, 10)
+        .await
+        .unwrap();
 }
 
 /// Claiming an order file (how a CA submission is made once): of 16 concurrent claims exactly

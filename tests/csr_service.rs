@@ -1236,3 +1236,52 @@ async fn reads_stay_fast_while_rsa4096_keys_generate() {
         assert_eq!(g.await.unwrap().status, CsrStatus::Generated);
     }
 }
+
+/// The saved-profile limit under racing saves: eight new names race for the last two places
+/// (each save's store pauses after listing, as a busy database would). Exactly two are kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_profile_limit_holds_when_saves_race() {
+    use certdesk::policy::{Contact, OrderInfo, Organization, Person};
+    use certdesk::service::{MAX_PROFILES, ProfileBook};
+    let store = Arc::new(
+        common::hooked::Hooked::new(Arc::new(MemoryStore::new()))
+            .pausing_after_listing(std::time::Duration::from_millis(50)),
+    );
+    let book = Arc::new(ProfileBook::new(store.clone()));
+    let info = OrderInfo {
+        organization: Organization {
+            name: "Example Co".into(),
+            department: "IT".into(),
+            city: "Shenzhen".into(),
+            province: Some("Guangdong".into()),
+            address: "1 Keji Road".into(),
+            phone: "0755 1234 5678".into(),
+        },
+        admin: Person {
+            name: "Li Lei".into(),
+            position: "CTO".into(),
+            phone: "13800138000".into(),
+            email: "li@example.com".into(),
+        },
+        contact: Contact::SameAsAdmin,
+    };
+    for i in 0..MAX_PROFILES - 2 {
+        book.save(&alice(), &format!("p{i}"), &info).await.unwrap();
+    }
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let (book, info) = (book.clone(), info.clone());
+        tasks.push(tokio::spawn(async move {
+            book.save(&alice(), &format!("new-{i}"), &info).await
+        }));
+    }
+    let mut kept = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => kept += 1,
+            Err(e) => assert_eq!(e.violations()[0].code, "profile.too_many"),
+        }
+    }
+    assert_eq!(kept, 2);
+    assert_eq!(book.names(&alice()).await.unwrap().len(), MAX_PROFILES);
+}

@@ -1101,3 +1101,115 @@ async fn order_listings_are_paged_and_calls_rate_limited() {
     let other = Scope::new("100099999999", "ap-guangzhou");
     limited.list(&other, page(10)).await.unwrap();
 }
+
+/// A CSR deleted while an order picks it: the delete comes between the order's check of the
+/// CSR and the order's save. The delete is refused and the order keeps its CSR; once the order
+/// has ended, the CSR can go.
+#[tokio::test]
+async fn a_csr_cannot_be_deleted_while_an_order_picks_it() {
+    let store = Arc::new(MemoryStore::new());
+    let hooked = Arc::new(common::hooked::Hooked::new(store.clone()));
+    let clock = Arc::new(FixedClock::new(time::OffsetDateTime::now_utc()));
+    let csrs = Arc::new(
+        CsrService::new(store.clone(), Arc::new(AesGcmVault::new("k", [5; 32])))
+            .with_orders(hooked.clone())
+            .with_clock(clock.clone()),
+    );
+    let ca = Arc::new(
+        LocalCa::with_keys("certdesk Test", certdesk::KeySpec::EcP256, clock.clone()).unwrap(),
+    );
+    let orders = OrderService::builder(hooked.clone(), csrs.clone(), ca)
+        .clock(clock.clone())
+        .build();
+    let record = csrs
+        .create(
+            &me(),
+            &Product::free_trustasia_dv().profile(),
+            NewCsr {
+                form: form("shop.example.com"),
+                generate: true,
+                ..NewCsr::default()
+            },
+        )
+        .await
+        .unwrap();
+    let product = Product::paid(
+        Brand::GeoTrust,
+        ValidationType::Dv,
+        DomainType::Single,
+        AlgorithmStandard::International,
+    );
+    let order = orders.create_paid(&me(), product).await.unwrap();
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let deleter = csrs.clone();
+    let id = record.id;
+    hooked.before_next_save(async move {
+        let _ = tx.send(deleter.delete(&me(), id).await);
+    });
+    let submitted = orders
+        .submit_info(
+            &me(),
+            order.id(),
+            CsrSource::Existing(id),
+            vec!["shop.example.com".into()],
+            None,
+        )
+        .await
+        .unwrap();
+    let deleted = rx.await.unwrap();
+    assert_eq!(deleted.unwrap_err().code(), "service.in_use");
+    assert_eq!(submitted.csr().unwrap().id, id.to_string());
+    csrs.details(&me(), id).await.unwrap();
+    // Saved, the order itself keeps the CSR; ended, it lets it go (within the hold too).
+    assert_eq!(
+        csrs.delete(&me(), id).await.unwrap_err().code(),
+        "service.in_use"
+    );
+    orders.cancel(&me(), order.id()).await.unwrap();
+    csrs.delete(&me(), id).await.unwrap();
+}
+
+/// A pick whose order never got saved (the application failed) holds the CSR for
+/// `CSR_PICK_HOLD`, then lets it go.
+#[tokio::test]
+async fn an_abandoned_pick_lapses() {
+    let w = world(false).await;
+    let record = w
+        .csrs
+        .create(
+            &me(),
+            &Product::free_trustasia_dv().profile(),
+            NewCsr {
+                form: form("lapse.example.com"),
+                generate: true,
+                ..NewCsr::default()
+            },
+        )
+        .await
+        .unwrap();
+    // The free application checks and picks the CSR, then fails: the quota is spent.
+    for i in 0..20 {
+        let domain = format!("s{i}.example.com");
+        w.orders
+            .apply_free(&me(), &domain, ValidationMethod::Dns, generated(&domain))
+            .await
+            .unwrap();
+    }
+    let e = w
+        .orders
+        .apply_free(
+            &me(),
+            "lapse.example.com",
+            ValidationMethod::Dns,
+            CsrSource::Existing(record.id),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "quota.primary_domain_limit", "{e}");
+    assert_eq!(
+        w.csrs.delete(&me(), record.id).await.unwrap_err().code(),
+        "service.in_use"
+    );
+    w.clock.advance(certdesk::service::CSR_PICK_HOLD);
+    w.csrs.delete(&me(), record.id).await.unwrap();
+}

@@ -39,6 +39,7 @@ fn record(i: u64) -> CsrRecord {
         key_password_set: false,
         created_at: datetime!(2026-11-23 00:00 UTC),
         updated_at: datetime!(2026-11-23 00:00 UTC),
+        picked: None,
     }
 }
 

@@ -264,10 +264,20 @@ impl OrderStore for MemoryStore {
         scope: &Scope,
         name: &str,
         info: &OrderInfo,
+        limit: u64,
     ) -> Result<(), StoreError> {
-        self.lock()
-            .profiles
-            .insert((scope.clone(), name.to_owned()), info.clone());
+        let mut inner = self.lock();
+        let key = (scope.clone(), name.to_owned());
+        if !inner.profiles.contains_key(&key) {
+            let held = inner.profiles.keys().filter(|(s, _)| s == scope).count();
+            if held as u64 >= limit {
+                return Err(StoreError::LimitReached {
+                    what: RecordKind::Profile,
+                    limit,
+                });
+            }
+        }
+        inner.profiles.insert(key, info.clone());
         Ok(())
     }
 

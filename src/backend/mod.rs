@@ -46,6 +46,7 @@ codes! {
         Backend = "store.backend",
         Conflict = "store.conflict",
         Duplicate = "store.duplicate",
+        LimitReached = "store.limit_reached",
         NotFound = "store.not_found",
         Vault = "store.vault",
     }
@@ -234,6 +235,14 @@ pub enum StoreError {
         /// Its id.
         id: String,
     },
+    /// The scope holds as many records of this kind as it may: a new one was not stored.
+    #[error("at most {limit} {what} records per account and region")]
+    LimitReached {
+        /// `profile`.
+        what: RecordKind,
+        /// The limit the write was given.
+        limit: u64,
+    },
     /// Sealing or opening a key failed.
     #[error("key vault: {0}")]
     Vault(String),
@@ -252,13 +261,14 @@ impl StoreError {
         }
     }
 
-    /// Stable code: `store.not_found`, `store.conflict`, `store.duplicate`, `store.vault`,
-    /// `store.backend`.
+    /// Stable code: `store.not_found`, `store.conflict`, `store.duplicate`,
+    /// `store.limit_reached`, `store.vault`, `store.backend`.
     pub fn code(&self) -> StoreCode {
         match self {
             StoreError::NotFound { .. } => StoreCode::NotFound,
             StoreError::Conflict { .. } => StoreCode::Conflict,
             StoreError::Duplicate { .. } => StoreCode::Duplicate,
+            StoreError::LimitReached { .. } => StoreCode::LimitReached,
             StoreError::Vault(_) => StoreCode::Vault,
             StoreError::Backend(_) => StoreCode::Backend,
         }
@@ -346,6 +356,21 @@ pub struct CsrRecord {
     /// Last changed.
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
+    /// The last order that picked this CSR, and when. Picking writes the record (a new
+    /// version) before the order is saved, so a delete that read the record earlier fails
+    /// with a conflict, and a delete that reads it later waits out the hold.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub picked: Option<CsrPick>,
+}
+
+/// An order's pick of a CSR ([`CsrRecord::picked`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CsrPick {
+    /// The order's id.
+    pub order_id: String,
+    /// When it picked the CSR.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
 }
 
 /// What a CSR listing keeps.
@@ -476,12 +501,16 @@ pub trait OrderStore: Send + Sync {
         ledger: &QuotaLedger,
         expected_version: Option<u64>,
     ) -> Result<u64, StoreError>;
-    /// Saves an organization, administrator and contact profile under a name ("My Profile").
+    /// Saves an organization, administrator and contact profile under a name ("My Profile"),
+    /// replacing the one of that name. A new name is stored only while the scope has fewer than
+    /// `limit` profiles, decided atomically (two writers cannot both take the last place):
+    /// [`StoreError::LimitReached`] otherwise.
     async fn save_profile(
         &self,
         scope: &Scope,
         name: &str,
         info: &OrderInfo,
+        limit: u64,
     ) -> Result<(), StoreError>;
     /// A saved profile.
     async fn get_profile(&self, scope: &Scope, name: &str) -> Result<OrderInfo, StoreError>;

@@ -20,18 +20,37 @@ pub(crate) struct Dialect {
     pub(crate) serial: &'static str,
     /// A byte string.
     pub(crate) blob: &'static str,
+    /// A statement that holds a lock, bound to an `i64` key ([`lock_key`]), until the
+    /// transaction ends; `None` where a write transaction locks the whole database already
+    /// (SQLite's `BEGIN IMMEDIATE`).
+    pub(crate) xact_lock: Option<&'static str>,
+}
+
+/// The lock key of one scope's records of one kind: the first 8 bytes of a SHA-256 over the
+/// length-prefixed parts, the same in every process.
+pub(crate) fn lock_key(kind: RecordKind, scope: &Scope) -> i64 {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for part in [kind.as_str(), scope.account.as_str(), scope.region.as_str()] {
+        h.update((part.len() as u64).to_be_bytes());
+        h.update(part.as_bytes());
+    }
+    let d = h.finalize();
+    i64::from_be_bytes([d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]])
 }
 
 #[cfg(feature = "sqlite")]
 pub(crate) const SQLITE: Dialect = Dialect {
     serial: "INTEGER PRIMARY KEY AUTOINCREMENT",
     blob: "BLOB",
+    xact_lock: None,
 };
 
 #[cfg(feature = "postgres")]
 pub(crate) const POSTGRES: Dialect = Dialect {
     serial: "BIGSERIAL PRIMARY KEY",
     blob: "BYTEA",
+    xact_lock: Some("SELECT pg_advisory_xact_lock($1)"),
 };
 
 /// The schema, one entry per version; `{serial}` and `{blob}` are the dialect's. Statements are
@@ -875,7 +894,41 @@ macro_rules! sql_store {
                 scope: &Scope,
                 name: &str,
                 info: &OrderInfo,
+                limit: u64,
             ) -> Result<(), StoreError> {
+                let body = sql::to_json(info)?;
+                let mut tx = self.begin().await?;
+                // Writers of one scope's profiles take turns, so the count below stays true
+                // until this transaction commits.
+                if let Some(lock) = $dialect.xact_lock {
+                    sqlx::query(lock)
+                        .bind(sql::lock_key(RecordKind::Profile, scope))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(sql::backend)?;
+                }
+                let exists: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM certdesk_profiles WHERE account = $1 AND region = $2 AND name = $3",
+                )
+                .bind(&scope.account)
+                .bind(&scope.region)
+                .bind(name)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(sql::backend)?;
+                if exists == 0 {
+                    let held: i64 = sqlx::query_scalar(
+                        "SELECT COUNT(*) FROM certdesk_profiles WHERE account = $1 AND region = $2",
+                    )
+                    .bind(&scope.account)
+                    .bind(&scope.region)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(sql::backend)?;
+                    if sql::to_u64(held)? >= limit {
+                        return Err(StoreError::LimitReached { what: RecordKind::Profile, limit });
+                    }
+                }
                 sqlx::query(
                     "INSERT INTO certdesk_profiles (account, region, name, body) VALUES ($1, $2, $3, $4) \
                      ON CONFLICT (account, region, name) DO UPDATE SET body = excluded.body",
@@ -883,11 +936,11 @@ macro_rules! sql_store {
                 .bind(&scope.account)
                 .bind(&scope.region)
                 .bind(name)
-                .bind(sql::to_json(info)?)
-                .execute(&self.pool)
+                .bind(&body)
+                .execute(&mut *tx)
                 .await
                 .map_err(sql::backend)?;
-                Ok(())
+                tx.commit().await.map_err(sql::backend)
             }
 
             async fn get_profile(&self, scope: &Scope, name: &str) -> Result<OrderInfo, StoreError> {
@@ -1058,6 +1111,14 @@ mod tests {
     }
 
     #[test]
+    fn lock_keys_tell_scopes_and_kinds_apart() {
+        let a = lock_key(RecordKind::Profile, &Scope::new("team/a", "r"));
+        assert_eq!(a, lock_key(RecordKind::Profile, &Scope::new("team/a", "r")));
+        assert_ne!(a, lock_key(RecordKind::Profile, &Scope::new("team", "a/r")));
+        assert_ne!(a, lock_key(RecordKind::Order, &Scope::new("team/a", "r")));
+    }
+
+    #[test]
     fn like_patterns_escape_wildcards() {
         assert_eq!(contains_pattern("Ab"), "%ab%");
         assert_eq!(contains_pattern("50%_off!"), "%50!%!_off!!%");
@@ -1068,6 +1129,7 @@ mod tests {
         let d = Dialect {
             serial: "SERIAL-X",
             blob: "BLOB-X",
+            xact_lock: None,
         };
         let all = pending_migrations(&d, 0);
         assert_eq!(all.len() as i64, schema_version());

@@ -566,6 +566,7 @@ mod tests {
             key_password_set: false,
             created_at: now,
             updated_at: now,
+            picked: None,
         };
         let draft = tencent_draft(&record);
         assert_eq!(draft.encrypt_algo.as_deref(), Some("ECC"));

@@ -7,8 +7,8 @@ use zeroize::Zeroizing;
 
 use crate::backend::BackendError;
 use crate::backend::{
-    Clock, CsrFilter, CsrRecord, CsrStatus, CsrStore, KeyVault, OrderStore, Page, Paged, Scope,
-    SealedKey, StoreError, SystemClock, Tag,
+    Clock, CsrFilter, CsrPick, CsrRecord, CsrStatus, CsrStore, KeyVault, OrderStore, Page, Paged,
+    Scope, SealedKey, StoreError, SystemClock, Tag,
 };
 use crate::csr::Csr;
 use crate::csr::CsrQualifiedCode;
@@ -159,6 +159,11 @@ fn legacy_password_context(scope: &Scope) -> Vec<u8> {
     format!("certdesk/csr-password/{}/{}", scope.account, scope.region).into_bytes()
 }
 
+/// How long an order's pick of a CSR ([`CsrRecord::picked`]) keeps the CSR from being deleted
+/// while the order is being saved; once saved, the order itself keeps it until it is issued or
+/// ended. A pick whose order was never saved (the application failed) lapses after this.
+pub const CSR_PICK_HOLD: time::Duration = time::Duration::seconds(60);
+
 /// A record with nothing in it yet but its owner, status and times.
 fn blank_record(scope: &Scope, status: CsrStatus, now: time::OffsetDateTime) -> CsrRecord {
     CsrRecord {
@@ -181,6 +186,7 @@ fn blank_record(scope: &Scope, status: CsrStatus, now: time::OffsetDateTime) -> 
         key_password_set: false,
         created_at: now,
         updated_at: now,
+        picked: None,
     }
 }
 
@@ -820,11 +826,27 @@ impl CsrService {
     async fn delete_one(&self, scope: &Scope, id: u64) -> Result<(), ServiceError> {
         let record = self.get(scope, id).await?;
         if let Some(orders) = &self.orders {
-            let using = orders.orders_using_csr(scope, &id.to_string()).await?;
+            let mut using = orders.orders_using_csr(scope, &id.to_string()).await?;
+            // An order that picked the CSR a moment ago may not be saved yet: until it names
+            // the CSR, or the hold lapses, the CSR stays.
+            if let Some(pick) = &record.picked
+                && self.clock.now() - pick.at < CSR_PICK_HOLD
+                && !using.contains(&pick.order_id)
+            {
+                let saved = match orders.get_order(scope, &pick.order_id).await {
+                    Ok(order) => order.csr().is_some_and(|c| c.id == id.to_string()),
+                    Err(StoreError::NotFound { .. }) => false,
+                    Err(e) => return Err(e.into()),
+                };
+                if !saved {
+                    using.push(pick.order_id.clone());
+                }
+            }
             if !using.is_empty() {
                 return Err(ServiceError::InUse { id, orders: using });
             }
         }
+        // At the version read: a pick since then makes this a conflict.
         self.csrs
             .delete_csr(scope, id, Some(record.version))
             .await
@@ -832,6 +854,34 @@ impl CsrService {
                 StoreError::NotFound { .. } => ServiceError::NotFound { id },
                 other => ServiceError::Store(other),
             })
+    }
+
+    /// Marks the record as picked by order `order_id` (see [`CsrRecord::picked`]), after
+    /// `check` accepts the record as read; returns what `check` made of it. The record `check`
+    /// saw is the one marked: another writer in between means reading and checking again.
+    pub(crate) async fn pick<T>(
+        &self,
+        scope: &Scope,
+        id: u64,
+        order_id: &str,
+        check: impl Fn(&CsrRecord) -> Result<T, ServiceError>,
+    ) -> Result<T, ServiceError> {
+        let mut last = None;
+        for _ in 0..self.retry.attempts() {
+            let mut record = self.get(scope, id).await?;
+            let made = check(&record)?;
+            record.picked = Some(CsrPick {
+                order_id: order_id.to_owned(),
+                at: self.clock.now(),
+            });
+            match self.csrs.update_csr(record).await {
+                Ok(_) => return Ok(made),
+                Err(e @ StoreError::Conflict { .. }) => last = Some(e),
+                Err(StoreError::NotFound { .. }) => return Err(ServiceError::NotFound { id }),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(last.map_or(ServiceError::NotFound { id }, ServiceError::Store))
     }
 
     /// Deletes up to 100 records; reports which were deleted and why the others were not.

@@ -13,7 +13,9 @@ mod profiles;
 mod rate;
 mod retry;
 
-pub use csr::{BatchDeleted, CsrService, ExportedKey, MAX_BATCH, MAX_PAGE, NewCsr, Upload};
+pub use csr::{
+    BatchDeleted, CSR_PICK_HOLD, CsrService, ExportedKey, MAX_BATCH, MAX_PAGE, NewCsr, Upload,
+};
 pub use order::{
     Bundle, CsrSource, MAX_CONCURRENT_CHECKS, OrderService, OrderServiceBuilder, ServerKind,
     check_challenge,

@@ -10,9 +10,9 @@ use zeroize::Zeroizing;
 
 use crate::backend::BackendError;
 use crate::backend::{
-    CaStatus, CertificateAuthority, Clock, CsrStatus, DnsProvider, DnsRecord, DnsResolver,
-    HttpFetcher, IssueRequest, IssuedCertificate, IssuedOrganization, OrderStore, Page, Paged,
-    Scope, StoreError, SystemClock, Unconfigured,
+    CaStatus, CertificateAuthority, Clock, CsrRecord, CsrStatus, DnsProvider, DnsRecord,
+    DnsResolver, HttpFetcher, IssueRequest, IssuedCertificate, IssuedOrganization, OrderStore,
+    Page, Paged, Scope, StoreError, SystemClock, Unconfigured,
 };
 use crate::csr::Csr;
 use crate::key::{Password, PrivateKey};
@@ -326,6 +326,36 @@ fn new_order_id() -> Result<String, ServiceError> {
     Ok(format!("cd-{}", crate::hex::encode(&bytes)))
 }
 
+/// What an order keeps of its CSR, once the record is checked: generated or uploaded, its key
+/// of the product's standard, its names the order's domains.
+fn csr_ref_of(
+    record: &CsrRecord,
+    product: &Product,
+    domains: &[String],
+) -> Result<CsrRef, ServiceError> {
+    if record.status == CsrStatus::Draft {
+        return Err(ServiceError::NotGenerated { id: record.id });
+    }
+    let pem = record.csr_pem.as_deref().unwrap_or_default();
+    let csr = Csr::parse(pem.as_bytes()).map_err(|e| {
+        StoreError::Backend(BackendError::context(
+            format!("stored CSR {} does not parse", record.id),
+            e,
+        ))
+    })?;
+    if !product.accepts_key(csr.info().key) {
+        return Err(order_error(OrderError::KeyDoesNotFit {
+            key: csr.info().key,
+            standard: product.standard,
+        }));
+    }
+    csr_fits_domains(&csr, domains)?;
+    Ok(CsrRef {
+        id: record.id.to_string(),
+        key: csr.info().key,
+    })
+}
+
 impl OrderService {
     /// A builder over the order store, the CSR service and the CA; everything else has a
     /// default ([`OrderServiceBuilder`]).
@@ -399,16 +429,19 @@ impl OrderService {
         Err(last.map_or_else(|| not_found(id), ServiceError::Store))
     }
 
-    /// The CSR an order will use, resolved to a record of the account.
+    /// The CSR order `order_id` will use, resolved to a record of the account, checked
+    /// against the product and the domains, and marked as picked by the order (so that it
+    /// cannot be deleted while the order is saved).
     async fn csr_ref(
         &self,
         scope: &Scope,
+        order_id: &str,
         product: &Product,
         source: CsrSource,
         domains: &[String],
     ) -> Result<CsrRef, ServiceError> {
-        let record = match source {
-            CsrSource::Existing(id) => self.csrs.details(scope, id).await?,
+        let id = match source {
+            CsrSource::Existing(id) => id,
             CsrSource::Generate { form, password } => {
                 self.csrs
                     .create(
@@ -422,32 +455,20 @@ impl OrderService {
                         },
                     )
                     .await?
+                    .id
             }
             CsrSource::Pasted(upload) => {
-                self.csrs.upload(scope, &product.profile(), upload).await?
+                self.csrs
+                    .upload(scope, &product.profile(), upload)
+                    .await?
+                    .id
             }
         };
-        if record.status == CsrStatus::Draft {
-            return Err(ServiceError::NotGenerated { id: record.id });
-        }
-        let pem = record.csr_pem.clone().unwrap_or_default();
-        let csr = Csr::parse(pem.as_bytes()).map_err(|e| {
-            StoreError::Backend(BackendError::context(
-                format!("stored CSR {} does not parse", record.id),
-                e,
-            ))
-        })?;
-        if !product.accepts_key(csr.info().key) {
-            return Err(order_error(OrderError::KeyDoesNotFit {
-                key: csr.info().key,
-                standard: product.standard,
-            }));
-        }
-        csr_fits_domains(&csr, domains)?;
-        Ok(CsrRef {
-            id: record.id.to_string(),
-            key: csr.info().key,
-        })
+        self.csrs
+            .pick(scope, id, order_id, |record| {
+                csr_ref_of(record, product, domains)
+            })
+            .await
     }
 
     /// Applies for a free certificate (Tencent `ApplyCertificate`): the domain checked by the
@@ -467,10 +488,10 @@ impl OrderService {
         if !report.is_valid() {
             return Err(ServiceError::Rules(report));
         }
-        let csr = self
-            .csr_ref(scope, &product, source, &[domain.to_owned()])
-            .await?;
         let id = new_order_id()?;
+        let csr = self
+            .csr_ref(scope, &id, &product, source, &[domain.to_owned()])
+            .await?;
         self.reserve_quota(scope, &id, domain).await?;
         let now = self.clock.now();
         let created = (|| {
@@ -583,7 +604,7 @@ impl OrderService {
             return Err(ServiceError::Rules(report));
         }
         let csr = self
-            .csr_ref(scope, order.product(), source, &domains)
+            .csr_ref(scope, id, order.product(), source, &domains)
             .await?;
         self.update(scope, id, |_| {
             Ok(Some(Command::SubmitInfo {

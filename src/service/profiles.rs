@@ -87,15 +87,21 @@ impl ProfileBook {
             }));
         }
         let name = name.trim();
-        let existing = self.orders.list_profiles(scope).await?;
-        if existing.len() >= MAX_PROFILES && !existing.iter().any(|n| n == name) {
-            return Err(ServiceError::rule(
-                "profile_name",
-                ParamCode::ProfileTooMany,
-                format!("an account keeps at most {MAX_PROFILES} profiles; delete one first"),
-            ));
+        match self
+            .orders
+            .save_profile(scope, name, info, MAX_PROFILES as u64)
+            .await
+        {
+            Ok(()) => {}
+            Err(StoreError::LimitReached { .. }) => {
+                return Err(ServiceError::rule(
+                    "profile_name",
+                    ParamCode::ProfileTooMany,
+                    format!("an account keeps at most {MAX_PROFILES} profiles; delete one first"),
+                ));
+            }
+            Err(e) => return Err(e.into()),
         }
-        self.orders.save_profile(scope, name, info).await?;
         Ok(found)
     }
 

@@ -71,3 +71,4 @@ pub fn openssl_req_verifies(dir: &Path, file: &str, sm2_distid: Option<&str>) ->
     );
     out.status.success() && text.contains("self-signature verify OK")
 }
+pub mod hooked;
