@@ -61,6 +61,16 @@ fn free_port() -> u16 {
 impl PgServer {
     /// Starts a fresh server (superuser `certdesk`, trust authentication on loopback only).
     pub fn start() -> PgServer {
+        Self::start_with(None)
+    }
+
+    /// Starts a fresh server that serves TLS with this certificate chain and key (PEM) and
+    /// accepts TLS connections only (`hostssl` lines in `pg_hba.conf`).
+    pub fn start_tls(chain_pem: &str, key_pem: &str) -> PgServer {
+        Self::start_with(Some((chain_pem, key_pem)))
+    }
+
+    fn start_with(tls: Option<(&str, &str)>) -> PgServer {
         let bin = bin_dir();
         let as_postgres = is_root();
         let dir = tempfile::tempdir().unwrap();
@@ -100,11 +110,26 @@ impl PgServer {
                 "--no-sync",
             ],
         );
-        let options = format!(
+        let mut options = format!(
             "-c listen_addresses=127.0.0.1 -p {} -c unix_socket_directories='' -c fsync=off \
              -c max_connections=200",
             server.port
         );
+        if let Some((chain, key)) = tls {
+            server.write_private(&data.join("server.crt"), chain);
+            server.write_private(&data.join("server.key"), key);
+            let hba = data.join("pg_hba.conf");
+            let rules = std::fs::read_to_string(&hba).unwrap();
+            let ssl_only: String = rules
+                .lines()
+                .map(|l| match l.strip_prefix("host ") {
+                    Some(rest) => format!("hostssl {rest}\n"),
+                    None => format!("{l}\n"),
+                })
+                .collect();
+            std::fs::write(&hba, ssl_only).unwrap();
+            options.push_str(" -c ssl=on -c ssl_cert_file=server.crt -c ssl_key_file=server.key");
+        }
         let log = data.join("server.log");
         server.run(
             "pg_ctl",
@@ -122,6 +147,28 @@ impl PgServer {
             ],
         );
         server
+    }
+
+    /// Writes a file the server reads and nobody else may (PostgreSQL refuses a key file that
+    /// others can read).
+    fn write_private(&self, path: &Path, text: &str) {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::write(path, text).unwrap();
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        if self.as_postgres {
+            let ok = Command::new("chown")
+                .arg("postgres:postgres")
+                .arg(path)
+                .status()
+                .unwrap()
+                .success();
+            assert!(ok, "chown of {} failed", path.display());
+        }
+    }
+
+    /// The server's port.
+    pub fn port(&self) -> u16 {
+        self.port
     }
 
     fn data(&self) -> PathBuf {
