@@ -632,9 +632,10 @@ fn renewal_reuses_the_csr_and_the_recent_validation() {
     assert_eq!(renewal.state().step(), Some(Step::ValidateDomain));
     assert_eq!(renewal.method(), Some(ValidationMethod::Dns));
 
-    // A free certificate renews through its application form; validated 70 days earlier, it
-    // reuses that validation.
-    let mut free = Order::new("f-1", Product::free_trustasia_dv(), T0);
+    // A free certificate of the vendor's current product renews through its application form
+    // (`ApplyCertificate` with `OldCertificateId`); validated 70 days earlier, it reuses that
+    // validation.
+    let mut free = Order::new("f-1", Product::free_trustasia_dv_current(), T0);
     ok(
         &mut free,
         apply_free("example.com", ValidationMethod::Dns),
@@ -661,6 +662,114 @@ fn renewal_reuses_the_csr_and_the_recent_validation() {
             .iter()
             .any(|e| e.change == Change::DomainsValidated { reused: true })
     );
+}
+
+/// The guide: "Free SSL certificates do not support renewal and are recommended for testing
+/// purposes only." By default a free order is not renewed, even within the 30 days; the
+/// refusal says to apply again. The vendor's newer renewal is the product's setting.
+#[test]
+fn free_certificates_are_not_renewed_unless_the_product_says_so() {
+    let mut free = Order::new("f-1", Product::free_trustasia_dv(), T0);
+    ok(
+        &mut free,
+        apply_free("example.com", ValidationMethod::Dns),
+        T0,
+    );
+    pass(&mut free, T0);
+    ok(
+        &mut free,
+        Command::Issue {
+            certificate: certificate(T0, 90),
+        },
+        T0,
+    );
+    let e = free
+        .renew("f-2", token(9), T0 + Duration::days(70))
+        .unwrap_err();
+    assert_eq!(e, OrderError::FreeNotRenewable);
+    assert_eq!(e.code(), "order.free_not_renewable");
+    assert!(
+        e.to_string().contains("apply for a new free certificate"),
+        "{e}"
+    );
+    let mut renewable = Product::free_trustasia_dv();
+    renewable.free_renewal = true;
+    let mut free = Order::new("f-3", renewable, T0);
+    ok(
+        &mut free,
+        apply_free("example.com", ValidationMethod::Dns),
+        T0,
+    );
+    pass(&mut free, T0);
+    ok(
+        &mut free,
+        Command::Issue {
+            certificate: certificate(T0, 90),
+        },
+        T0,
+    );
+    free.renew("f-4", token(9), T0 + Duration::days(70))
+        .unwrap();
+}
+
+/// The guide's free form: "Validity period 1 year"; the vendor's current product: 3 months.
+/// The document's is the default.
+#[test]
+fn the_free_certificate_lasts_a_year_as_the_form_says_or_three_months_as_set() {
+    assert_eq!(Product::free_trustasia_dv().validity_months, 12);
+    assert_eq!(
+        Product::free_trustasia_dv().validity_months,
+        certdesk::order::FREE_VALIDITY_MONTHS_GUIDE
+    );
+    let current = Product::free_trustasia_dv_current();
+    assert_eq!(current.validity_months, 3);
+    assert_eq!(current.validation_window, CURRENT_VALIDATION_WINDOW);
+    assert!(current.free_renewal && current.free);
+}
+
+/// The guide offers "Automatic DNS Verification/Automatic File Verification" for TrustAsia
+/// 2- and 3-year wildcards; BR 3.2.2.4.18 forbids file validation for wildcards. The BR is
+/// the default; the product may allow it.
+#[test]
+fn file_validation_of_a_wildcard_is_refused_unless_the_product_allows_it() {
+    let mut p = Product::paid(
+        Brand::TrustAsia,
+        ValidationType::Dv,
+        DomainType::Wildcard,
+        intl(),
+    );
+    p.validity_months = 24;
+    let mut o = Order::new("wc-1", p.clone(), T0);
+    ok(&mut o, submit(rsa(), &["*.example.com"], None), T0);
+    let e = o
+        .apply(
+            Command::ChooseValidation {
+                method: ValidationMethod::FileProxy,
+                token: token(3),
+            },
+            T0,
+        )
+        .unwrap_err();
+    assert_eq!(e.code(), "order.file_validation_for_wildcard");
+    p.wildcard_file_validation = true;
+    let mut o = Order::new("wc-2", p, T0);
+    ok(&mut o, submit(rsa(), &["*.example.com"], None), T0);
+    ok(
+        &mut o,
+        Command::ChooseValidation {
+            method: ValidationMethod::FileProxy,
+            token: token(3),
+        },
+        T0,
+    );
+    // The wildcard's base name, a primary domain, with its `www.` as file validation has it.
+    let files: Vec<String> = o
+        .challenges()
+        .unwrap()
+        .iter()
+        .map(|c| c.domain().to_owned())
+        .collect();
+    assert_eq!(files, ["example.com", "www.example.com"]);
 }
 
 #[test]

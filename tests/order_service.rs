@@ -32,6 +32,11 @@ struct World {
 }
 
 async fn world(allow_loopback: bool) -> World {
+    world_with(allow_loopback, Product::free_trustasia_dv()).await
+}
+
+/// A world whose free applications get `free_product`.
+async fn world_with(allow_loopback: bool, free_product: Product) -> World {
     let store = Arc::new(MemoryStore::new());
     let clock = Arc::new(FixedClock::new(time::OffsetDateTime::now_utc()));
     let csrs = Arc::new(
@@ -67,6 +72,7 @@ async fn world(allow_loopback: bool) -> World {
         .fetcher(fetcher)
         .clock(clock.clone())
         .dns_provider(dns.clone())
+        .free_product(free_product)
         .build();
     World {
         orders,
@@ -564,7 +570,8 @@ async fn a_validation_domain_on_a_private_address_is_never_fetched() {
 
 #[tokio::test]
 async fn cancel_gives_the_quota_back_renew_and_revoke() {
-    let w = world(false).await;
+    // The vendor's current free product: three months, renewable.
+    let w = world_with(false, Product::free_trustasia_dv_current()).await;
     let csr = w
         .csrs
         .create(
@@ -1212,4 +1219,46 @@ async fn an_abandoned_pick_lapses() {
     );
     w.clock.advance(certdesk::service::CSR_PICK_HOLD);
     w.csrs.delete(&me(), record.id).await.unwrap();
+}
+
+/// The guide's free form: "Validity period 1 year" (the default product); one certificate is
+/// cut to what the Baseline Requirements allow on the day it is issued. And "Free SSL
+/// certificates do not support renewal ... " unless the service is set to the vendor's
+/// current product, which renews within 30 days of expiry.
+#[tokio::test]
+async fn a_free_certificate_lasts_a_year_cut_to_the_br_and_is_not_renewed_by_default() {
+    let w = world(false).await;
+    let order = validated(&w, "year.example.com").await;
+    w.orders.advance(&me(), order.id()).await.unwrap();
+    let issued = w.orders.advance(&me(), order.id()).await.unwrap();
+    let cert = issued.certificate().unwrap();
+    let now = certdesk::backend::Clock::now(&*w.clock);
+    let year = certdesk::order::add_months(now, 12) - now;
+    let expected = year.min(certdesk::order::baseline_max_validity(now));
+    assert_eq!(
+        (cert.not_after - cert.not_before).whole_days(),
+        expected.whole_days()
+    );
+    w.clock
+        .advance(cert.not_after - now - time::Duration::days(10));
+    let e = w.orders.renew(&me(), order.id()).await.unwrap_err();
+    assert_eq!(e.code(), "order.free_not_renewable", "{e}");
+
+    // The vendor's current free product: three months, renewable.
+    let store = w.store.clone();
+    let current = OrderService::builder(store, w.csrs.clone(), w.ca.clone())
+        .clock(w.clock.clone())
+        .free_product(Product::free_trustasia_dv_current())
+        .build();
+    let order = current
+        .apply_free(
+            &me(),
+            "quarter.example.com",
+            ValidationMethod::Dns,
+            generated("quarter.example.com"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(order.product().validity_months, 3);
+    assert!(order.product().free_renewal);
 }

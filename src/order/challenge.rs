@@ -168,7 +168,8 @@ impl Challenge {
 }
 
 /// The challenges of an order's domains for a method. A wildcard is validated on its base
-/// name, by DNS only; file validation of a primary (registrable) domain also needs `www.`,
+/// name, by DNS only unless the product allows file validation for it
+/// ([`Product::wildcard_file_validation`]); file validation of a primary (registrable) domain also needs `www.`,
 /// and of a `www.` name also the bare name.
 pub fn challenges(
     product: &Product,
@@ -183,7 +184,7 @@ pub fn challenges(
         }
     };
     for d in domains {
-        if d.is_wildcard() && !method.is_dns() {
+        if d.is_wildcard() && !method.is_dns() && !product.wildcard_file_validation {
             return Err(OrderError::FileValidationForWildcard {
                 domain: d.as_str().to_owned(),
             });

@@ -11,6 +11,7 @@ codes! {
     pub enum OrderCode {
         DomainsDoNotFit = "order.domains_do_not_fit",
         FileValidationForWildcard = "order.file_validation_for_wildcard",
+        FreeNotRenewable = "order.free_not_renewable",
         IllegalTransition = "order.illegal_transition",
         InvalidCertificate = "order.invalid_certificate",
         InvalidDomain = "order.invalid_domain",
@@ -94,6 +95,11 @@ pub enum OrderError {
     /// A certificate whose validity ends before it starts.
     #[error("the certificate's validity ends before it starts")]
     InvalidCertificate,
+    /// The product's free certificates are not renewed: apply for a new one.
+    #[error(
+        "a free certificate cannot be renewed: apply for a new free certificate for the domain, or upgrade to a paid one"
+    )]
+    FreeNotRenewable,
     /// Renewal is not possible now.
     #[error("the order cannot be renewed: {0}")]
     NotRenewable(String),
@@ -130,6 +136,7 @@ impl OrderError {
             OrderError::UnknownDomain { .. } => OrderCode::UnknownDomain,
             OrderError::InvalidCertificate => OrderCode::InvalidCertificate,
             OrderError::NotRenewable(_) => OrderCode::NotRenewable,
+            OrderError::FreeNotRenewable => OrderCode::FreeNotRenewable,
             OrderError::UpgradeChangesDomains { .. } => OrderCode::UpgradeChangesDomains,
             OrderError::NotUpgradable => OrderCode::NotUpgradable,
             OrderError::NotRefundable => OrderCode::NotRefundable,

@@ -45,13 +45,16 @@ pub use command::{Actor, Change, Command, CommandName, Event};
 pub use error::{OrderCode, OrderError};
 pub use product::{
     AlgorithmStandard, Brand, CURRENT_VALIDATION_WINDOW, DEFAULT_CNAME_TARGET, DomainType,
-    GUIDE_VALIDATION_WINDOW, Product, Step, ValidationType, Workflow,
+    FREE_VALIDITY_MONTHS_CURRENT, FREE_VALIDITY_MONTHS_GUIDE, GUIDE_VALIDATION_WINDOW, Product,
+    Step, ValidationType, Workflow,
 };
 pub use quota::{
     AccountKind, Deduction, QuotaCode, QuotaError, QuotaLedger, QuotaPool, QuotaPreset,
     primary_domain,
 };
-pub use reuse::{PriorValidation, add_months, baseline_reuse_period};
+pub use reuse::{
+    PriorValidation, add_months, baseline_max_validity, baseline_reuse_period, certificate_validity,
+};
 pub use status::{
     AlibabaOrderStatus, AlibabaStateType, AlibabaStatus, TencentStatus, TencentStatusMsg,
 };
@@ -823,6 +826,9 @@ impl Order {
                 self.state.name()
             )));
         };
+        if self.product.free && !self.product.free_renewal {
+            return Err(OrderError::FreeNotRenewable);
+        }
         if cert.not_after - now > RENEWAL_WINDOW {
             return Err(OrderError::NotRenewable(format!(
                 "the certificate expires on {}; renewal opens 30 days before",

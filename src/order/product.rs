@@ -159,7 +159,24 @@ pub struct Product {
     pub validation_window: Duration,
     /// The domain a DNS CNAME challenge points into (the CA's validation zone).
     pub cname_target: String,
+    /// A free certificate may be renewed. The application guide: "Free SSL certificates do not
+    /// support renewal" (the default, `false`); the vendor's newer `ApplyCertificate` renews
+    /// one with `OldCertificateId` when it expires within 30 days (`true`). Paid products
+    /// renew either way.
+    #[serde(default)]
+    pub free_renewal: bool,
+    /// A wildcard's base name may be validated by file. The Baseline Requirements (3.2.2.4.18)
+    /// forbid it, so the default is `false`; the application guide offers "Automatic File
+    /// Verification" for TrustAsia multi-year wildcards, which a product can allow with `true`.
+    #[serde(default)]
+    pub wildcard_file_validation: bool,
 }
+
+/// The free certificate's validity in the application guide's form ("Validity period 1 year").
+pub const FREE_VALIDITY_MONTHS_GUIDE: u32 = 12;
+
+/// The free certificate's validity in the vendor's current text (3 months).
+pub const FREE_VALIDITY_MONTHS_CURRENT: u32 = 3;
 
 /// The validation window of the application guide.
 pub const GUIDE_VALIDATION_WINDOW: Duration = Duration::days(7);
@@ -206,13 +223,16 @@ impl Product {
             },
             validation_window: GUIDE_VALIDATION_WINDOW,
             cname_target: DEFAULT_CNAME_TARGET.to_owned(),
+            free_renewal: false,
+            wildcard_file_validation: false,
         }
     }
 
-    /// Tencent's free TrustAsia DV certificate: one domain, 3 months.
+    /// Tencent's free TrustAsia DV certificate as the application guide describes it: one
+    /// domain, "Validity period 1 year", no renewal, 7 days to validate.
     pub fn free_trustasia_dv() -> Self {
         Product {
-            validity_months: 3,
+            validity_months: FREE_VALIDITY_MONTHS_GUIDE,
             free: true,
             ..Product::paid(
                 Brand::TrustAsia,
@@ -220,6 +240,18 @@ impl Product {
                 DomainType::Single,
                 AlgorithmStandard::International,
             )
+        }
+    }
+
+    /// The free TrustAsia DV certificate as the vendor offers it now: 3 months, renewable
+    /// within 30 days of expiry (`ApplyCertificate` with `OldCertificateId`), 3 days to
+    /// validate.
+    pub fn free_trustasia_dv_current() -> Self {
+        Product {
+            validity_months: FREE_VALIDITY_MONTHS_CURRENT,
+            validation_window: CURRENT_VALIDATION_WINDOW,
+            free_renewal: true,
+            ..Product::free_trustasia_dv()
         }
     }
 

@@ -37,6 +37,30 @@ pub fn baseline_reuse_period(now: OffsetDateTime) -> Duration {
     }
 }
 
+/// The longest validity a certificate issued at `now` may have under the Baseline
+/// Requirements (ballot SC-081): 398 days before 2026-03-15, 200 days from then, 100 days from
+/// 2027-03-15, 47 days from 2029-03-15.
+pub fn baseline_max_validity(now: OffsetDateTime) -> Duration {
+    let day = now.date();
+    if day < date!(2026 - 03 - 15) {
+        Duration::days(398)
+    } else if day < date!(2027 - 03 - 15) {
+        Duration::days(200)
+    } else if day < date!(2029 - 03 - 15) {
+        Duration::days(100)
+    } else {
+        Duration::days(47)
+    }
+}
+
+/// The validity of one certificate of a product sold for `months` and issued at `now`: the
+/// months (one year at most: "Multi-year certificates include multiple one-year
+/// certificates"), cut to [`baseline_max_validity`].
+pub fn certificate_validity(now: OffsetDateTime, months: u32) -> Duration {
+    let wanted = add_months(now, months.clamp(1, 12)) - now;
+    wanted.min(baseline_max_validity(now))
+}
+
 /// The same day `months` calendar months later (the last day of the month when that day does
 /// not exist: 31 January + 1 month is 28 or 29 February).
 pub fn add_months(at: OffsetDateTime, months: u32) -> OffsetDateTime {
@@ -93,6 +117,23 @@ impl PriorValidation {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// "Multi-year certificates include multiple one-year certificates": one certificate
+    /// covers a year at most, and no more than the Baseline Requirements allow that day.
+    #[test]
+    fn a_certificate_lasts_the_product_year_cut_to_the_br() {
+        let early = datetime!(2026-01-10 00:00 UTC);
+        assert_eq!(certificate_validity(early, 12).whole_days(), 365);
+        assert_eq!(certificate_validity(early, 36).whole_days(), 365);
+        assert_eq!(certificate_validity(early, 3).whole_days(), 90);
+        let late = datetime!(2026-12-05 00:00 UTC);
+        assert_eq!(certificate_validity(late, 12).whole_days(), 200);
+        assert_eq!(certificate_validity(late, 3).whole_days(), 90);
+        assert_eq!(
+            certificate_validity(datetime!(2029-03-15 00:00 UTC), 12).whole_days(),
+            47
+        );
+    }
     use time::macros::datetime;
 
     #[test]

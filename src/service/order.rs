@@ -19,7 +19,7 @@ use crate::key::{Password, PrivateKey};
 use crate::order::{
     AccountKind, CertificateRef, Challenge, CheckOutcome, Command, CsrRef, DnsRecordType,
     DomainCheck, LetterRef, Order, OrderError, OrderState, Product, QuotaLedger, QuotaPreset, Step,
-    ValidationMethod, ValidationToken,
+    ValidationMethod, ValidationToken, certificate_validity,
 };
 use crate::policy::ParamCode;
 use crate::policy::{CsrForm, OrderInfo, Report, Violation, check_domain, check_free};
@@ -94,6 +94,7 @@ pub struct OrderService {
     dns_provider: Option<Arc<dyn DnsProvider>>,
     clock: Arc<dyn Clock>,
     quota: (QuotaPreset, AccountKind),
+    free_product: Product,
     retry: RetryPolicy,
     check_deadline: std::time::Duration,
     limiter: Option<Arc<RateLimiter>>,
@@ -161,6 +162,17 @@ impl OrderServiceBuilder {
     /// guide's quotas for an individual account).
     pub fn quota(mut self, preset: QuotaPreset, account: AccountKind) -> Self {
         self.service.quota = (preset, account);
+        self
+    }
+
+    /// The product free applications get (default: [`Product::free_trustasia_dv`], the
+    /// application guide's: one year, not renewable; the vendor's current product is
+    /// [`Product::free_trustasia_dv_current`]: three months, renewable).
+    pub fn free_product(mut self, product: Product) -> Self {
+        self.service.free_product = Product {
+            free: true,
+            ..product
+        };
         self
     }
 
@@ -374,6 +386,7 @@ impl OrderService {
                 dns_provider: None,
                 clock: Arc::new(SystemClock),
                 quota: (QuotaPreset::guide(), AccountKind::IndividualStandard),
+                free_product: Product::free_trustasia_dv(),
                 retry: RetryPolicy::default(),
                 check_deadline: std::time::Duration::from_secs(30),
                 limiter: None,
@@ -483,7 +496,7 @@ impl OrderService {
         source: CsrSource,
     ) -> Result<Order, ServiceError> {
         self.admit(scope, "apply_free")?;
-        let product = Product::free_trustasia_dv();
+        let product = self.free_product.clone();
         let report = free_domain_report(domain);
         if !report.is_valid() {
             return Err(ServiceError::Rules(report));
@@ -1024,7 +1037,11 @@ impl OrderService {
             domains: order.domains().to_vec(),
             validation: product.validation,
             organization,
-            validity_days: product.validity_months.saturating_mul(30).max(1),
+            validity_days: u32::try_from(
+                certificate_validity(self.clock.now(), product.validity_months).whole_days(),
+            )
+            .unwrap_or(1)
+            .max(1),
             idempotency_key: format!("{}@v{}", order.id(), order.version()),
         })
     }
