@@ -1262,3 +1262,152 @@ async fn a_free_certificate_lasts_a_year_cut_to_the_br_and_is_not_renewed_by_def
     assert_eq!(order.product().validity_months, 3);
     assert!(order.product().free_renewal);
 }
+
+/// A CSR made with `key` (and `hash`, when given) through the baseline profile, which offers
+/// every key.
+async fn csr_with(w: &World, cn: Option<&str>, key: &str, hash: Option<&str>) -> u64 {
+    csr_named(w, cn, cn.unwrap_or("shop.example.com"), key, hash).await
+}
+
+/// A CSR with this common name (or none) and one SAN.
+async fn csr_named(w: &World, cn: Option<&str>, san: &str, key: &str, hash: Option<&str>) -> u64 {
+    w.csrs
+        .create(
+            &me(),
+            &Profile::baseline(),
+            NewCsr {
+                form: CsrForm {
+                    common_name: cn.map(Into::into),
+                    key: Some(key.into()),
+                    hash: hash.map(Into::into),
+                    sans: vec![san.to_owned()],
+                    ..CsrForm::default()
+                },
+                generate: true,
+                ..NewCsr::default()
+            },
+        )
+        .await
+        .unwrap()
+        .id
+}
+
+/// The free form offers "Algorithm RSA algorithm ECC algorithm" (RSA 2048, ECC P-256, as the
+/// free certificate's API takes them); the paid forms "Key length 2048 ... Signature algorithm
+/// RSA 256 SHA 384". A CSR made elsewhere must use a key and hash the product offers, not only
+/// the right family.
+#[tokio::test]
+async fn an_order_takes_only_the_keys_and_hashes_its_product_offers() {
+    let w = world(false).await;
+    for key in ["ec-p384", "rsa3072", "ec-p521"] {
+        let id = csr_with(&w, Some("keys.example.com"), key, None).await;
+        let e = w
+            .orders
+            .apply_free(
+                &me(),
+                "keys.example.com",
+                ValidationMethod::Dns,
+                CsrSource::Existing(id),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(e.violations()[0].code, "key.not_offered", "{key}: {e}");
+        assert_eq!(e.violations()[0].field, "csr.key");
+    }
+    // RSA 2048 signed with SHA-384: the free certificate takes SHA-256 only.
+    let id = csr_with(&w, Some("keys.example.com"), "rsa2048", Some("sha384")).await;
+    let e = w
+        .orders
+        .apply_free(
+            &me(),
+            "keys.example.com",
+            ValidationMethod::Dns,
+            CsrSource::Existing(id),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.violations()[0].code, "hash.not_offered", "{e}");
+    // The paid DV product takes P-384, not RSA 3072.
+    let paid = Product::paid(
+        Brand::GeoTrust,
+        ValidationType::Dv,
+        DomainType::Single,
+        AlgorithmStandard::International,
+    );
+    let order = w.orders.create_paid(&me(), paid.clone()).await.unwrap();
+    let rsa3072 = csr_with(&w, Some("keys.example.com"), "rsa3072", None).await;
+    let e = w
+        .orders
+        .submit_info(
+            &me(),
+            order.id(),
+            CsrSource::Existing(rsa3072),
+            vec!["keys.example.com".into()],
+            None,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.violations()[0].code, "key.not_offered", "{e}");
+    let p384 = csr_with(&w, Some("keys.example.com"), "ec-p384", None).await;
+    w.orders
+        .submit_info(
+            &me(),
+            order.id(),
+            CsrSource::Existing(p384),
+            vec!["keys.example.com".into()],
+            None,
+        )
+        .await
+        .unwrap();
+}
+
+/// "For "tencent.com", the certificate applies only to "www.tencent.com", but not
+/// "ssl.tencent.com"": an order bound to an apex domain gets a certificate for the apex and
+/// `www.`; one bound to a subdomain, for that name only. A CSR's common name must be the
+/// bound domain.
+#[tokio::test]
+async fn an_apex_order_is_certified_with_www_and_the_csr_names_the_bound_domain() {
+    let w = world(false).await;
+    let order = validated(&w, "example.com").await;
+    assert_eq!(order.certified_names(), ["example.com", "www.example.com"]);
+    w.orders.advance(&me(), order.id()).await.unwrap();
+    w.orders.advance(&me(), order.id()).await.unwrap();
+    let bundle = w
+        .orders
+        .download(&me(), order.id(), ServerKind::Nginx, None)
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("c.pem"), bundle.files[0].1.as_slice()).unwrap();
+    let text = common::openssl_ok(
+        dir.path(),
+        &["x509", "-in", "c.pem", "-noout", "-ext", "subjectAltName"],
+    );
+    assert!(
+        text.contains("DNS:example.com, DNS:www.example.com"),
+        "{text}"
+    );
+    let sub = validated(&w, "ssl.example.com").await;
+    assert_eq!(sub.certified_names(), ["ssl.example.com"]);
+
+    // A CSR for another name than the bound domain, or with no common name, is refused.
+    for cn in [Some("www.shop.example.com"), None] {
+        let id = csr_with(&w, cn, "ec-p256", None).await;
+        let e = w
+            .orders
+            .apply_free(
+                &me(),
+                "shop.example.com",
+                ValidationMethod::Dns,
+                CsrSource::Existing(id),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), "order.domains_do_not_fit", "{cn:?}: {e}");
+        assert!(
+            e.to_string()
+                .contains("must be the bound domain shop.example.com"),
+            "{e}"
+        );
+    }
+}

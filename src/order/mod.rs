@@ -922,6 +922,26 @@ impl Order {
         &self.domains
     }
 
+    /// The names the certificate carries: the bound domains and, for a single-domain product
+    /// bound to a primary (registrable) domain, its `www.` name too ("For "tencent.com", the
+    /// certificate applies only to "www.tencent.com", but not "ssl.tencent.com"": the apex and
+    /// `www.`). Validating the apex covers `www.`: by DNS at the apex, and by file at both.
+    pub fn certified_names(&self) -> Vec<String> {
+        let mut names = self.domains.clone();
+        if self.product.domain_type == DomainType::Single
+            && let [only] = self.domain_names().as_slice()
+            && !only.is_wildcard()
+            && psl::domain(only.as_str().as_bytes())
+                .is_some_and(|p| p.as_bytes() == only.as_str().as_bytes())
+        {
+            let www = format!("www.{}", only.as_str());
+            if !names.contains(&www) {
+                names.push(www);
+            }
+        }
+        names
+    }
+
     /// Organization information.
     pub fn info(&self) -> Option<&OrderInfo> {
         self.info.as_ref()

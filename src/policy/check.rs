@@ -474,6 +474,20 @@ impl Profile {
         report
     }
 
+    /// Checks only a CSR's key and signature hash against the keys the profile offers (fields
+    /// `key` and `signature_algorithm`): what an order asks of a CSR made elsewhere.
+    pub fn check_csr_key(&self, info: &CsrInfo) -> Report {
+        let mut report = Report::default();
+        self.check_key(
+            "key",
+            "signature_algorithm",
+            info.key,
+            Some(info.signature_algorithm.hash()),
+            &mut report,
+        );
+        report
+    }
+
     fn check_presence(&self, values: &[(SubjectField, &str)], report: &mut Report) {
         for field in SubjectField::ALL {
             let value = values.iter().find(|(f, _)| *f == field).map(|(_, v)| *v);

@@ -225,23 +225,20 @@ fn csr_record_id(order_id: &str, csr: &CsrRef) -> Result<u64, ServiceError> {
 /// Refuses a CSR whose common name is a domain the order does not bind (the vendors require
 /// the CSR's CN to be a bound domain; the CA would certify a name nobody validated).
 fn csr_fits_domains(csr: &Csr, domains: &[String]) -> Result<(), ServiceError> {
-    // A CN that is no domain name (an IP address) is not this rule's to judge.
-    let Some((cn, name)) = csr
-        .info()
-        .subject
-        .get("CN")
-        .and_then(|cn| Some((cn, DomainName::parse(cn).ok()?)))
-    else {
+    let Some(bound) = domains.first() else {
         return Ok(());
     };
-    let bound = domains
-        .iter()
-        .any(|d| DomainName::parse(d).is_ok_and(|d| d == name));
-    if !bound {
+    let cn = csr.info().subject.get("CN");
+    let same = match (cn, DomainName::parse(bound)) {
+        (Some(cn), Ok(bound)) => DomainName::parse(cn).is_ok_and(|cn| cn == bound),
+        (Some(cn), Err(_)) => cn.eq_ignore_ascii_case(bound),
+        (None, _) => false,
+    };
+    if !same {
         return Err(order_error(OrderError::DomainsDoNotFit {
             detail: format!(
-                "the CSR's common name {cn} is not among the order's domains ({}); the CN must be a bound domain",
-                domains.join(", ")
+                "the CSR's common name is {}; it must be the bound domain {bound}",
+                cn.map_or("missing".to_owned(), |cn| format!("{cn:?}")),
             ),
         }));
     }
@@ -360,6 +357,13 @@ fn csr_ref_of(
             key: csr.info().key,
             standard: product.standard,
         }));
+    }
+    // The key and hash must be ones the product offers (the free certificate: RSA 2048 or
+    // ECC P-256 with SHA-256), whoever made the CSR.
+    let mut keys = product.profile().check_csr_key(csr.info());
+    if !keys.is_valid() {
+        keys.rename_fields(|f| Some(format!("csr.{f}")));
+        return Err(ServiceError::Rules(keys));
     }
     csr_fits_domains(&csr, domains)?;
     Ok(CsrRef {
@@ -1034,7 +1038,7 @@ impl OrderService {
         Ok(IssueRequest {
             order_id: order.id().to_owned(),
             csr_pem,
-            domains: order.domains().to_vec(),
+            domains: order.certified_names(),
             validation: product.validation,
             organization,
             validity_days: u32::try_from(
