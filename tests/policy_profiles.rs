@@ -255,12 +255,12 @@ fn keys_must_be_offered_with_a_suggestion() {
         "key",
         "key.not_offered"
     ));
-    // SM2 is the reissue profile's, never the baseline's.
+    // SM2 is the reissue profile's, never the baseline's: the algorithm is what is wrong.
     assert!(Profile::tencent_reissue().check_form(&form("sm2")).is_ok());
     assert!(has(
         &Profile::baseline(),
         &form("sm2"),
-        "key",
+        "key.algorithm",
         "key.not_offered"
     ));
     // A misspelt spec: p512 means P-521.
@@ -644,4 +644,37 @@ fn uploaded_csrs_made_by_openssl() {
             .check_csr(odd.info())
             .is_valid()
     );
+}
+
+/// The Tencent console's CSR form: "Email (E): Your email address, which is optional."; the
+/// CreateCSR API requires it. Everything else is CreateCSR's.
+#[test]
+fn the_tencent_console_takes_a_form_without_email() {
+    let console = Profile::preset("tencent:console").unwrap();
+    let mut form = tencent_form();
+    form.email = None;
+    assert!(
+        found(&console, &form).is_empty(),
+        "{:?}",
+        found(&console, &form)
+    );
+    assert!(has(
+        &Profile::tencent_create_csr(),
+        &form,
+        "subject.email",
+        "subject.required"
+    ));
+    // A wrong address is still wrong; the other fields are still required.
+    form.email = Some("not-an-address".into());
+    assert!(!found(&console, &form).is_empty());
+    form.email = None;
+    form.organization = None;
+    assert!(has(
+        &console,
+        &form,
+        "subject.organization",
+        "subject.required"
+    ));
+    // Its keys are CreateCSR's: RSA 2048/4096 and ECDSA P-256.
+    assert!(console.offers(KeySpec::Rsa4096) && !console.offers(KeySpec::Rsa3072));
 }

@@ -29,8 +29,9 @@ fn tencents_own_example_is_read_and_its_two_problems_named() {
         ]
     );
     assert_eq!(v.violations[0].suggestion.as_deref(), Some("CN"));
+    // CreateCSR's error table: "FailedOperation.InvalidParam | Incorrect parameters."
     let e = v.error.unwrap();
-    assert_eq!(e.code, "InvalidParameter.WithDetailReason");
+    assert_eq!(e.code, "FailedOperation.InvalidParam");
     assert_eq!(e.http_status, 200);
 
     let fixed = TENCENT_EXAMPLE
@@ -121,7 +122,7 @@ fn tencent_keys_use_tencents_spelling() {
     let v = Api::TencentCreateCsr.validate(body("secp384r1").as_bytes());
     assert_eq!(fields(&v), [("KeyParameter", "key.not_offered")]);
     assert_eq!(v.violations[0].suggestion.as_deref(), Some("prime256v1"));
-    assert_eq!(v.error.unwrap().code, "InvalidParameterValue");
+    assert_eq!(v.error.unwrap().code, "FailedOperation.InvalidParam");
 
     let v = Api::TencentCreateCsr.validate(body("p512").as_bytes());
     assert_eq!(fields(&v), [("KeyParameter", "key_spec.unknown_strength")]);
@@ -129,6 +130,20 @@ fn tencent_keys_use_tencents_spelling() {
 
     let v = Api::TencentCreateCsr.validate(body("2048").replace("\"ECC\"", "\"DSA\"").as_bytes());
     assert_eq!(fields(&v), [("EncryptAlgo", "key_spec.unknown_algorithm")]);
+
+    // SM2 is an algorithm CreateCSR does not offer: the parameter at fault is EncryptAlgo,
+    // not KeyParameter. The same in ApplyCertificate's and Alibaba's names.
+    let v = Api::TencentCreateCsr.validate(body("2048").replace("\"ECC\"", "\"SM2\"").as_bytes());
+    assert_eq!(fields(&v), [("EncryptAlgo", "key.not_offered")], "{v:?}");
+    assert_eq!(v.error.unwrap().code, "FailedOperation.InvalidParam");
+    let apply = br#"{"DvAuthMethod": "DNS", "DomainName": "shop.example.com",
+        "CsrEncryptAlgo": "SM2", "CsrKeyParameter": "2048"}"#;
+    let v = Api::TencentApplyCertificate.validate(apply);
+    assert!(
+        fields(&v).contains(&("CsrEncryptAlgo", "key.not_offered")),
+        "{:?}",
+        fields(&v)
+    );
 }
 
 #[test]

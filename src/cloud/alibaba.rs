@@ -48,6 +48,7 @@ const CREATE_NAMES: &[(&str, &str)] = &[
     ("subject.organizational_unit", "Department"),
     ("sans", "Sans"),
     ("key", "KeySize"),
+    ("key.algorithm", "Algorithm"),
     ("name", "Name"),
 ];
 

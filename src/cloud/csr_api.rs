@@ -22,10 +22,18 @@ fn codes(vendor: Vendor) -> &'static ErrorCodes {
     }
 }
 
-/// A report's error as the vendor's error.
-fn rules_error(vendor: Vendor, report: &Report) -> VendorError {
-    codes(vendor).error(&report.violations).unwrap_or_else(|| {
-        codes(vendor).single(Violation::error(
+/// The error codes of one API: its document's table where it has its own.
+fn api_codes(api: Api) -> &'static ErrorCodes {
+    match api {
+        Api::TencentCreateCsr => &tencent::CREATE_CODES,
+        other => codes(other.vendor()),
+    }
+}
+
+/// A report's error as the API's error.
+fn rules_error(api: Api, report: &Report) -> VendorError {
+    api_codes(api).error(&report.violations).unwrap_or_else(|| {
+        api_codes(api).single(Violation::error(
             "body",
             PolicyCode::PolicyViolations,
             report.to_string(),
@@ -63,13 +71,14 @@ fn vendor_field(vendor: Vendor, field: &str) -> String {
 }
 
 /// A service error as the vendor's error.
-fn vendor_error(vendor: Vendor, e: ServiceError) -> VendorError {
+fn vendor_error(api: Api, e: ServiceError) -> VendorError {
+    let vendor = api.vendor();
     let tencent = vendor == Vendor::Tencent;
     let (code, http_status) = match &e {
         ServiceError::Rules(report) => {
             let mut report = report.clone();
             report.rename_fields(|f| Some(vendor_field(vendor, f)));
-            return rules_error(vendor, &report);
+            return rules_error(api, &report);
         }
         ServiceError::NotFound { .. } if tencent => (
             TencentErrorCode::InvalidParameterInvalidCsrId.to_code(),
@@ -300,7 +309,7 @@ impl CsrService {
     #[tracing::instrument(skip_all, fields(account = %scope.account, api = %api))]
     pub async fn handle(&self, scope: &Scope, api: Api, body: &[u8]) -> Result<Value, VendorError> {
         let vendor = api.vendor();
-        let service = |e| vendor_error(vendor, e);
+        let service = |e| vendor_error(api, e);
         // One vendor call is one call against the limit, whatever it does inside.
         self.admit(scope, api.name()).map_err(service)?;
         let this = self.unlimited();

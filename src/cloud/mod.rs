@@ -15,7 +15,8 @@
 //! assert_eq!((v.field.as_str(), v.code.as_str()), ("Country", "country.unknown"));
 //! assert_eq!(v.suggestion.as_deref(), Some("CN"));
 //! let error = result.error.unwrap();
-//! assert_eq!(error.code.as_str(), "InvalidParameter.WithDetailReason");
+//! // CreateCSR's document: "FailedOperation.InvalidParam: Incorrect parameters."
+//! assert_eq!(error.code.as_str(), "FailedOperation.InvalidParam");
 //! ```
 
 pub mod alibaba;

@@ -6,7 +6,8 @@
 //! `InvalidParameter` (a body that is not the API's JSON), `InvalidParameterValue` (a key or
 //! paging value the API does not take), `InvalidParameter.InvalidCSRId`, and
 //! `InvalidParameter.WithDetailReason` for the rest of the CSR family's rules;
-//! `FailedOperation.InvalidParam` for `ApplyCertificate`'s. Tencent answers errors with HTTP
+//! `FailedOperation.InvalidParam` for `CreateCSR`'s and `ApplyCertificate`'s (their documents'
+//! error tables). Tencent answers errors with HTTP
 //! 200 and the error inside `Response`.
 
 use serde::Deserialize;
@@ -53,6 +54,29 @@ pub(crate) const CSR_CODES: ErrorCodes = ErrorCodes {
     http_status: 200,
 };
 
+/// `CreateCSR`'s codes, as its document's error table gives them: a bad parameter is
+/// `FailedOperation.InvalidParam`; the common codes for a body that is not the API's JSON.
+pub(crate) const CREATE_CODES: ErrorCodes = ErrorCodes {
+    vendor: Vendor::Tencent,
+    rows: &[
+        (
+            ParamCode::JsonUnknownParameter.as_str(),
+            TencentErrorCode::UnknownParameter.to_code(),
+        ),
+        (
+            ParamCode::JsonMissingParameter.as_str(),
+            TencentErrorCode::MissingParameter.to_code(),
+        ),
+        (
+            PolicyCode::SubjectRequired.as_str(),
+            TencentErrorCode::MissingParameter.to_code(),
+        ),
+        ("json.", TencentErrorCode::InvalidParameter.to_code()),
+    ],
+    fallback: TencentErrorCode::FailedOperationInvalidParam.to_code(),
+    http_status: 200,
+};
+
 const APPLY_CODES: ErrorCodes = ErrorCodes {
     vendor: Vendor::Tencent,
     rows: &[
@@ -81,6 +105,7 @@ pub(crate) const CREATE_NAMES: &[(&str, &str)] = &[
     ("subject.country", "Country"),
     ("sans", "SubjectAltName"),
     ("key", "KeyParameter"),
+    ("key.algorithm", "EncryptAlgo"),
     ("key_password", "KeyPassword"),
 ];
 
@@ -88,6 +113,7 @@ const APPLY_NAMES: &[(&str, &str)] = &[
     ("subject.common_name", "DomainName"),
     ("sans", "DnsNames"),
     ("key", "CsrKeyParameter"),
+    ("key.algorithm", "CsrEncryptAlgo"),
     ("key_password", "CsrKeyPassword"),
     ("name", "Alias"),
 ];
@@ -142,7 +168,7 @@ pub struct CreateCsrRequest {
 impl CreateCsrRequest {
     /// Reads a request body: unknown parameters and wrong types are refused.
     pub fn from_json(body: &[u8]) -> Result<Self, VendorError> {
-        decode(body).map_err(|v| CSR_CODES.single(v))
+        decode(body).map_err(|v| CREATE_CODES.single(v))
     }
 
     /// The neutral form, and the violations of parameters the form does not carry (the key
@@ -188,7 +214,7 @@ impl CreateCsrRequest {
         conclude(
             request,
             merge(report, found, CREATE_NAMES, "SubjectAltName"),
-            &CSR_CODES,
+            &CREATE_CODES,
         )
     }
 
@@ -199,9 +225,9 @@ impl CreateCsrRequest {
                 let (form, found) = req.to_form();
                 let (_, report) = split(Profile::tencent_create_csr().check_form(&form));
                 let report = merge(report, found, CREATE_NAMES, "SubjectAltName");
-                Validation::new(report, &CSR_CODES)
+                Validation::new(report, &CREATE_CODES)
             }
-            Err(v) => Validation::from_violation(v, &CSR_CODES),
+            Err(v) => Validation::from_violation(v, &CREATE_CODES),
         }
     }
 }
@@ -616,6 +642,10 @@ impl ApplyCertificateRequest {
 
 /// Reads Tencent's algorithm + parameter pair. Missing values are violations unless a default
 /// algorithm is given (then RSA defaults to 2048, and ECC needs its parameter).
+/// The `EncryptAlgo` values Tencent's CSR and free-certificate APIs take (`RSA`, `ECC`; the
+/// console says `ECDSA`).
+const TENCENT_ALGORITHMS: &[&str] = &["RSA", "ECC", "ECDSA", "EC"];
+
 fn tencent_key(
     (algo_field, algo): (&str, Option<&str>),
     (param_field, param): (&str, Option<&str>),
@@ -632,6 +662,21 @@ fn tencent_key(
             return None;
         }
     };
+    // An algorithm certdesk knows but the API does not offer (SM2): the algorithm is at
+    // fault, whatever the strength says.
+    if !TENCENT_ALGORITHMS
+        .iter()
+        .any(|a| a.eq_ignore_ascii_case(algo))
+        && KeySpec::from_tencent(algo, "").map_err(|e| e.code())
+            != Err(KeySpecCode::UnknownAlgorithm)
+    {
+        found.push(Violation::error(
+            algo_field,
+            PolicyCode::KeyNotOffered,
+            format!("{algo_field} {algo:?} is not offered: RSA or ECC"),
+        ));
+        return None;
+    }
     let param = match param {
         Some(p) => p,
         None if default_algo.is_some() && algo.eq_ignore_ascii_case("RSA") => "2048",

@@ -649,8 +649,14 @@ impl Profile {
         report: &mut Report,
     ) -> Option<SignatureHash> {
         let Some(hashes) = self.hashes_for(key) else {
+            // No key of the algorithm at all: the algorithm is what is wrong, not the size.
+            let near = self.nearest_offer(key);
+            let field = match near {
+                Some(_) => key_field.to_owned(),
+                None => format!("{key_field}.algorithm"),
+            };
             let mut v = Violation::error(
-                key_field,
+                field,
                 PolicyCode::KeyNotOffered,
                 format!(
                     "{} does not offer {key} keys; it offers {}",
@@ -658,7 +664,7 @@ impl Profile {
                     self.offered_keys()
                 ),
             );
-            if let Some(near) = self.nearest_offer(key) {
+            if let Some(near) = near {
                 v = v.suggest(near.to_string());
             }
             report.push(v);

@@ -352,6 +352,21 @@ impl Profile {
         }
     }
 
+    /// The Tencent Cloud SSL console's CSR form: the fields of `CreateCSR`, but "Email (E):
+    /// Your email address, which is optional"; RSA 2048/4096 or ECDSA (prime256v1).
+    pub fn tencent_console() -> Self {
+        let mut profile = Profile::tencent_create_csr();
+        for (field, presence) in &mut profile.fields {
+            if *field == SubjectField::Email {
+                *presence = Presence::Optional;
+            }
+        }
+        profile.id = "tencent:console".into();
+        profile.title = "Tencent Cloud SSL console CSR form".into();
+        profile.source = "Tencent Cloud SSL console, CSR Management: Create CSR".into();
+        profile
+    }
+
     /// Tencent Cloud `ApplyCertificate`, the free TrustAsia DV certificate: one domain of at
     /// most 64 characters, no wildcard, no IP, refused suffixes, RSA 2048 or ECC prime256v1,
     /// the CA review's screening words as warnings, `Alias` of at most 200 characters.
@@ -487,6 +502,7 @@ impl Profile {
         vec![
             Profile::baseline(),
             Profile::tencent_create_csr(),
+            Profile::tencent_console(),
             Profile::tencent_apply_certificate(),
             Profile::tencent_reissue(),
             Profile::alibaba_create_csr(),
@@ -495,7 +511,8 @@ impl Profile {
         ]
     }
 
-    /// The preset with this id (`baseline`, `tencent:CreateCSR`, `tencent:ApplyCertificate`,
+    /// The preset with this id (`baseline`, `tencent:CreateCSR`, `tencent:console`,
+    /// `tencent:ApplyCertificate`,
     /// `tencent:reissue`, `alibaba:CreateCsr`, `alibaba:console`, `alibaba:UploadCsr`), in any
     /// case.
     pub fn preset(id: &str) -> Option<Profile> {
@@ -570,7 +587,7 @@ mod tests {
         let mut ids: Vec<_> = presets.iter().map(|p| p.id.clone()).collect();
         ids.sort();
         ids.dedup();
-        assert_eq!(ids.len(), 7);
+        assert_eq!(ids.len(), 8);
         assert!(Profile::preset("TENCENT:createcsr").is_some());
         assert!(Profile::preset("nope").is_none());
     }
