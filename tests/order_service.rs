@@ -1411,3 +1411,66 @@ async fn an_apex_order_is_certified_with_www_and_the_csr_names_the_bound_domain(
         );
     }
 }
+
+/// The console: "do not delete the corresponding CSR" of an issued certificate. Deleting it
+/// is refused while the order holds its certificate; forced, the order keeps a copy and its
+/// downloads still work.
+#[tokio::test]
+async fn the_csr_of_an_issued_order_is_kept_unless_forced_and_downloads_survive() {
+    let w = world(false).await;
+    let order = validated(&w, "kept.example.com").await;
+    w.orders.advance(&me(), order.id()).await.unwrap();
+    let issued = w.orders.advance(&me(), order.id()).await.unwrap();
+    assert_eq!(issued.state(), &OrderState::Issued);
+    let csr_id: u64 = issued.csr().unwrap().id.parse().unwrap();
+    let e = w.csrs.delete(&me(), csr_id).await.unwrap_err();
+    assert_eq!(e.code(), "service.in_use", "{e}");
+    // Another account cannot force it either.
+    assert_eq!(
+        w.csrs
+            .force_delete(&Scope::new("100099999999", "ap-guangzhou"), csr_id)
+            .await
+            .unwrap_err()
+            .code(),
+        "service.not_found"
+    );
+    let kept = w.csrs.force_delete(&me(), csr_id).await.unwrap();
+    assert_eq!(kept, [order.id().to_owned()]);
+    assert_eq!(
+        w.csrs.details(&me(), csr_id).await.unwrap_err().code(),
+        "service.not_found"
+    );
+    let bundle = w
+        .orders
+        .download(&me(), order.id(), ServerKind::Nginx, None)
+        .await
+        .unwrap();
+    verify_bundle(&w, &bundle.files, "kept.example.com_bundle.crt");
+    assert!(
+        bundle
+            .files
+            .iter()
+            .any(|(n, _)| n == "kept.example.com.key")
+    );
+
+    // An open order's CSR is refused even when forced: its issuance needs it.
+    let open = w
+        .orders
+        .apply_free(
+            &me(),
+            "open.example.com",
+            ValidationMethod::Dns,
+            generated("open.example.com"),
+        )
+        .await
+        .unwrap();
+    let open_csr: u64 = open.csr().unwrap().id.parse().unwrap();
+    assert_eq!(
+        w.csrs
+            .force_delete(&me(), open_csr)
+            .await
+            .unwrap_err()
+            .code(),
+        "service.in_use"
+    );
+}

@@ -46,7 +46,7 @@ async fn sqlite_store_conforms_and_its_file_holds_no_key() {
             .fetch_all(store.pool())
             .await
             .unwrap();
-    assert_eq!(versions, [1, 2]);
+    assert_eq!(versions, [1, 2, 3]);
 }
 
 #[cfg(feature = "postgres")]
@@ -86,8 +86,93 @@ async fn postgres_store_conforms_and_its_dump_holds_no_key() {
             .fetch_all(stores[0].pool())
             .await
             .unwrap();
-    assert_eq!(versions, [1, 2]);
+    assert_eq!(versions, [1, 2, 3]);
     for s in stores {
         s.pool().close().await;
     }
+}
+
+/// Schema version 3: a database written before it names no CSR for its issued orders; opened
+/// by this build, it does, so their CSR is not deleted from under them.
+#[cfg(feature = "sqlite")]
+#[tokio::test]
+async fn opening_an_older_sqlite_database_names_the_csrs_of_issued_orders() {
+    use certdesk::backend::{OrderStore, Scope, SqliteStore};
+    use certdesk::order::{
+        CertificateRef, CheckOutcome, Command, CsrRef, DomainCheck, Order, Product,
+        ValidationMethod, ValidationToken,
+    };
+    let t0 = time::macros::datetime!(2026-11-22 09:00 UTC);
+    let mut order = Order::new("o-issued", Product::free_trustasia_dv(), t0);
+    order
+        .apply(
+            Command::SubmitInfo {
+                csr: CsrRef {
+                    id: "7".into(),
+                    key: certdesk::KeyKind::Rsa { bits: 2048 },
+                },
+                domains: vec!["example.com".into()],
+                info: None,
+                method: Some(ValidationMethod::Dns),
+                token: Some(ValidationToken::from_bytes([1; 16])),
+                prior_validations: vec![],
+            },
+            t0,
+        )
+        .unwrap();
+    let checks = order
+        .challenges()
+        .unwrap()
+        .iter()
+        .map(|c| DomainCheck {
+            domain: c.domain().to_owned(),
+            outcome: CheckOutcome::Passed,
+        })
+        .collect();
+    order.apply(Command::RecordChecks { checks }, t0).unwrap();
+    order
+        .apply(
+            Command::Issue {
+                certificate: CertificateRef {
+                    serial: "01".into(),
+                    not_before: t0,
+                    not_after: t0 + time::Duration::days(90),
+                },
+            },
+            t0,
+        )
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    let scope = Scope::new("alice", "ap-guangzhou");
+    {
+        let store = SqliteStore::open(&path).await.unwrap();
+        store.insert_order(&scope, &order).await.unwrap();
+        assert_eq!(
+            store.orders_using_csr(&scope, "7").await.unwrap(),
+            ["o-issued"]
+        );
+        // As a version-2 database left it.
+        sqlx::query("UPDATE certdesk_orders SET open_csr_id = NULL")
+            .execute(store.pool())
+            .await
+            .unwrap();
+        sqlx::query("DELETE FROM certdesk_schema WHERE version = 3")
+            .execute(store.pool())
+            .await
+            .unwrap();
+        assert!(
+            store
+                .orders_using_csr(&scope, "7")
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        store.pool().close().await;
+    }
+    let store = SqliteStore::open(&path).await.unwrap();
+    assert_eq!(
+        store.orders_using_csr(&scope, "7").await.unwrap(),
+        ["o-issued"]
+    );
 }

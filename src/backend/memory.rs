@@ -8,7 +8,7 @@ use std::sync::{Mutex, MutexGuard};
 use async_trait::async_trait;
 
 use crate::backend::{CsrFilter, CsrRecord, CsrStore, OrderStore, Page, Paged, Scope, StoreError};
-use crate::order::{Order, OrderState, QuotaLedger};
+use crate::order::{Order, QuotaLedger};
 use crate::policy::OrderInfo;
 
 #[derive(Default)]
@@ -220,14 +220,7 @@ impl OrderStore for MemoryStore {
             .lock()
             .orders
             .iter()
-            .filter(|(s, o)| {
-                s == scope
-                    && o.csr().is_some_and(|c| c.id == csr_id)
-                    && matches!(
-                        o.state(),
-                        OrderState::InProgress { .. } | OrderState::PendingIssuance
-                    )
-            })
+            .filter(|(s, o)| s == scope && o.held_csr().is_some_and(|c| c.id == csr_id))
             .map(|(_, o)| o.id().to_owned())
             .collect())
     }

@@ -485,7 +485,8 @@ pub trait OrderStore: Send + Sync {
     ) -> Result<(), StoreError>;
     /// A page of the scope's orders, oldest first.
     async fn list_orders(&self, scope: &Scope, page: Page) -> Result<Paged<Order>, StoreError>;
-    /// The ids of the scope's orders that use this CSR and are not yet issued (nor ended).
+    /// The ids of the scope's orders that hold this CSR ([`Order::held_csr`]): not yet issued,
+    /// or issued (or being revoked) with its certificate.
     async fn orders_using_csr(
         &self,
         scope: &Scope,

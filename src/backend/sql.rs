@@ -12,7 +12,7 @@ use serde::de::DeserializeOwned;
 
 use crate::backend::BackendError;
 use crate::backend::{CsrFilter, CsrRecord, Page, RecordKind, Scope, SealedKey, StoreError};
-use crate::order::{Order, OrderState};
+use crate::order::Order;
 
 /// What differs between the two databases' DDL.
 pub(crate) struct Dialect {
@@ -120,7 +120,13 @@ CREATE TABLE certdesk_order_files (
     PRIMARY KEY (account, region, order_id, name)
 );
 ",
+    // Version 3 changes no table: `open_csr_id` now names the CSR of issued orders too
+    // (`Order::held_csr`), filled in for the rows written before by `backfill_held_csrs`.
+    "",
 ];
+
+/// The schema version whose data step fills `open_csr_id` of issued orders.
+pub(crate) const HELD_CSR_VERSION: i64 = 3;
 
 /// The migrations after `applied`, with the dialect filled in.
 pub(crate) fn pending_migrations(dialect: &Dialect, applied: i64) -> Vec<(i64, String)> {
@@ -315,12 +321,7 @@ pub(crate) fn csr_from_row(
 /// The CSR an order uses while it is open (not yet issued, nor ended): what
 /// `orders_using_csr` finds.
 pub(crate) fn open_csr_id(order: &Order) -> Option<String> {
-    match order.state() {
-        OrderState::InProgress { .. } | OrderState::PendingIssuance => {
-            order.csr().map(|c| c.id.clone())
-        }
-        _ => None,
-    }
+    order.held_csr().map(|c| c.id.clone())
 }
 
 /// The `WHERE` conditions of a CSR listing after the scope, pushed onto a query builder of
@@ -447,6 +448,9 @@ macro_rules! sql_store {
                             .await
                             .map_err(sql::backend)?;
                     }
+                    if version == sql::HELD_CSR_VERSION {
+                        Self::backfill_held_csrs(&mut tx).await?;
+                    }
                     sqlx::query("INSERT INTO certdesk_schema (version, applied_at) VALUES ($1, $2)")
                         .bind(version)
                         .bind(
@@ -459,6 +463,31 @@ macro_rules! sql_store {
                         .map_err(sql::backend)?;
                 }
                 tx.commit().await.map_err(sql::backend)
+            }
+
+            /// Names the CSR of every issued (or revoking) order written before schema
+            /// version 3, which named only open orders' CSRs.
+            async fn backfill_held_csrs(
+                tx: &mut sqlx::Transaction<'static, $db>,
+            ) -> Result<(), StoreError> {
+                let rows: Vec<(String, String)> = sqlx::query_as(
+                    "SELECT id, body FROM certdesk_orders WHERE open_csr_id IS NULL",
+                )
+                .fetch_all(&mut **tx)
+                .await
+                .map_err(sql::backend)?;
+                for (id, body) in rows {
+                    let order: Order = sql::from_json(&body, "order")?;
+                    if let Some(csr) = sql::open_csr_id(&order) {
+                        sqlx::query("UPDATE certdesk_orders SET open_csr_id = $1 WHERE id = $2")
+                            .bind(csr)
+                            .bind(&id)
+                            .execute(&mut **tx)
+                            .await
+                            .map_err(sql::backend)?;
+                    }
+                }
+                Ok(())
             }
 
             async fn write_csr_side_tables(

@@ -922,6 +922,19 @@ impl Order {
         &self.domains
     }
 
+    /// The CSR the order holds on to: while it is open (the CA will need it) and while its
+    /// certificate is issued or being revoked (downloads and renewal need its key). A CSR held
+    /// by an order is not deleted.
+    pub fn held_csr(&self) -> Option<&CsrRef> {
+        match self.state {
+            OrderState::InProgress { .. }
+            | OrderState::PendingIssuance
+            | OrderState::Issued
+            | OrderState::Revoking => self.csr.as_ref(),
+            _ => None,
+        }
+    }
+
     /// The names the certificate carries: the bound domains and, for a single-domain product
     /// bound to a primary (registrable) domain, its `www.` name too ("For "tencent.com", the
     /// certificate applies only to "www.tencent.com", but not "ssl.tencent.com"": the apex and

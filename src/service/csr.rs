@@ -13,6 +13,7 @@ use crate::backend::{
 use crate::csr::Csr;
 use crate::csr::CsrQualifiedCode;
 use crate::key::{KeyEncryption, KeyKind, Password, PrivateKey};
+use crate::order::OrderState;
 use crate::policy::ParamCode;
 use crate::policy::PolicyCode;
 use crate::policy::{CsrForm, Profile, Report, Violation};
@@ -158,6 +159,9 @@ fn legacy_key_context(scope: &Scope, public_key_sha256: &str) -> Vec<u8> {
 fn legacy_password_context(scope: &Scope) -> Vec<u8> {
     format!("certdesk/csr-password/{}/{}", scope.account, scope.region).into_bytes()
 }
+
+/// The order file in which an issued order keeps its force-deleted CSR.
+pub(crate) const KEPT_CSR_FILE: &str = "kept_csr";
 
 /// How long an order's pick of a CSR ([`CsrRecord::picked`]) keeps the CSR from being deleted
 /// while the order is being saved; once saved, the order itself keeps it until it is issued or
@@ -854,6 +858,75 @@ impl CsrService {
                 StoreError::NotFound { .. } => ServiceError::NotFound { id },
                 other => ServiceError::Store(other),
             })
+    }
+
+    /// Deletes a record that issued orders still hold (the console warns "do not delete the
+    /// corresponding CSR"): each such order keeps a copy of the CSR and its sealed key, so its
+    /// downloads still work; renewal then needs a new CSR. Open orders (not yet issued) still
+    /// refuse it: their issuance needs the record. Returns the orders that kept a copy.
+    #[tracing::instrument(skip_all, fields(account = %scope.account))]
+    pub async fn force_delete(&self, scope: &Scope, id: u64) -> Result<Vec<String>, ServiceError> {
+        self.admit(scope, "force_delete")?;
+        let record = self.get(scope, id).await?;
+        let Some(orders) = &self.orders else {
+            self.delete_one(scope, id).await?;
+            return Ok(Vec::new());
+        };
+        let mut open = Vec::new();
+        let mut issued = Vec::new();
+        for order_id in orders.orders_using_csr(scope, &id.to_string()).await? {
+            let order = orders.get_order(scope, &order_id).await?;
+            match order.state() {
+                OrderState::Issued | OrderState::Revoking => issued.push(order_id),
+                _ => open.push(order_id),
+            }
+        }
+        if let Some(pick) = &record.picked
+            && self.clock.now() - pick.at < CSR_PICK_HOLD
+            && !issued.contains(&pick.order_id)
+            && !open.contains(&pick.order_id)
+        {
+            open.push(pick.order_id.clone());
+        }
+        if !open.is_empty() {
+            return Err(ServiceError::InUse { id, orders: open });
+        }
+        let copy = serde_json::to_vec(&record)
+            .map_err(|e| StoreError::Backend(BackendError::context("CSR copy", e)))?;
+        for order_id in &issued {
+            orders
+                .put_order_file(scope, order_id, KEPT_CSR_FILE, &copy)
+                .await?;
+        }
+        self.csrs
+            .delete_csr(scope, id, Some(record.version))
+            .await
+            .map_err(|e| match e {
+                StoreError::NotFound { .. } => ServiceError::NotFound { id },
+                other => ServiceError::Store(other),
+            })?;
+        Ok(issued)
+    }
+
+    /// The key of a record an order kept when its CSR was force-deleted.
+    pub(crate) async fn kept_key(
+        &self,
+        orders: &dyn OrderStore,
+        scope: &Scope,
+        order_id: &str,
+    ) -> Result<Option<ExportedKey>, ServiceError> {
+        let Some(bytes) = orders
+            .get_order_file(scope, order_id, KEPT_CSR_FILE)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let record: CsrRecord = serde_json::from_slice(&bytes)
+            .map_err(|e| StoreError::Backend(BackendError::context("kept CSR copy", e)))?;
+        if record.scope != *scope {
+            return Ok(None);
+        }
+        self.open_key(&record).await
     }
 
     /// Marks the record as picked by order `order_id` (see [`CsrRecord::picked`]), after

@@ -78,8 +78,10 @@ pub enum ServiceError {
         /// The record.
         id: u64,
     },
-    /// Orders not yet issued use the CSR: deleting it would make their issuance fail.
-    #[error("CSR {id} is used by order(s) {} not yet issued; it cannot be deleted until they are issued or ended", orders.join(", "))]
+    /// Orders hold the CSR: open ones (their issuance needs it) or issued ones (their
+    /// downloads and renewal need its key). [`CsrService::force_delete`] deletes it from under
+    /// issued orders, which keep a copy.
+    #[error("CSR {id} is held by order(s) {}: it cannot be deleted while an order is open or its certificate is issued", orders.join(", "))]
     InUse {
         /// The record.
         id: u64,

@@ -1088,6 +1088,13 @@ impl OrderService {
         let key = match self.csrs.private_key(scope, csr_id).await {
             Ok(k) => Some(k),
             Err(ServiceError::NoKey { .. }) => None,
+            // Force-deleted: the order kept a copy.
+            Err(ServiceError::NotFound { .. }) => {
+                match self.csrs.kept_key(&*self.orders, scope, id).await? {
+                    Some(k) => Some(k),
+                    None => return Err(ServiceError::NotFound { id: csr_id }),
+                }
+            }
             Err(e) => return Err(e),
         };
         let domain = order.domains().first().cloned().unwrap_or_default();
