@@ -1088,3 +1088,84 @@ fn repeated_and_endless_check_results_keep_the_history_bounded() {
     pass(&mut o, T0 + Duration::days(2));
     assert_eq!(o.state(), &OrderState::PendingIssuance);
 }
+
+/// The guide: "the system will provide available domain verification methods based on the
+/// type of certificate you purchased, its validity period, and whether the domain is on DNSPod
+/// for DNS resolution": "a one-year Domain Validation (DV) certificate: DNS Verification/File
+/// Verification"; "a TrustAsia Domain Validation (DV) certificate (2-year or 3-year wildcard
+/// domain): Automatic DNS Verification/Automatic File Verification". A method outside the
+/// offer is refused when it is chosen.
+#[test]
+fn each_product_offers_the_methods_the_guide_lists() {
+    use ValidationMethod::*;
+    let one_year = Product::paid(
+        Brand::GeoTrust,
+        ValidationType::Dv,
+        DomainType::Single,
+        intl(),
+    );
+    assert_eq!(one_year.offered_methods(false), [Dns, File]);
+    assert_eq!(one_year.offered_methods(true), [Dns, DnsAuto, File]);
+    let mut multi_year = Product::paid(
+        Brand::TrustAsia,
+        ValidationType::Dv,
+        DomainType::Wildcard,
+        intl(),
+    );
+    multi_year.validity_months = 36;
+    assert_eq!(multi_year.offered_methods(true), [DnsProxy]);
+    multi_year.wildcard_file_validation = true;
+    assert_eq!(multi_year.offered_methods(true), [DnsProxy, FileProxy]);
+    let wildcard = Product::paid(
+        Brand::GeoTrust,
+        ValidationType::Dv,
+        DomainType::Wildcard,
+        intl(),
+    );
+    assert_eq!(wildcard.offered_methods(false), [Dns]);
+
+    let mut o = Order::new("m-1", one_year, T0);
+    ok(&mut o, submit(rsa(), &["shop.example.com"], None), T0);
+    let e = o
+        .apply(
+            Command::ChooseValidation {
+                method: DnsProxy,
+                token: token(2),
+            },
+            T0,
+        )
+        .unwrap_err();
+    assert_eq!(e.code(), "order.method_not_offered");
+    assert!(e.to_string().contains("choose DNS, DNS_AUTO, FILE"), "{e}");
+    let mut o = Order::new("m-2", multi_year_plain(), T0);
+    ok(&mut o, submit(rsa(), &["*.example.com"], None), T0);
+    let e = o
+        .apply(
+            Command::ChooseValidation {
+                method: Dns,
+                token: token(2),
+            },
+            T0,
+        )
+        .unwrap_err();
+    assert_eq!(e.code(), "order.method_not_offered");
+    ok(
+        &mut o,
+        Command::ChooseValidation {
+            method: DnsProxy,
+            token: token(2),
+        },
+        T0,
+    );
+}
+
+fn multi_year_plain() -> Product {
+    let mut p = Product::paid(
+        Brand::TrustAsia,
+        ValidationType::Dv,
+        DomainType::Wildcard,
+        intl(),
+    );
+    p.validity_months = 24;
+    p
+}

@@ -91,12 +91,13 @@ fn command(order: &Order, kind: u8, x: u8) -> Command {
         _ => "www.example.com",
     };
     let token = ValidationToken::from_bytes([x; 16]);
-    let method = [
-        ValidationMethod::Dns,
-        ValidationMethod::File,
-        ValidationMethod::DnsAuto,
-        ValidationMethod::FileProxy,
-    ][usize::from(x % 4)];
+    // Mostly a method the product offers; now and then one it does not, to be refused.
+    let offered = order.product().offered_methods(true);
+    let method = if x.is_multiple_of(9) {
+        ValidationMethod::FileProxy
+    } else {
+        offered[usize::from(x) % offered.len()]
+    };
     match kind % 15 {
         0 | 1 => Command::SubmitInfo {
             csr: CsrRef {

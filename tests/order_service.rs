@@ -802,9 +802,8 @@ async fn automatic_dns_writes_only_into_the_accounts_own_zones() {
     use certdesk::backend::DnsResolver;
     let w = world(false).await;
     let resolver = HickoryResolver::with_servers(&[w.dns.addr()], Duration::from_secs(2)).unwrap();
-    // Another customer's zone on the same provider: the order may be placed, but certdesk
-    // writes no record there, so the domain is never validated through the provider.
-    let order = w
+    // Another customer's zone on the same provider: automatic DNS is refused when chosen.
+    let e = w
         .orders
         .apply_free(
             &me(),
@@ -813,7 +812,22 @@ async fn automatic_dns_writes_only_into_the_accounts_own_zones() {
             generated("shop.victim.example.net"),
         )
         .await
+        .unwrap_err();
+    assert_eq!(e.violations()[0].code, "validation.not_on_dns_provider");
+    // A zone that was the account's when the method was chosen and is another's now: the
+    // provider still writes nothing there.
+    w.dns.add_zone("moved.example.net", &me().account).unwrap();
+    let order = w
+        .orders
+        .apply_free(
+            &me(),
+            "shop.moved.example.net",
+            ValidationMethod::DnsAuto,
+            generated("shop.moved.example.net"),
+        )
+        .await
         .unwrap();
+    w.dns.add_zone("moved.example.net", "100099999999").unwrap();
     let e = w.orders.publish_dns(&me(), order.id()).await.unwrap_err();
     assert_eq!(e.code(), "dns.zone_not_owned", "{e}");
     let Challenge::Dns { host, .. } = &w.orders.challenges(&me(), order.id()).await.unwrap()[0]
@@ -826,25 +840,6 @@ async fn automatic_dns_writes_only_into_the_accounts_own_zones() {
     );
     let (still, _) = w.orders.check_validation(&me(), order.id()).await.unwrap();
     assert!(matches!(still.state(), OrderState::InProgress { .. }));
-    // A zone nobody gave this account is refused the same way.
-    let stranger = w
-        .orders
-        .apply_free(
-            &me(),
-            "www.unknown-zone.com",
-            ValidationMethod::DnsAuto,
-            generated("www.unknown-zone.com"),
-        )
-        .await
-        .unwrap();
-    assert_eq!(
-        w.orders
-            .publish_dns(&me(), stranger.id())
-            .await
-            .unwrap_err()
-            .code(),
-        "dns.zone_not_owned"
-    );
 }
 
 #[tokio::test]
@@ -1473,4 +1468,79 @@ async fn the_csr_of_an_issued_order_is_kept_unless_forced_and_downloads_survive(
             .code(),
         "service.in_use"
     );
+}
+
+/// Automatic DNS validation "based on ... whether the domain is on DNSPod for DNS
+/// resolution": offered, and accepted when chosen, only for domains in the account's zones on
+/// the DNS provider; refused when chosen, not later when the records are published.
+#[tokio::test]
+async fn automatic_dns_is_offered_only_for_domains_on_the_accounts_dns_provider() {
+    use ValidationMethod::*;
+    let w = world(false).await;
+    let e = w
+        .orders
+        .apply_free(
+            &me(),
+            "shop.otherzone.com",
+            DnsAuto,
+            generated("shop.otherzone.com"),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.violations()[0].code,
+        "validation.not_on_dns_provider",
+        "{e}"
+    );
+    // Another customer's zone on the same provider is not the account's.
+    let e = w
+        .orders
+        .apply_free(
+            &me(),
+            "www.victim.example.net",
+            DnsAuto,
+            generated("www.victim.example.net"),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.violations()[0].code, "validation.not_on_dns_provider");
+
+    let paid = Product::paid(
+        Brand::GeoTrust,
+        ValidationType::Dv,
+        DomainType::Single,
+        AlgorithmStandard::International,
+    );
+    for (domain, offered) in [
+        ("shop.example.com", vec![Dns, DnsAuto, File]),
+        ("shop.otherzone.com", vec![Dns, File]),
+    ] {
+        let order = w.orders.create_paid(&me(), paid.clone()).await.unwrap();
+        w.orders
+            .submit_info(
+                &me(),
+                order.id(),
+                generated(domain),
+                vec![domain.into()],
+                None,
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            w.orders.offered_methods(&me(), order.id()).await.unwrap(),
+            offered
+        );
+        let chosen = w.orders.choose_validation(&me(), order.id(), DnsAuto).await;
+        assert_eq!(
+            chosen.is_ok(),
+            offered.contains(&DnsAuto),
+            "{domain}: {chosen:?}"
+        );
+        let e = w
+            .orders
+            .choose_validation(&me(), order.id(), DnsProxy)
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), "order.method_not_offered");
+    }
 }

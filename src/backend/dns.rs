@@ -139,6 +139,9 @@ pub trait DnsProvider: Send + Sync {
     /// Deletes the record from the account's zone (deleting one that is not there is no
     /// change).
     async fn delete(&self, scope: &Scope, record: &DnsRecord) -> Result<(), DnsError>;
+    /// Whether `name` lies in a zone of the scope's account here: automatic DNS validation is
+    /// offered only then ("whether the domain is on DNSPod for DNS resolution").
+    async fn serves(&self, scope: &Scope, name: &str) -> Result<bool, DnsError>;
 }
 
 /// A name as DNS names are compared: lower case, no trailing dot.

@@ -393,6 +393,14 @@ impl DnsProvider for LoopbackDnsServer {
         Ok(())
     }
 
+    async fn serves(&self, scope: &Scope, name: &str) -> Result<bool, DnsError> {
+        match self.check_owner(scope, name) {
+            Ok(()) => Ok(true),
+            Err(DnsError::ZoneNotOwned { .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     async fn delete(&self, scope: &Scope, record: &DnsRecord) -> Result<(), DnsError> {
         self.check_owner(scope, record.name())?;
         let mut zone = lock(&self.zone);

@@ -3,7 +3,7 @@
 use crate::code::codes;
 
 use crate::key::KeyKind;
-use crate::order::{AlgorithmStandard, CommandName, StateName};
+use crate::order::{AlgorithmStandard, CommandName, StateName, ValidationMethod};
 use crate::policy::{LetterFormat, Violation};
 
 codes! {
@@ -19,6 +19,7 @@ codes! {
         KeyDoesNotFit = "order.key_does_not_fit",
         LetterFormat = "order.letter_format",
         MissingInformation = "order.missing_information",
+        MethodNotOffered = "order.method_not_offered",
         MissingMethod = "order.missing_method",
         NotRefundable = "order.not_refundable",
         NotRenewable = "order.not_renewable",
@@ -72,6 +73,14 @@ pub enum OrderError {
     /// The free application needs its validation method and token.
     #[error("the application needs a validation method and a validation token")]
     MissingMethod,
+    /// The product does not offer this validation method.
+    #[error("{} validation is not offered for this product; choose {}", .method.tencent_name(), .offered.iter().map(|m| m.tencent_name()).collect::<Vec<_>>().join(", "))]
+    MethodNotOffered {
+        /// The method chosen.
+        method: ValidationMethod,
+        /// What the product offers.
+        offered: Vec<ValidationMethod>,
+    },
     /// Wildcards are validated by DNS only.
     #[error("{domain} is a wildcard: it can only be validated by DNS")]
     FileValidationForWildcard {
@@ -131,6 +140,7 @@ impl OrderError {
             OrderError::MissingInformation => OrderCode::MissingInformation,
             OrderError::InvalidInformation(_) => OrderCode::InvalidInformation,
             OrderError::MissingMethod => OrderCode::MissingMethod,
+            OrderError::MethodNotOffered { .. } => OrderCode::MethodNotOffered,
             OrderError::FileValidationForWildcard { .. } => OrderCode::FileValidationForWildcard,
             OrderError::LetterFormat { .. } => OrderCode::LetterFormat,
             OrderError::UnknownDomain { .. } => OrderCode::UnknownDomain,

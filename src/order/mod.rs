@@ -434,6 +434,7 @@ impl Order {
                         return Err(OrderError::MissingMethod);
                     };
                     challenges(&self.product, &names, *method, token)?;
+                    self.product.check_method(*method)?;
                     changes.push(Change::ValidationChosen {
                         method: *method,
                         token: *token,
@@ -446,6 +447,7 @@ impl Order {
                     return Err(self.illegal(command));
                 }
                 challenges(&self.product, &self.domain_names(), *method, token)?;
+                self.product.check_method(*method)?;
                 vec![Change::ValidationChosen {
                     method: *method,
                     token: *token,

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use time::Duration;
 
 use crate::key::{KeyKind, KeySpec, SignatureHash};
+use crate::order::{OrderError, ValidationMethod};
 use crate::policy::{KeyOffer, LetterRules, Profile};
 
 /// The certificate authority brand.
@@ -341,6 +342,47 @@ impl Product {
         match self.standard {
             AlgorithmStandard::Gm => key == KeyKind::Sm2,
             AlgorithmStandard::International => key != KeyKind::Sm2,
+        }
+    }
+
+    /// The validation methods the "Select Verification Method" page offers for this product
+    /// ("based on the type of certificate you purchased, its validity period, and whether the
+    /// domain is on DNSPod for DNS resolution"):
+    ///
+    /// - TrustAsia DV wildcards of 2 or 3 years: automatic DNS (`DNS_PROXY`) and, where the
+    ///   product allows file validation of wildcards, automatic file (`FILE_PROXY`);
+    /// - every other product: DNS and file (not for a wildcard unless allowed), and automatic
+    ///   DNS (`DNS_AUTO`) when the domain is on the account's DNS provider.
+    pub fn offered_methods(&self, on_dns_provider: bool) -> Vec<ValidationMethod> {
+        let wildcard = self.domain_type == DomainType::Wildcard;
+        if self.brand == Brand::TrustAsia
+            && self.validation == ValidationType::Dv
+            && wildcard
+            && self.validity_months > 12
+        {
+            let mut offered = vec![ValidationMethod::DnsProxy];
+            if self.wildcard_file_validation {
+                offered.push(ValidationMethod::FileProxy);
+            }
+            return offered;
+        }
+        let mut offered = vec![ValidationMethod::Dns];
+        if on_dns_provider {
+            offered.push(ValidationMethod::DnsAuto);
+        }
+        if !wildcard || self.wildcard_file_validation {
+            offered.push(ValidationMethod::File);
+        }
+        offered
+    }
+
+    /// Refuses a method the product does not offer (whatever the DNS provider serves).
+    pub(crate) fn check_method(&self, method: ValidationMethod) -> Result<(), OrderError> {
+        let offered = self.offered_methods(true);
+        if offered.contains(&method) {
+            Ok(())
+        } else {
+            Err(OrderError::MethodNotOffered { method, offered })
         }
     }
 

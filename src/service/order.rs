@@ -505,6 +505,9 @@ impl OrderService {
         if !report.is_valid() {
             return Err(ServiceError::Rules(report));
         }
+        product.check_method(method).map_err(order_error)?;
+        self.check_dns_auto(scope, method, &[domain.to_owned()])
+            .await?;
         let id = new_order_id()?;
         let csr = self
             .csr_ref(scope, &id, &product, source, &[domain.to_owned()])
@@ -653,6 +656,76 @@ impl OrderService {
             .await
     }
 
+    /// Whether every domain lies in a zone of the account on the DNS provider (automatic DNS
+    /// validation is offered only then).
+    async fn on_dns_provider(
+        &self,
+        scope: &Scope,
+        domains: &[String],
+    ) -> Result<bool, ServiceError> {
+        let Some(provider) = &self.dns_provider else {
+            return Ok(false);
+        };
+        for d in domains {
+            let base = d.strip_prefix("*.").unwrap_or(d);
+            if !provider
+                .serves(scope, base)
+                .await
+                .map_err(|e| ServiceError::Dns(Box::new(e)))?
+            {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Refuses automatic DNS validation for domains that are not on the account's DNS
+    /// provider, when the method is chosen rather than when the records are published.
+    async fn check_dns_auto(
+        &self,
+        scope: &Scope,
+        method: ValidationMethod,
+        domains: &[String],
+    ) -> Result<(), ServiceError> {
+        if method != ValidationMethod::DnsAuto {
+            return Ok(());
+        }
+        if self.dns_provider.is_none() {
+            return Err(ServiceError::rule(
+                "method",
+                ParamCode::ValidationNoDnsProvider,
+                "automatic DNS validation needs a DNS provider; add the records yourself (DNS)",
+            ));
+        }
+        if !self.on_dns_provider(scope, domains).await? {
+            return Err(ServiceError::rule(
+                "method",
+                ParamCode::ValidationNotOnDnsProvider,
+                format!(
+                    "automatic DNS validation is offered only for domains on the account's DNS provider; {} is not: choose DNS or file validation",
+                    domains.join(", ")
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The validation methods offered for an order ("based on the type of certificate you
+    /// purchased, its validity period, and whether the domain is on DNSPod for DNS
+    /// resolution"): [`Product::offered_methods`], with automatic DNS only when its domains
+    /// are on the account's DNS provider.
+    #[instrument(skip(self), fields(account = %scope.account))]
+    pub async fn offered_methods(
+        &self,
+        scope: &Scope,
+        id: &str,
+    ) -> Result<Vec<ValidationMethod>, ServiceError> {
+        self.admit(scope, "offered_methods")?;
+        let order = self.get(scope, id).await?;
+        let on_provider = self.on_dns_provider(scope, order.domains()).await?;
+        Ok(order.product().offered_methods(on_provider))
+    }
+
     /// Chooses the validation method of a paid order.
     #[instrument(skip(self), fields(account = %scope.account))]
     pub async fn choose_validation(
@@ -662,6 +735,9 @@ impl OrderService {
         method: ValidationMethod,
     ) -> Result<Order, ServiceError> {
         self.admit(scope, "choose_validation")?;
+        let order = self.get(scope, id).await?;
+        order.product().check_method(method).map_err(order_error)?;
+        self.check_dns_auto(scope, method, order.domains()).await?;
         let token = ValidationToken::random().map_err(order_error)?;
         self.update(scope, id, |_| {
             Ok(Some(Command::ChooseValidation { method, token }))
