@@ -1544,3 +1544,60 @@ async fn automatic_dns_is_offered_only_for_domains_on_the_accounts_dns_provider(
         assert_eq!(e.code(), "order.method_not_offered");
     }
 }
+
+/// The quota "Rules for Free Certificate Quota": "If the domain you are applying for belongs
+/// to Tencent Cloud, one Tencent Cloud domain quota will be deducted first"; an application
+/// that fails (here: not validated within the window) gives its place back, as a cancelled
+/// one does.
+#[tokio::test]
+async fn registered_domains_use_their_pool_and_failed_applications_give_quota_back() {
+    use certdesk::backend::{BackendError, DomainRegistry, OrderStore};
+    use certdesk::order::QuotaPool;
+    struct Registered;
+    #[async_trait::async_trait]
+    impl DomainRegistry for Registered {
+        async fn registered(&self, scope: &Scope, primary: &str) -> Result<bool, BackendError> {
+            Ok(scope.account == me().account && primary == "example.com")
+        }
+    }
+    let w = world(false).await;
+    let orders = OrderService::builder(w.store.clone(), w.csrs.clone(), w.ca.clone())
+        .clock(w.clock.clone())
+        .domain_registry(Arc::new(Registered))
+        .build();
+    let pools = || async {
+        w.store
+            .get_quota(&me().account_wide())
+            .await
+            .unwrap()
+            .map(|(l, _)| l.deductions().iter().map(|d| d.pool).collect::<Vec<_>>())
+            .unwrap_or_default()
+    };
+    let ours = orders
+        .apply_free(
+            &me(),
+            "reg.example.com",
+            ValidationMethod::Dns,
+            generated("reg.example.com"),
+        )
+        .await
+        .unwrap();
+    orders
+        .apply_free(
+            &me(),
+            "shop.otherzone.com",
+            ValidationMethod::Dns,
+            generated("shop.otherzone.com"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        pools().await,
+        [QuotaPool::TencentDomains, QuotaPool::AnyDomain]
+    );
+    // Not validated in 7 days: failed, and its place is free again.
+    w.clock.advance(time::Duration::days(8));
+    let (failed, _) = orders.check_validation(&me(), ours.id()).await.unwrap();
+    assert!(matches!(failed.state(), OrderState::Failed { .. }));
+    assert_eq!(pools().await, [QuotaPool::AnyDomain]);
+}

@@ -547,6 +547,15 @@ pub trait OrderStore: Send + Sync {
     ) -> Result<Option<Vec<u8>>, StoreError>;
 }
 
+/// Which domains are registered with (or transferred to) the platform: a free certificate for
+/// one is counted against the Tencent-domain pool first ("If the domain you are applying for
+/// belongs to Tencent Cloud, one Tencent Cloud domain quota will be deducted first").
+#[async_trait]
+pub trait DomainRegistry: Send + Sync {
+    /// Whether the primary domain (`example.com`) is registered here by the scope's account.
+    async fn registered(&self, scope: &Scope, primary_domain: &str) -> Result<bool, BackendError>;
+}
+
 /// The time, for everything that needs `now`, and waiting (polling a CA).
 #[async_trait]
 pub trait Clock: Send + Sync {

@@ -26,6 +26,10 @@ pub enum AccountKind {
     IndividualV2,
     /// An enterprise account.
     Enterprise,
+    /// An enterprise account that held valid free certificates on 2023-03-20: "Corporate
+    /// accounts with valid free certificates will continue to maintain a quota of 20 free
+    /// certificates."
+    EnterpriseWithFreeCertificates,
 }
 
 /// Which allowance a free certificate was counted against.
@@ -52,7 +56,8 @@ pub struct QuotaPreset {
 impl QuotaPreset {
     /// The certificate application guide's table (the default): individual standard/V1 50, of
     /// which 30 for Tencent-registered domains and 20 for any domain; V2 50 for any domain;
-    /// enterprise 10; 20 per primary domain.
+    /// enterprise 10 (20 for one that held valid free certificates on 2023-03-20); 20 per
+    /// primary domain.
     pub fn guide() -> Self {
         QuotaPreset {
             name: "Tencent certificate application guide".into(),
@@ -60,6 +65,7 @@ impl QuotaPreset {
                 (AccountKind::IndividualStandard, 30, 20),
                 (AccountKind::IndividualV2, 0, 50),
                 (AccountKind::Enterprise, 0, 10),
+                (AccountKind::EnterpriseWithFreeCertificates, 0, 20),
             ],
             per_primary_domain: 20,
         }
@@ -73,6 +79,7 @@ impl QuotaPreset {
                 (AccountKind::IndividualStandard, 0, 20),
                 (AccountKind::IndividualV2, 0, 20),
                 (AccountKind::Enterprise, 0, 20),
+                (AccountKind::EnterpriseWithFreeCertificates, 0, 20),
             ],
             per_primary_domain: 20,
         }
@@ -279,6 +286,24 @@ impl QuotaLedger {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// "Corporate accounts without any free certificates are only entitled to a quota of 10
+    /// free certificates. Corporate accounts with valid free certificates will continue to
+    /// maintain a quota of 20 free certificates."
+    #[test]
+    fn enterprises_that_held_free_certificates_keep_twenty() {
+        let fill = |kind| {
+            let mut l = QuotaLedger::new(QuotaPreset::guide(), kind);
+            (0..30)
+                .take_while(|i| {
+                    l.reserve(&format!("o{i}"), &format!("d{i}.com"), false)
+                        .is_ok()
+                })
+                .count()
+        };
+        assert_eq!(fill(AccountKind::Enterprise), 10);
+        assert_eq!(fill(AccountKind::EnterpriseWithFreeCertificates), 20);
+    }
 
     #[test]
     fn tencent_domains_are_counted_against_their_pool_first() {

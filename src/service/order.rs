@@ -9,6 +9,7 @@ use tracing::instrument;
 use zeroize::Zeroizing;
 
 use crate::backend::BackendError;
+use crate::backend::DomainRegistry;
 use crate::backend::{
     CaStatus, CertificateAuthority, Clock, CsrRecord, CsrStatus, DnsProvider, DnsRecord,
     DnsResolver, HttpFetcher, IssueRequest, IssuedCertificate, IssuedOrganization, OrderStore,
@@ -92,6 +93,7 @@ pub struct OrderService {
     resolver: Arc<dyn DnsResolver>,
     fetcher: Arc<dyn HttpFetcher>,
     dns_provider: Option<Arc<dyn DnsProvider>>,
+    registry: Option<Arc<dyn DomainRegistry>>,
     clock: Arc<dyn Clock>,
     quota: (QuotaPreset, AccountKind),
     free_product: Product,
@@ -155,6 +157,13 @@ impl OrderServiceBuilder {
     /// (default: none; automatic DNS validation is refused).
     pub fn dns_provider(mut self, provider: Arc<dyn DnsProvider>) -> Self {
         self.service.dns_provider = Some(provider);
+        self
+    }
+
+    /// Says which domains are registered with the platform, so that their free certificates
+    /// count against the Tencent-domain pool first (default: none is).
+    pub fn domain_registry(mut self, registry: Arc<dyn DomainRegistry>) -> Self {
+        self.service.registry = Some(registry);
         self
     }
 
@@ -388,6 +397,7 @@ impl OrderService {
                 resolver: Arc::new(Unconfigured),
                 fetcher: Arc::new(Unconfigured),
                 dns_provider: None,
+                registry: None,
                 clock: Arc::new(SystemClock),
                 quota: (QuotaPreset::guide(), AccountKind::IndividualStandard),
                 free_product: Product::free_trustasia_dv(),
@@ -438,7 +448,19 @@ impl OrderService {
                 .apply(command, self.clock.now())
                 .map_err(order_error)?;
             match self.orders.update_order(scope, &order, read).await {
-                Ok(()) => return Ok(order),
+                Ok(()) => {
+                    // "The CA counts certificates, not applications": an application that
+                    // ended without one, or a certificate that expired, gives its place back.
+                    if order.product().free
+                        && matches!(
+                            order.state(),
+                            OrderState::Failed { .. } | OrderState::Cancelled | OrderState::Expired
+                        )
+                    {
+                        self.release_quota(scope, id).await?;
+                    }
+                    return Ok(order);
+                }
                 Err(e @ StoreError::Conflict { .. }) => last = Some(e),
                 Err(e) => return Err(e.into()),
             }
@@ -549,6 +571,13 @@ impl OrderService {
         order_id: &str,
         domain: &str,
     ) -> Result<(), ServiceError> {
+        let registered = match (&self.registry, crate::order::primary_domain(domain)) {
+            (Some(registry), Some(primary)) => registry
+                .registered(scope, &primary)
+                .await
+                .map_err(|e| ServiceError::Store(StoreError::Backend(e)))?,
+            _ => false,
+        };
         // The vendors count free certificates per account, whatever the region.
         let scope = &scope.account_wide();
         for _ in 0..self.retry.attempts() {
@@ -557,7 +586,7 @@ impl OrderService {
                 None => (QuotaLedger::new(self.quota.0.clone(), self.quota.1), None),
             };
             ledger
-                .reserve(order_id, domain, false)
+                .reserve(order_id, domain, registered)
                 .map_err(|e| ServiceError::Quota(Box::new(e)))?;
             match self.orders.put_quota(scope, &ledger, version).await {
                 Ok(_) => return Ok(()),
@@ -1263,13 +1292,8 @@ impl OrderService {
     #[instrument(skip(self), fields(account = %scope.account))]
     pub async fn cancel(&self, scope: &Scope, id: &str) -> Result<Order, ServiceError> {
         self.admit(scope, "cancel")?;
-        let order = self
-            .update(scope, id, |_| Ok(Some(Command::Cancel)))
-            .await?;
-        if order.product().free {
-            self.release_quota(scope, id).await?;
-        }
-        Ok(order)
+        // `update` gives a free certificate's quota back.
+        self.update(scope, id, |_| Ok(Some(Command::Cancel))).await
     }
 
     /// Revokes an issued certificate at the CA. When the CA call fails, the order stays
