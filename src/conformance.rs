@@ -671,6 +671,7 @@ where
     listing_totals_agree_with_their_pages_under_writers(Arc::new(make().await)).await;
     one_claim_of_an_order_file_wins(Arc::new(make().await)).await;
     the_profile_limit_holds_under_concurrent_writers(Arc::new(make().await)).await;
+    orders_are_deleted_with_their_files(Arc::new(make().await)).await;
     sealed_keys_stay_sealed(Arc::new(make().await)).await
 }
 
@@ -693,6 +694,56 @@ fn sample_info() -> OrderInfo {
         },
         contact: Contact::SameAsAdmin,
     }
+}
+
+/// Deleting an order: at the version read, in its own scope only, with its files; a stale
+/// version is a conflict and a second delete is not found.
+pub async fn orders_are_deleted_with_their_files(store: Arc<dyn OrderStore>) {
+    let order = free_order("o-del");
+    store.insert_order(&alice(), &order).await.unwrap();
+    store
+        .put_order_file(&alice(), "o-del", "ticket", b"t-1")
+        .await
+        .unwrap();
+    let v = order.version();
+    assert_eq!(
+        store
+            .delete_order(&bob(), "o-del", v)
+            .await
+            .unwrap_err()
+            .code(),
+        "store.not_found"
+    );
+    assert_eq!(
+        store
+            .delete_order(&alice(), "o-del", v + 1)
+            .await
+            .unwrap_err()
+            .code(),
+        "store.conflict"
+    );
+    store.delete_order(&alice(), "o-del", v).await.unwrap();
+    assert_eq!(
+        store.get_order(&alice(), "o-del").await.unwrap_err().code(),
+        "store.not_found"
+    );
+    assert_eq!(
+        store
+            .delete_order(&alice(), "o-del", v)
+            .await
+            .unwrap_err()
+            .code(),
+        "store.not_found"
+    );
+    // A new order of the same id starts without the old one's files.
+    store.insert_order(&alice(), &order).await.unwrap();
+    assert!(
+        store
+            .get_order_file(&alice(), "o-del", "ticket")
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 /// Saving profiles under a limit: 16 writers of 16 new names race for the last 4 places of a

@@ -1601,3 +1601,130 @@ async fn registered_domains_use_their_pool_and_failed_applications_give_quota_ba
     assert!(matches!(failed.state(), OrderState::Failed { .. }));
     assert_eq!(pools().await, [QuotaPool::AnyDomain]);
 }
+
+/// The public key of a bundle's certificate and of its key file, as OpenSSL prints them.
+fn bundle_keys(files: &[(String, zeroize::Zeroizing<Vec<u8>>)]) -> (String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, bytes) in files {
+        std::fs::write(dir.path().join(name), bytes.as_slice()).unwrap();
+    }
+    let cert = files.iter().find(|(n, _)| n.ends_with(".crt")).unwrap();
+    let key = files.iter().find(|(n, _)| n.ends_with(".key")).unwrap();
+    (
+        common::openssl_ok(dir.path(), &["x509", "-in", &cert.0, "-noout", "-pubkey"]),
+        common::openssl_ok(dir.path(), &["pkey", "-in", &key.0, "-pubout"]),
+    )
+}
+
+/// Reissue ("a reissue within 3 days skips validation"; later the domains are validated
+/// again), upgrade of a free certificate keeping its domain, and deletion of orders with no
+/// valid certificate, as service calls.
+#[tokio::test]
+async fn reissue_upgrade_and_delete_are_service_calls() {
+    let w = world(false).await;
+    let order = validated(&w, "re.example.com").await;
+    w.orders.advance(&me(), order.id()).await.unwrap();
+    let first = w.orders.advance(&me(), order.id()).await.unwrap();
+    let first_serial = first.certificate().unwrap().serial.clone();
+    // Within 3 days: no new validation; a new key, a new submission, a new certificate.
+    w.clock.advance(time::Duration::days(1));
+    let reissuing = w
+        .orders
+        .reissue(&me(), order.id(), generated("re.example.com"))
+        .await
+        .unwrap();
+    assert_eq!(reissuing.state(), &OrderState::PendingIssuance);
+    assert_ne!(reissuing.csr(), first.csr());
+    w.orders.advance(&me(), order.id()).await.unwrap();
+    let again = w.orders.advance(&me(), order.id()).await.unwrap();
+    assert_eq!(again.state(), &OrderState::Issued);
+    assert_ne!(again.certificate().unwrap().serial, first_serial);
+    let bundle = w
+        .orders
+        .download(&me(), order.id(), ServerKind::Nginx, None)
+        .await
+        .unwrap();
+    // (The test clock is a day ahead: OpenSSL would call the certificate not yet valid.)
+    let (cert_key, file_key) = bundle_keys(&bundle.files);
+    assert_eq!(cert_key, file_key, "the certificate is the new key's");
+    // A reissue names the same domain: a CSR for another is refused.
+    let e = w
+        .orders
+        .reissue(&me(), first.id(), generated("other.example.com"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "order.domains_do_not_fit", "{e}");
+    // Later than 3 days after that issuance: validated again.
+    w.clock.advance(time::Duration::days(4));
+    let later = w
+        .orders
+        .reissue(&me(), order.id(), generated("re.example.com"))
+        .await
+        .unwrap();
+    assert_eq!(
+        later.state().step(),
+        Some(certdesk::order::Step::ValidateDomain)
+    );
+
+    // Upgrade: a paid order bound to the free certificate's domain.
+    let free = validated(&w, "up.example.com").await;
+    w.orders.advance(&me(), free.id()).await.unwrap();
+    w.orders.advance(&me(), free.id()).await.unwrap();
+    let paid = Product::paid(
+        Brand::GeoTrust,
+        ValidationType::Dv,
+        DomainType::Single,
+        AlgorithmStandard::International,
+    );
+    let up = w.orders.upgrade(&me(), free.id(), paid).await.unwrap();
+    assert_eq!(up.upgrade_of(), Some(free.id()));
+    let e = w
+        .orders
+        .submit_info(
+            &me(),
+            up.id(),
+            generated("x.example.com"),
+            vec!["x.example.com".into()],
+            None,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "order.upgrade_changes_domains");
+
+    // Delete: an issued order is refused; an open free one goes and gives its quota back.
+    let e = w.orders.delete(&me(), free.id()).await.unwrap_err();
+    assert_eq!(e.violations()[0].code, "order.not_deletable");
+    let used = || async {
+        use certdesk::backend::OrderStore;
+        w.store
+            .get_quota(&me().account_wide())
+            .await
+            .unwrap()
+            .map_or(0, |(l, _)| l.deductions().len())
+    };
+    let open = w
+        .orders
+        .apply_free(
+            &me(),
+            "gone.example.com",
+            ValidationMethod::Dns,
+            generated("gone.example.com"),
+        )
+        .await
+        .unwrap();
+    let before = used().await;
+    w.orders.delete(&me(), open.id()).await.unwrap();
+    assert_eq!(used().await, before - 1);
+    assert_eq!(
+        w.orders.get(&me(), open.id()).await.unwrap_err().code(),
+        "service.order_not_found"
+    );
+    assert_eq!(
+        w.orders
+            .delete(&Scope::new("100099999999", "ap-guangzhou"), free.id())
+            .await
+            .unwrap_err()
+            .code(),
+        "service.order_not_found"
+    );
+}

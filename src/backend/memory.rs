@@ -167,6 +167,36 @@ impl OrderStore for MemoryStore {
         Ok(())
     }
 
+    async fn delete_order(
+        &self,
+        scope: &Scope,
+        id: &str,
+        expected_version: u64,
+    ) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        let Some(at) = inner
+            .orders
+            .iter()
+            .position(|(s, o)| s == scope && o.id() == id)
+        else {
+            return Err(StoreError::not_found(RecordKind::Order, id));
+        };
+        let found = inner.orders[at].1.version();
+        if found != expected_version {
+            return Err(StoreError::Conflict {
+                what: RecordKind::Order,
+                id: id.to_owned(),
+                expected: expected_version,
+                found,
+            });
+        }
+        inner.orders.remove(at);
+        inner
+            .order_files
+            .retain(|(s, order, _), _| !(s == scope && order == id));
+        Ok(())
+    }
+
     async fn get_order(&self, scope: &Scope, id: &str) -> Result<Order, StoreError> {
         self.lock()
             .orders

@@ -483,6 +483,13 @@ pub trait OrderStore: Send + Sync {
         order: &Order,
         expected_version: u64,
     ) -> Result<(), StoreError>;
+    /// Deletes an order read at `expected_version`, with its files.
+    async fn delete_order(
+        &self,
+        scope: &Scope,
+        id: &str,
+        expected_version: u64,
+    ) -> Result<(), StoreError>;
     /// A page of the scope's orders, oldest first.
     async fn list_orders(&self, scope: &Scope, page: Page) -> Result<Paged<Order>, StoreError>;
     /// The ids of the scope's orders that hold this CSR ([`Order::held_csr`]): not yet issued,

@@ -803,6 +803,47 @@ macro_rules! sql_store {
                 tx.commit().await.map_err(sql::backend)
             }
 
+            async fn delete_order(
+                &self,
+                scope: &Scope,
+                id: &str,
+                expected_version: u64,
+            ) -> Result<(), StoreError> {
+                let mut tx = self.begin().await?;
+                let done = sqlx::query(
+                    "DELETE FROM certdesk_orders WHERE id = $1 AND account = $2 AND region = $3 AND version = $4",
+                )
+                .bind(id)
+                .bind(&scope.account)
+                .bind(&scope.region)
+                .bind(sql::to_i64(expected_version, "version")?)
+                .execute(&mut *tx)
+                .await
+                .map_err(sql::backend)?;
+                if done.rows_affected() == 0 {
+                    let found: Option<i64> = sqlx::query_scalar(
+                        "SELECT version FROM certdesk_orders WHERE id = $1 AND account = $2 AND region = $3",
+                    )
+                    .bind(id)
+                    .bind(&scope.account)
+                    .bind(&scope.region)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(sql::backend)?;
+                    return Err(sql::missing_or_conflict(RecordKind::Order, id, Some(expected_version), found));
+                }
+                sqlx::query(
+                    "DELETE FROM certdesk_order_files WHERE account = $1 AND region = $2 AND order_id = $3",
+                )
+                .bind(&scope.account)
+                .bind(&scope.region)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(sql::backend)?;
+                tx.commit().await.map_err(sql::backend)
+            }
+
             async fn list_orders(
                 &self,
                 scope: &Scope,

@@ -97,6 +97,7 @@ codes! {
         DvUnknownMethod = "dv.unknown_method",
         ValidationNoDnsProvider = "validation.no_dns_provider",
         ValidationNotDnsAuto = "validation.not_dns_auto",
+        OrderNotDeletable = "order.not_deletable",
         ValidationNotOnDnsProvider = "validation.not_on_dns_provider",
         OrderNotIssued = "order.not_issued",
         DownloadPasswordRequired = "download.password_required",

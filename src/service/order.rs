@@ -38,6 +38,21 @@ const CLAIM_STALE_SECS: i64 = 120;
 
 /// Order files.
 const CA_TICKET: &str = "ca_ticket";
+
+/// The file holding the CA's ticket of the order's current issuance: the first, or the Nth
+/// reissue's (a reissue is a new submission, never the old ticket).
+fn ticket_file(order: &Order) -> String {
+    let reissues = order
+        .history()
+        .iter()
+        .filter(|e| matches!(e.change, crate::order::Change::ReissueStarted { .. }))
+        .count();
+    if reissues == 0 {
+        CA_TICKET.to_owned()
+    } else {
+        format!("{CA_TICKET}#{reissues}")
+    }
+}
 const CERTIFICATE: &str = "certificate";
 const CHAIN: &str = "chain";
 
@@ -951,7 +966,11 @@ impl OrderService {
         if !waiting_for_ca(&order) {
             return Ok(order);
         }
-        let ticket = match self.orders.get_order_file(scope, id, CA_TICKET).await? {
+        let ticket = match self
+            .orders
+            .get_order_file(scope, id, &ticket_file(&order))
+            .await?
+        {
             Some(t) => String::from_utf8_lossy(&t).into_owned(),
             None => match self.submit_once(scope, &order).await? {
                 Some(ticket) => ticket,
@@ -1030,7 +1049,7 @@ impl OrderService {
             .await
             .map_err(|e| ServiceError::Ca(Box::new(e)))?;
         self.orders
-            .put_order_file(scope, id, CA_TICKET, ticket.as_bytes())
+            .put_order_file(scope, id, &ticket_file(order), ticket.as_bytes())
             .await?;
         Ok(Some(ticket))
     }
@@ -1303,13 +1322,14 @@ impl OrderService {
         self.admit(scope, "revoke")?;
         // An order left revoking by a CA call that failed is taken up where it stopped: the
         // CA's revocation is idempotent.
-        self.update(scope, id, |o| {
-            Ok((o.state() != &OrderState::Revoking).then_some(Command::RequestRevocation))
-        })
-        .await?;
+        let revoking = self
+            .update(scope, id, |o| {
+                Ok((o.state() != &OrderState::Revoking).then_some(Command::RequestRevocation))
+            })
+            .await?;
         let ticket = self
             .orders
-            .get_order_file(scope, id, CA_TICKET)
+            .get_order_file(scope, id, &ticket_file(&revoking))
             .await?
             .ok_or_else(|| {
                 StoreError::Backend(BackendError::msg(format!("order {id} has no CA ticket")))
@@ -1320,6 +1340,101 @@ impl OrderService {
             .map_err(|e| ServiceError::Ca(Box::new(e)))?;
         self.update(scope, id, |_| Ok(Some(Command::ConfirmRevocation)))
             .await
+    }
+
+    /// Reissues an issued certificate with a new CSR (or a new key: generate or paste one), for
+    /// the same domains: within 3 days of the last validation no new validation is needed,
+    /// otherwise the domains are validated again by the order's method. The CA gets a new
+    /// submission, and the order its new certificate.
+    #[instrument(skip(self, source), fields(account = %scope.account))]
+    pub async fn reissue(
+        &self,
+        scope: &Scope,
+        id: &str,
+        source: CsrSource,
+    ) -> Result<Order, ServiceError> {
+        self.admit(scope, "reissue")?;
+        let order = self.get(scope, id).await?;
+        if order.state() != &OrderState::Issued {
+            return Err(order_error(OrderError::IllegalTransition {
+                state: order.state().name(),
+                command: crate::order::CommandName::Reissue,
+            }));
+        }
+        let csr = self
+            .csr_ref(scope, id, order.product(), source, order.domains())
+            .await?;
+        let token = ValidationToken::random().map_err(order_error)?;
+        self.update(scope, id, |_| {
+            Ok(Some(Command::Reissue {
+                csr: csr.clone(),
+                token,
+            }))
+        })
+        .await
+    }
+
+    /// Upgrades an issued free certificate to a paid product, keeping its bound domain: a new
+    /// paid order, waiting for its information (which must name the same domain).
+    #[instrument(skip(self, product), fields(account = %scope.account))]
+    pub async fn upgrade(
+        &self,
+        scope: &Scope,
+        id: &str,
+        product: Product,
+    ) -> Result<Order, ServiceError> {
+        self.admit(scope, "upgrade")?;
+        let free = self.get(scope, id).await?;
+        let paid = free
+            .upgrade(product, new_order_id()?, self.clock.now())
+            .map_err(order_error)?;
+        self.orders.insert_order(scope, &paid).await?;
+        Ok(paid)
+    }
+
+    /// Deletes an order that holds no valid certificate: ended (failed, cancelled, expired,
+    /// revoked, refunded) or still at one of the applicant's steps (not with the CA). A free
+    /// application's quota is given back.
+    #[instrument(skip(self), fields(account = %scope.account))]
+    pub async fn delete(&self, scope: &Scope, id: &str) -> Result<(), ServiceError> {
+        self.admit(scope, "delete")?;
+        let mut last = None;
+        for _ in 0..self.retry.attempts() {
+            let order = self.get(scope, id).await?;
+            let deletable = match order.state() {
+                OrderState::Failed { .. }
+                | OrderState::Cancelled
+                | OrderState::Expired
+                | OrderState::Revoked
+                | OrderState::Refunded => true,
+                OrderState::InProgress { step } => {
+                    !matches!(step, Step::PreReview | Step::CaReview)
+                }
+                OrderState::PendingIssuance | OrderState::Issued | OrderState::Revoking => false,
+            };
+            if !deletable {
+                return Err(ServiceError::rule(
+                    "order",
+                    ParamCode::OrderNotDeletable,
+                    format!(
+                        "order {id} is {}: only an order without a valid certificate, not with the CA, can be deleted",
+                        order.state().name()
+                    ),
+                ));
+            }
+            match self.orders.delete_order(scope, id, order.version()).await {
+                Ok(()) => {
+                    if order.product().free {
+                        self.release_quota(scope, id).await?;
+                    }
+                    return Ok(());
+                }
+                Err(e @ StoreError::Conflict { .. }) => last = Some(e),
+                Err(StoreError::NotFound { .. }) => return Err(not_found(id)),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(last.map_or_else(|| not_found(id), ServiceError::Store))
     }
 
     /// Renews an issued certificate expiring within 30 days: a new order reusing the CSR,

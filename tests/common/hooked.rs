@@ -61,6 +61,9 @@ impl OrderStore for Hooked {
         self.run_hook().await;
         self.inner.update_order(scope, order, v).await
     }
+    async fn delete_order(&self, scope: &Scope, id: &str, v: u64) -> Result<(), StoreError> {
+        self.inner.delete_order(scope, id, v).await
+    }
     async fn list_orders(&self, scope: &Scope, page: Page) -> Result<Paged<Order>, StoreError> {
         self.inner.list_orders(scope, page).await
     }
