@@ -1169,3 +1169,84 @@ fn multi_year_plain() -> Product {
     p.validity_months = 24;
     p
 }
+
+/// The guide: "Enter a single domain or IP ... Example: tencent.com, ssl.tencent.com,
+/// example.ssl.tencent.com, or 1.1.1.1"; "Some certificate brands support binding IP
+/// addresses". An OV or GM product binds a public address, validated by file only (BR
+/// 3.2.2.5) at `http://<ip>/.well-known/pki-validation/`; DV products and reserved addresses
+/// are refused.
+#[test]
+fn public_ip_addresses_are_bound_by_the_products_that_take_them_and_validated_by_file() {
+    let gm_dv = Product::paid(
+        Brand::DnsPod,
+        ValidationType::Dv,
+        DomainType::Single,
+        AlgorithmStandard::Gm,
+    );
+    assert!(gm_dv.ip_addresses);
+    let ov = Product::paid(
+        Brand::GeoTrust,
+        ValidationType::Ov,
+        DomainType::Multiple,
+        intl(),
+    );
+    assert!(ov.ip_addresses);
+    let dv = Product::paid(
+        Brand::GeoTrust,
+        ValidationType::Dv,
+        DomainType::Single,
+        intl(),
+    );
+    assert!(!dv.ip_addresses && !Product::free_trustasia_dv().ip_addresses);
+    let mut o = Order::new("ip-0", dv, T0);
+    let e = o.apply(submit(rsa(), &["1.1.1.1"], None), T0).unwrap_err();
+    assert_eq!(e.code(), "order.domains_do_not_fit");
+
+    let mut o = Order::new("ip-1", gm_dv.clone(), T0);
+    let e = o.apply(submit(sm2(), &["10.0.0.1"], None), T0).unwrap_err();
+    assert_eq!(e.code(), "order.invalid_domain");
+    assert!(e.to_string().contains("10.0.0.0/8"), "{e}");
+    ok(&mut o, submit(sm2(), &["1.1.1.1"], None), T0);
+    let e = o
+        .apply(
+            Command::ChooseValidation {
+                method: ValidationMethod::Dns,
+                token: token(4),
+            },
+            T0,
+        )
+        .unwrap_err();
+    assert_eq!(e.code(), "order.dns_validation_for_ip");
+    ok(
+        &mut o,
+        Command::ChooseValidation {
+            method: ValidationMethod::File,
+            token: token(4),
+        },
+        T0,
+    );
+    let c = o.challenges().unwrap();
+    assert_eq!(c.len(), 1);
+    let certdesk::order::Challenge::File { urls, domain, .. } = &c[0] else {
+        panic!("not a file challenge")
+    };
+    assert_eq!(domain, "1.1.1.1");
+    assert!(
+        urls[0].starts_with("http://1.1.1.1/.well-known/pki-validation/"),
+        "{urls:?}"
+    );
+    assert_eq!(o.certified_names(), ["1.1.1.1"]);
+
+    // IPv6 in URLs is bracketed; a multi-name OV order mixes names and addresses.
+    let mut o = Order::new("ip-2", ov, T0);
+    ok(
+        &mut o,
+        submit(
+            rsa(),
+            &["www.example.com", "2606:4700:4700::1111"],
+            info("Example Co"),
+        ),
+        T0,
+    );
+    assert_eq!(o.domains(), ["www.example.com", "2606:4700:4700::1111"]);
+}

@@ -1728,3 +1728,110 @@ async fn reissue_upgrade_and_delete_are_service_calls() {
         "service.order_not_found"
     );
 }
+
+/// A fetcher that serves the files put into it (as the web server at a public address would).
+#[derive(Default)]
+struct ServedFiles(std::sync::Mutex<std::collections::HashMap<String, String>>);
+
+#[async_trait::async_trait]
+impl certdesk::backend::HttpFetcher for ServedFiles {
+    async fn get(
+        &self,
+        url: &str,
+    ) -> Result<certdesk::backend::HttpResponse, certdesk::backend::FetchError> {
+        let body = self.0.lock().unwrap().get(url).cloned();
+        Ok(certdesk::backend::HttpResponse {
+            status: if body.is_some() { 200 } else { 404 },
+            body: body.unwrap_or_default().into_bytes(),
+            final_url: url.to_owned(),
+        })
+    }
+}
+
+/// GM: "single domain or public IP address". A DNSPod GM DV certificate for 1.1.1.1: the CSR
+/// names the address, the file is checked at `http://1.1.1.1/.well-known/pki-validation/`,
+/// and the certificate carries it as an iPAddress name.
+#[tokio::test]
+async fn an_ip_certificate_is_validated_by_file_and_carries_an_ip_address_name() {
+    let w = world(false).await;
+    let files = Arc::new(ServedFiles::default());
+    let orders = OrderService::builder(w.store.clone(), w.csrs.clone(), w.ca.clone())
+        .clock(w.clock.clone())
+        .fetcher(files.clone())
+        .build();
+    let gm = Product::paid(
+        Brand::DnsPod,
+        ValidationType::Dv,
+        DomainType::Single,
+        AlgorithmStandard::Gm,
+    );
+    let order = orders.create_paid(&me(), gm.clone()).await.unwrap();
+    let source = CsrSource::Generate {
+        form: CsrForm {
+            common_name: Some("1.1.1.1".into()),
+            sans: vec!["1.1.1.1".into()],
+            key: Some("sm2".into()),
+            ..CsrForm::default()
+        },
+        password: None,
+    };
+    orders
+        .submit_info(&me(), order.id(), source, vec!["1.1.1.1".into()], None)
+        .await
+        .unwrap();
+    assert_eq!(
+        orders.offered_methods(&me(), order.id()).await.unwrap(),
+        [ValidationMethod::File]
+    );
+    let e = orders
+        .choose_validation(&me(), order.id(), ValidationMethod::Dns)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "order.dns_validation_for_ip");
+    orders
+        .choose_validation(&me(), order.id(), ValidationMethod::File)
+        .await
+        .unwrap();
+    let challenges = orders.challenges(&me(), order.id()).await.unwrap();
+    let Challenge::File { urls, content, .. } = &challenges[0] else {
+        panic!("not a file challenge")
+    };
+    assert!(urls[0].starts_with("http://1.1.1.1/.well-known/pki-validation/"));
+    files
+        .0
+        .lock()
+        .unwrap()
+        .insert(urls[0].clone(), content.clone());
+    let (validated, checks) = orders.check_validation(&me(), order.id()).await.unwrap();
+    assert_eq!(checks[0].outcome, CheckOutcome::Passed);
+    assert_eq!(validated.state(), &OrderState::PendingIssuance);
+    orders.advance(&me(), order.id()).await.unwrap();
+    let issued = orders.advance(&me(), order.id()).await.unwrap();
+    assert_eq!(issued.state(), &OrderState::Issued);
+    let bundle = orders
+        .download(&me(), order.id(), ServerKind::Nginx, None)
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("c.pem"), bundle.files[0].1.as_slice()).unwrap();
+    let text = common::openssl_ok(dir.path(), &["x509", "-in", "c.pem", "-noout", "-text"]);
+    assert!(text.contains("IP Address:1.1.1.1"), "{text}");
+    assert!(
+        text.contains("CN = 1.1.1.1") || text.contains("CN=1.1.1.1"),
+        "{text}"
+    );
+
+    // A reserved address is refused before anything is stored.
+    let order = orders.create_paid(&me(), gm).await.unwrap();
+    let e = orders
+        .submit_info(
+            &me(),
+            order.id(),
+            generated("shop.example.com"),
+            vec!["192.168.1.1".into()],
+            None,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.violations()[0].code, "ip.reserved", "{e}");
+}

@@ -153,9 +153,18 @@ impl BuilderProfile for Profile {
         if let Kind::Leaf { names, .. } = &self.kind {
             let eku = ExtendedKeyUsage(vec![const_oid::db::rfc5280::ID_KP_SERVER_AUTH]);
             extensions.push((&eku).to_extension(subject, &extensions)?);
+            // An address is an iPAddress name (4 or 16 octets), anything else a dNSName.
             let names = names
                 .iter()
-                .map(|n| Ia5String::new(n).map(GeneralName::DnsName))
+                .map(|n| match n.parse::<std::net::IpAddr>() {
+                    Ok(std::net::IpAddr::V4(v4)) => {
+                        OctetString::new(v4.octets().to_vec()).map(GeneralName::IpAddress)
+                    }
+                    Ok(std::net::IpAddr::V6(v6)) => {
+                        OctetString::new(v6.octets().to_vec()).map(GeneralName::IpAddress)
+                    }
+                    Err(_) => Ia5String::new(n).map(GeneralName::DnsName),
+                })
                 .collect::<der::Result<Vec<_>>>()?;
             extensions.push((&SubjectAltName(names)).to_extension(subject, &extensions)?);
         }
@@ -347,6 +356,15 @@ impl LocalCa {
             .map_err(|e| CaError::Refused(format!("the CSR: {e}")))?;
         let mut names = Vec::with_capacity(request.domains.len());
         for d in &request.domains {
+            if let Ok(ip) = d.trim().parse::<std::net::IpAddr>() {
+                if let Some((block, what)) = crate::policy::reserved_range(ip) {
+                    return Err(CaError::Refused(format!(
+                        "{ip} is in {block}, {what}: a reserved address cannot be certified"
+                    )));
+                }
+                names.push(ip.to_string());
+                continue;
+            }
             let name = DomainName::parse(d)
                 .map_err(|e| CaError::Refused(format!("{d:?} cannot be certified: {e}")))?;
             names.push(name.as_str().to_owned());

@@ -9,6 +9,54 @@ use sha2::{Digest, Sha256};
 use crate::order::{OrderError, Product};
 use crate::san::DomainName;
 
+/// A name an order binds: a domain name, or (for products that take them) a public IP address.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum BoundName {
+    /// A domain name (a wildcard among them).
+    Domain(DomainName),
+    /// An IP address.
+    Ip(std::net::IpAddr),
+}
+
+impl BoundName {
+    /// Reads an IP address literal (`1.1.1.1`, `2001:db8::1`) or a domain name.
+    pub fn parse(text: &str) -> Result<BoundName, crate::san::NameError> {
+        match text.trim().parse::<std::net::IpAddr>() {
+            Ok(ip) => Ok(BoundName::Ip(ip)),
+            Err(_) => DomainName::parse(text).map(BoundName::Domain),
+        }
+    }
+
+    /// The name as text (an IP address in its canonical form).
+    pub fn text(&self) -> String {
+        match self {
+            BoundName::Domain(d) => d.as_str().to_owned(),
+            BoundName::Ip(ip) => ip.to_string(),
+        }
+    }
+
+    /// What is validated: a wildcard's base name, a domain, an address.
+    pub fn base(&self) -> String {
+        match self {
+            BoundName::Domain(d) => d.base().to_owned(),
+            BoundName::Ip(ip) => ip.to_string(),
+        }
+    }
+
+    /// A wildcard domain.
+    pub fn is_wildcard(&self) -> bool {
+        matches!(self, BoundName::Domain(d) if d.is_wildcard())
+    }
+
+    /// The domain name, when it is one.
+    pub fn domain(&self) -> Option<&DomainName> {
+        match self {
+            BoundName::Domain(d) => Some(d),
+            BoundName::Ip(_) => None,
+        }
+    }
+}
+
 /// How domain control is proven (Tencent's `VerifyType`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum ValidationMethod {
@@ -170,10 +218,11 @@ impl Challenge {
 /// The challenges of an order's domains for a method. A wildcard is validated on its base
 /// name, by DNS only unless the product allows file validation for it
 /// ([`Product::wildcard_file_validation`]); file validation of a primary (registrable) domain also needs `www.`,
-/// and of a `www.` name also the bare name.
+/// and of a `www.` name also the bare name. An IP address is validated by file only (BR
+/// 3.2.2.5: no DNS method for an address), at `http://<ip>/.well-known/pki-validation/...`.
 pub fn challenges(
     product: &Product,
-    domains: &[DomainName],
+    names: &[BoundName],
     method: ValidationMethod,
     token: &ValidationToken,
 ) -> Result<Vec<Challenge>, OrderError> {
@@ -183,7 +232,17 @@ pub fn challenges(
             targets.push(name);
         }
     };
-    for d in domains {
+    for name in names {
+        let d = match name {
+            BoundName::Ip(ip) => {
+                if method.is_dns() {
+                    return Err(OrderError::DnsValidationForIp { ip: *ip });
+                }
+                push(ip.to_string());
+                continue;
+            }
+            BoundName::Domain(d) => d,
+        };
         if d.is_wildcard() && !method.is_dns() && !product.wildcard_file_validation {
             return Err(OrderError::FileValidationForWildcard {
                 domain: d.as_str().to_owned(),
@@ -231,10 +290,14 @@ pub fn challenges(
             } else {
                 // One file for the order's domains (as the vendors do), content per domain.
                 let path = format!("{PKI_VALIDATION_PATH}{}.txt", token.derive("file", ""));
+                let host = match domain.parse::<std::net::Ipv6Addr>() {
+                    Ok(v6) => format!("[{v6}]"),
+                    Err(_) => domain.clone(),
+                };
                 Challenge::File {
                     urls: vec![
-                        format!("http://{domain}{path}"),
-                        format!("https://{domain}{path}"),
+                        format!("http://{host}{path}"),
+                        format!("https://{host}{path}"),
                     ],
                     content: token.derive("content", &domain),
                     path,
@@ -331,8 +394,33 @@ mod tests {
     use super::*;
     use crate::order::{AlgorithmStandard, Brand, DomainType, ValidationType};
 
-    fn names(list: &[&str]) -> Vec<DomainName> {
-        list.iter().map(|n| DomainName::parse(n).unwrap()).collect()
+    fn names(list: &[&str]) -> Vec<BoundName> {
+        list.iter().map(|n| BoundName::parse(n).unwrap()).collect()
+    }
+
+    #[test]
+    fn an_address_is_validated_by_file_at_its_bracketed_url() {
+        let p = Product::free_trustasia_dv();
+        let c = challenges(
+            &p,
+            &names(&["2606:4700::1"]),
+            ValidationMethod::File,
+            &token(),
+        );
+        let Ok(c) = c else { panic!("{c:?}") };
+        let Challenge::File { urls, .. } = &c[0] else {
+            panic!("not a file challenge")
+        };
+        assert!(urls[0].starts_with("http://[2606:4700::1]/.well-known/pki-validation/"));
+        assert!(matches!(
+            challenges(
+                &p,
+                &names(&["1.1.1.1"]),
+                ValidationMethod::DnsAuto,
+                &token()
+            ),
+            Err(OrderError::DnsValidationForIp { .. })
+        ));
     }
 
     fn token() -> ValidationToken {

@@ -9,6 +9,7 @@ use crate::policy::{LetterFormat, Violation};
 codes! {
     /// The codes of [`OrderError`].
     pub enum OrderCode {
+        DnsValidationForIp = "order.dns_validation_for_ip",
         DomainsDoNotFit = "order.domains_do_not_fit",
         FileValidationForWildcard = "order.file_validation_for_wildcard",
         FreeNotRenewable = "order.free_not_renewable",
@@ -81,6 +82,14 @@ pub enum OrderError {
         /// What the product offers.
         offered: Vec<ValidationMethod>,
     },
+    /// An IP address is validated by file only.
+    #[error(
+        "{ip} is an IP address: it can only be validated by file (there is no DNS method for an address)"
+    )]
+    DnsValidationForIp {
+        /// The address.
+        ip: std::net::IpAddr,
+    },
     /// Wildcards are validated by DNS only.
     #[error("{domain} is a wildcard: it can only be validated by DNS")]
     FileValidationForWildcard {
@@ -140,6 +149,7 @@ impl OrderError {
             OrderError::MissingInformation => OrderCode::MissingInformation,
             OrderError::InvalidInformation(_) => OrderCode::InvalidInformation,
             OrderError::MissingMethod => OrderCode::MissingMethod,
+            OrderError::DnsValidationForIp { .. } => OrderCode::DnsValidationForIp,
             OrderError::MethodNotOffered { .. } => OrderCode::MethodNotOffered,
             OrderError::FileValidationForWildcard { .. } => OrderCode::FileValidationForWildcard,
             OrderError::LetterFormat { .. } => OrderCode::LetterFormat,

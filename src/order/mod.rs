@@ -38,8 +38,8 @@ use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
 pub use challenge::{
-    Challenge, CheckOutcome, DNS_AUTH_LABEL, DnsRecordType, DomainCheck, PKI_VALIDATION_PATH,
-    ValidationMethod, ValidationToken, challenges,
+    BoundName, Challenge, CheckOutcome, DNS_AUTH_LABEL, DnsRecordType, DomainCheck,
+    PKI_VALIDATION_PATH, ValidationMethod, ValidationToken, challenges,
 };
 pub use command::{Actor, Change, Command, CommandName, Event};
 pub use error::{OrderCode, OrderError};
@@ -62,7 +62,6 @@ pub use status::{
 use crate::code::codes;
 use crate::key::KeyKind;
 use crate::policy::{LetterFormat, OrderInfo, Severity, Violation};
-use crate::san::DomainName;
 
 /// A reissue this soon after issuance skips domain validation.
 pub const REISSUE_SKIPS_VALIDATION_WITHIN: Duration = Duration::days(3);
@@ -425,7 +424,7 @@ impl Order {
                 }
                 let mut changes = vec![Change::InfoSubmitted {
                     csr: csr.clone(),
-                    domains: names.iter().map(|d| d.as_str().to_owned()).collect(),
+                    domains: names.iter().map(BoundName::text).collect(),
                     info: info.clone(),
                     prior_validations: prior_validations.clone(),
                 }];
@@ -619,13 +618,31 @@ impl Order {
         Ok(changes)
     }
 
-    fn check_domains(&self, domains: &[String]) -> Result<Vec<DomainName>, OrderError> {
-        let mut names: Vec<DomainName> = Vec::new();
+    fn check_domains(&self, domains: &[String]) -> Result<Vec<BoundName>, OrderError> {
+        let mut names: Vec<BoundName> = Vec::new();
         for raw in domains {
-            let name = DomainName::parse(raw).map_err(|e| OrderError::InvalidDomain {
+            let name = BoundName::parse(raw).map_err(|e| OrderError::InvalidDomain {
                 domain: raw.clone(),
                 reason: e.to_string(),
             })?;
+            if let BoundName::Ip(ip) = &name {
+                if !self.product.ip_addresses {
+                    return Err(OrderError::DomainsDoNotFit {
+                        detail: format!(
+                            "{ip} is an IP address; this product binds domain names only"
+                        ),
+                    });
+                }
+                // Only a public address can be certified.
+                if let Some((block, what)) = crate::policy::reserved_range(*ip) {
+                    return Err(OrderError::InvalidDomain {
+                        domain: raw.clone(),
+                        reason: format!(
+                            "{ip} is in {block}, {what}: a reserved address cannot be certified"
+                        ),
+                    });
+                }
+            }
             if !names.contains(&name) {
                 names.push(name);
             }
@@ -650,7 +667,7 @@ impl Order {
             detail: format!("{detail} (given {})", names.len()),
         })?;
         if let Some(bound) = &self.bound_domains {
-            let given: Vec<String> = names.iter().map(|n| n.as_str().to_owned()).collect();
+            let given: Vec<String> = names.iter().map(BoundName::text).collect();
             if &given != bound {
                 return Err(OrderError::UpgradeChangesDomains {
                     expected: bound.clone(),
@@ -660,10 +677,10 @@ impl Order {
         Ok(names)
     }
 
-    fn domain_names(&self) -> Vec<DomainName> {
+    fn domain_names(&self) -> Vec<BoundName> {
         self.domains
             .iter()
-            .filter_map(|d| DomainName::parse(d).ok())
+            .filter_map(|d| BoundName::parse(d).ok())
             .collect()
     }
 
@@ -681,7 +698,7 @@ impl Order {
         self.domain_names().iter().all(|d| {
             self.prior_validations
                 .iter()
-                .any(|p| p.covers(d.base(), self.product.standard, organization, now))
+                .any(|p| p.covers(&d.base(), self.product.standard, organization, now))
         })
     }
 
@@ -805,7 +822,7 @@ impl Order {
         self.domain_names()
             .iter()
             .map(|d| PriorValidation {
-                domain: d.base().to_owned(),
+                domain: d.base(),
                 organization: organization.clone(),
                 validated_at: at,
                 standard: self.product.standard,
@@ -944,7 +961,7 @@ impl Order {
     pub fn certified_names(&self) -> Vec<String> {
         let mut names = self.domains.clone();
         if self.product.domain_type == DomainType::Single
-            && let [only] = self.domain_names().as_slice()
+            && let [BoundName::Domain(only)] = self.domain_names().as_slice()
             && !only.is_wildcard()
             && psl::domain(only.as_str().as_bytes())
                 .is_some_and(|p| p.as_bytes() == only.as_str().as_bytes())

@@ -171,6 +171,11 @@ pub struct Product {
     /// Verification" for TrustAsia multi-year wildcards, which a product can allow with `true`.
     #[serde(default)]
     pub wildcard_file_validation: bool,
+    /// The product binds public IP addresses too ("Some certificate brands support binding IP
+    /// addresses"; GM: "single domain or public IP address"): OV and GM products do, DV, EV
+    /// and free ones do not. An address is validated by file only.
+    #[serde(default)]
+    pub ip_addresses: bool,
 }
 
 /// The free certificate's validity in the application guide's form ("Validity period 1 year").
@@ -226,6 +231,9 @@ impl Product {
             cname_target: DEFAULT_CNAME_TARGET.to_owned(),
             free_renewal: false,
             wildcard_file_validation: false,
+            ip_addresses: domain_type != DomainType::Wildcard
+                && !validation.is_ev()
+                && (validation.is_ov() || standard == AlgorithmStandard::Gm),
         }
     }
 
@@ -235,6 +243,7 @@ impl Product {
         Product {
             validity_months: FREE_VALIDITY_MONTHS_GUIDE,
             free: true,
+            ip_addresses: false,
             ..Product::paid(
                 Brand::TrustAsia,
                 ValidationType::Dv,
@@ -332,6 +341,7 @@ impl Product {
             AlgorithmStandard::Gm => vec![KeyOffer::new(KeySpec::Sm2, &[SignatureHash::Sm3])],
         };
         profile.wildcards = self.domain_type == DomainType::Wildcard;
+        profile.san_kinds.ip = self.ip_addresses;
         profile.max_names = self.max_domains.max(1);
         profile
     }

@@ -18,9 +18,9 @@ use crate::backend::{
 use crate::csr::Csr;
 use crate::key::{Password, PrivateKey};
 use crate::order::{
-    AccountKind, CertificateRef, Challenge, CheckOutcome, Command, CsrRef, DnsRecordType,
-    DomainCheck, LetterRef, Order, OrderError, OrderState, Product, QuotaLedger, QuotaPreset, Step,
-    ValidationMethod, ValidationToken, certificate_validity,
+    AccountKind, BoundName, CertificateRef, Challenge, CheckOutcome, Command, CsrRef,
+    DnsRecordType, DomainCheck, LetterRef, Order, OrderError, OrderState, Product, QuotaLedger,
+    QuotaPreset, Step, ValidationMethod, ValidationToken, certificate_validity,
 };
 use crate::policy::ParamCode;
 use crate::policy::{CsrForm, OrderInfo, Report, Violation, check_domain, check_free};
@@ -253,8 +253,8 @@ fn csr_fits_domains(csr: &Csr, domains: &[String]) -> Result<(), ServiceError> {
         return Ok(());
     };
     let cn = csr.info().subject.get("CN");
-    let same = match (cn, DomainName::parse(bound)) {
-        (Some(cn), Ok(bound)) => DomainName::parse(cn).is_ok_and(|cn| cn == bound),
+    let same = match (cn, BoundName::parse(bound)) {
+        (Some(cn), Ok(bound)) => BoundName::parse(cn).is_ok_and(|cn| cn == bound),
         (Some(cn), Err(_)) => cn.eq_ignore_ascii_case(bound),
         (None, _) => false,
     };
@@ -767,7 +767,16 @@ impl OrderService {
         self.admit(scope, "offered_methods")?;
         let order = self.get(scope, id).await?;
         let on_provider = self.on_dns_provider(scope, order.domains()).await?;
-        Ok(order.product().offered_methods(on_provider))
+        let mut offered = order.product().offered_methods(on_provider);
+        // An IP address is validated by file only.
+        if order
+            .domains()
+            .iter()
+            .any(|d| d.parse::<std::net::IpAddr>().is_ok())
+        {
+            offered.retain(|m| !m.is_dns());
+        }
+        Ok(offered)
     }
 
     /// Chooses the validation method of a paid order.
