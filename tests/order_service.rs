@@ -1835,3 +1835,47 @@ async fn an_ip_certificate_is_validated_by_file_and_carries_an_ip_address_name()
         .unwrap_err();
     assert_eq!(e.violations()[0].code, "ip.reserved", "{e}");
 }
+
+/// The guide: "click Download Confirmation Letter Template and fill in the application
+/// information": the template comes filled with the order's product, domains, organization,
+/// administrator and contact, with lines for the seal, signature and date; a product without
+/// a letter step has none.
+#[tokio::test]
+async fn the_confirmation_letter_template_is_filled_with_the_order() {
+    let w = world(false).await;
+    let ov = Product::paid(
+        Brand::GeoTrust,
+        ValidationType::Ov,
+        DomainType::Single,
+        AlgorithmStandard::International,
+    );
+    let order = w.orders.create_paid(&me(), ov).await.unwrap();
+    w.orders
+        .submit_info(
+            &me(),
+            order.id(),
+            generated("ov.example.com"),
+            vec!["ov.example.com".into()],
+            Some(info()),
+        )
+        .await
+        .unwrap();
+    let (name, text) = w.orders.letter_template(&me(), order.id()).await.unwrap();
+    assert_eq!(name, format!("confirmation-letter-{}.txt", order.id()));
+    let i = info();
+    for expected in [
+        order.id(),
+        "ov.example.com",
+        i.organization.name.as_str(),
+        i.organization.address.as_str(),
+        i.admin.name.as_str(),
+        i.admin.email.as_str(),
+        "Official seal:",
+        "Date:",
+    ] {
+        assert!(text.contains(expected), "{expected:?} missing from:\n{text}");
+    }
+    let dv = validated(&w, "dv.example.com").await;
+    let e = w.orders.letter_template(&me(), dv.id()).await.unwrap_err();
+    assert_eq!(e.violations()[0].code, "letter.not_needed");
+}

@@ -941,6 +941,103 @@ impl Order {
         &self.domains
     }
 
+    /// The confirmation letter template the applicant downloads, fills in, seals and uploads
+    /// ("Click Download Confirmation Letter Template and fill in the application
+    /// information"), filled with what the order knows: the product, the domains, the
+    /// organization, the administrator and the contact, with lines left for the seal, the
+    /// signature and the date. Plain UTF-8 text (an organization's name is often Chinese,
+    /// which a PDF would need an embedded font for). `None` for a product without a letter
+    /// step.
+    pub fn letter_template(&self) -> Option<String> {
+        use std::fmt::Write;
+        if !self.product.workflow().has(Step::UploadLetter) {
+            return None;
+        }
+        let mut t = String::new();
+        let blank = "____________________";
+        let or_blank = |v: &str| {
+            if v.trim().is_empty() {
+                blank.to_owned()
+            } else {
+                v.to_owned()
+            }
+        };
+        let _ = writeln!(t, "CERTIFICATE APPLICATION CONFIRMATION LETTER");
+        let _ = writeln!(t);
+        let _ = writeln!(t, "Order:        {}", self.id);
+        let _ = writeln!(t, "Product:      {}", self.product.name());
+        let _ = writeln!(t, "Validity:     {} months", self.product.validity_months);
+        let _ = writeln!(
+            t,
+            "Domains:      {}",
+            if self.domains.is_empty() {
+                blank.to_owned()
+            } else {
+                self.domains.join(", ")
+            }
+        );
+        let _ = writeln!(t);
+        let _ = writeln!(t, "Organization");
+        let info = self.info.as_ref();
+        let org = info.map(|i| &i.organization);
+        let field = |v: Option<&str>| or_blank(v.unwrap_or(""));
+        let _ = writeln!(t, "  Name:         {}", field(org.map(|o| o.name.as_str())));
+        let _ = writeln!(
+            t,
+            "  Department:   {}",
+            field(org.map(|o| o.department.as_str()))
+        );
+        let _ = writeln!(
+            t,
+            "  Address:      {}",
+            field(org.map(|o| o.address.as_str()))
+        );
+        let _ = writeln!(t, "  City:         {}", field(org.map(|o| o.city.as_str())));
+        let _ = writeln!(
+            t,
+            "  Province:     {}",
+            field(org.and_then(|o| o.province.as_deref()))
+        );
+        let _ = writeln!(
+            t,
+            "  Phone:        {}",
+            field(org.map(|o| o.phone.as_str()))
+        );
+        let person = |t: &mut String, title: &str, p: Option<&crate::policy::Person>| {
+            let _ = writeln!(t);
+            let _ = writeln!(t, "{title}");
+            let _ = writeln!(t, "  Name:         {}", field(p.map(|p| p.name.as_str())));
+            let _ = writeln!(
+                t,
+                "  Position:     {}",
+                field(p.map(|p| p.position.as_str()))
+            );
+            let _ = writeln!(t, "  Phone:        {}", field(p.map(|p| p.phone.as_str())));
+            let _ = writeln!(t, "  E-mail:       {}", field(p.map(|p| p.email.as_str())));
+        };
+        let admin = info.map(|i| &i.admin);
+        person(&mut t, "Administrator", admin);
+        let contact = match info.map(|i| &i.contact) {
+            Some(crate::policy::Contact::Person(p)) => Some(p),
+            _ => admin,
+        };
+        person(&mut t, "Technical contact", contact);
+        let _ = writeln!(t);
+        let _ = writeln!(
+            t,
+            "We confirm that the organization above applies for this certificate for the domains"
+        );
+        let _ = writeln!(
+            t,
+            "listed, that the information is true, and that the administrator may act for us."
+        );
+        let _ = writeln!(t);
+        let _ = writeln!(t, "Official seal:                {blank}");
+        let _ = writeln!(t, "Signature of the administrator: {blank}");
+        let _ = writeln!(t, "Date:                         {blank}");
+        Some(t)
+    }
+
     /// The CSR the order holds on to: while it is open (the CA will need it) and while its
     /// certificate is issued or being revoked (downloads and renewal need its key). A CSR held
     /// by an order is not deleted.

@@ -98,6 +98,7 @@ codes! {
         ValidationNoDnsProvider = "validation.no_dns_provider",
         ValidationNotDnsAuto = "validation.not_dns_auto",
         OrderNotDeletable = "order.not_deletable",
+        LetterNotNeeded = "letter.not_needed",
         ValidationNotOnDnsProvider = "validation.not_on_dns_provider",
         OrderNotIssued = "order.not_issued",
         DownloadPasswordRequired = "download.password_required",

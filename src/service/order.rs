@@ -1351,6 +1351,26 @@ impl OrderService {
             .await
     }
 
+    /// The confirmation letter template of an order, filled with its details
+    /// ([`Order::letter_template`]): `(file name, text)`.
+    #[instrument(skip(self), fields(account = %scope.account))]
+    pub async fn letter_template(
+        &self,
+        scope: &Scope,
+        id: &str,
+    ) -> Result<(String, String), ServiceError> {
+        self.admit(scope, "letter_template")?;
+        let order = self.get(scope, id).await?;
+        let text = order.letter_template().ok_or_else(|| {
+            ServiceError::rule(
+                "order",
+                ParamCode::LetterNotNeeded,
+                format!("order {id}'s product takes no confirmation letter"),
+            )
+        })?;
+        Ok((format!("confirmation-letter-{id}.txt"), text))
+    }
+
     /// Reissues an issued certificate with a new CSR (or a new key: generate or paste one), for
     /// the same domains: within 3 days of the last validation no new validation is needed,
     /// otherwise the domains are validated again by the order's method. The CA gets a new
