@@ -1873,9 +1873,85 @@ async fn the_confirmation_letter_template_is_filled_with_the_order() {
         "Official seal:",
         "Date:",
     ] {
-        assert!(text.contains(expected), "{expected:?} missing from:\n{text}");
+        assert!(
+            text.contains(expected),
+            "{expected:?} missing from:\n{text}"
+        );
     }
     let dv = validated(&w, "dv.example.com").await;
     let e = w.orders.letter_template(&me(), dv.id()).await.unwrap_err();
     assert_eq!(e.violations()[0].code, "letter.not_needed");
+}
+
+/// "Multi-year certificates include multiple one-year certificates. After purchase, the first
+/// certificate will be issued first, and the system will automatically apply for the second
+/// one before the first certificate is about to expire." A 24-month product gets one
+/// certificate of at most a year (cut to the BR), knows how many remain, and `advance` starts
+/// the next when it is due; the CA's check (`CaCheck`) is reported beside the local one.
+#[tokio::test]
+async fn a_multi_year_order_issues_one_certificate_at_a_time() {
+    let w = world(false).await;
+    let mut two_years = Product::paid(
+        Brand::GeoTrust,
+        ValidationType::Dv,
+        DomainType::Single,
+        AlgorithmStandard::International,
+    );
+    two_years.validity_months = 24;
+    let order = w.orders.create_paid(&me(), two_years).await.unwrap();
+    w.orders
+        .submit_info(
+            &me(),
+            order.id(),
+            generated("multi.example.com"),
+            vec!["multi.example.com".into()],
+            None,
+        )
+        .await
+        .unwrap();
+    w.orders
+        .choose_validation(&me(), order.id(), ValidationMethod::DnsAuto)
+        .await
+        .unwrap();
+    let before = w.orders.get(&me(), order.id()).await.unwrap();
+    assert_eq!(before.ca_check().tencent_ca_check(), -1);
+    w.orders.publish_dns(&me(), order.id()).await.unwrap();
+    w.orders.check_validation(&me(), order.id()).await.unwrap();
+    let pending = w.orders.get(&me(), order.id()).await.unwrap();
+    assert_eq!(pending.ca_check().tencent_ca_check(), 2);
+    w.orders.advance(&me(), order.id()).await.unwrap();
+    let first = w.orders.advance(&me(), order.id()).await.unwrap();
+    let cert = first.certificate().unwrap().clone();
+    let days = (cert.not_after - cert.not_before).whole_days();
+    assert!(days <= 365, "one certificate, not a 730-day one: {days}");
+    let remaining = first.certificates_remaining();
+    assert!(remaining >= 1, "{remaining}");
+    let due = first.next_certificate_due().unwrap();
+    assert_eq!(due, cert.not_after - time::Duration::days(30));
+    // Not due yet: nothing happens.
+    assert_eq!(
+        w.orders.advance(&me(), order.id()).await.unwrap().version(),
+        first.version()
+    );
+    // Due: the next certificate starts; validated again or reused as the BR allow.
+    let now = certdesk::backend::Clock::now(&*w.clock);
+    w.clock.advance(due - now);
+    let next = w.orders.advance(&me(), order.id()).await.unwrap();
+    if next.state().step() == Some(certdesk::order::Step::ValidateDomain) {
+        w.orders.publish_dns(&me(), order.id()).await.unwrap();
+        w.orders.check_validation(&me(), order.id()).await.unwrap();
+    }
+    let mut second = w.orders.advance(&me(), order.id()).await.unwrap();
+    for _ in 0..3 {
+        if second.state() == &OrderState::Issued {
+            break;
+        }
+        second = w.orders.advance(&me(), order.id()).await.unwrap();
+    }
+    assert_eq!(second.state(), &OrderState::Issued);
+    let cert2 = second.certificate().unwrap();
+    assert_ne!(cert2.serial, cert.serial);
+    assert!(cert2.not_after > cert.not_after);
+    assert!(second.certificates_remaining() < remaining);
+    assert!(cert2.not_after <= second.period_ends_at().unwrap());
 }

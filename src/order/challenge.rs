@@ -380,6 +380,27 @@ impl CheckOutcome {
     }
 }
 
+/// The CA's own view of the order's domain validation (Tencent's `CaCheck`, reported beside
+/// each domain's `LocalCheck`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaCheck {
+    /// The CA has not accepted the validation (yet) (-1).
+    NotPassed,
+    /// The CA accepted it (2).
+    Passed,
+}
+
+impl CaCheck {
+    /// Tencent's `CaCheck` value.
+    pub fn tencent_ca_check(self) -> i32 {
+        match self {
+            CaCheck::NotPassed => -1,
+            CaCheck::Passed => 2,
+        }
+    }
+}
+
 /// The result of checking one domain's challenge.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DomainCheck {

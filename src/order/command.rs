@@ -29,6 +29,7 @@ codes! {
         ConfirmRevocation = "confirm_revocation",
         Refund = "refund",
         Reissue = "reissue",
+        NextCertificate = "next_certificate",
     }
 }
 
@@ -122,6 +123,13 @@ pub enum Command {
         /// Random bits for the new challenges.
         token: ValidationToken,
     },
+    /// A multi-year order's next one-year certificate, for the same CSR and domains, when the
+    /// current one expires within 30 days: the validation is reused while the Baseline
+    /// Requirements allow it, else done again.
+    NextCertificate {
+        /// Random bits for the challenges, if validation is due.
+        token: ValidationToken,
+    },
 }
 
 impl Command {
@@ -143,6 +151,7 @@ impl Command {
             Command::ConfirmRevocation => CommandName::ConfirmRevocation,
             Command::Refund => CommandName::Refund,
             Command::Reissue { .. } => CommandName::Reissue,
+            Command::NextCertificate { .. } => CommandName::NextCertificate,
         }
     }
 
@@ -155,7 +164,9 @@ impl Command {
             | Command::ReviewFailed { .. }
             | Command::Issue { .. }
             | Command::ConfirmRevocation => Actor::Ca,
-            Command::Tick | Command::RecordChecks { .. } => Actor::System,
+            Command::Tick | Command::RecordChecks { .. } | Command::NextCertificate { .. } => {
+                Actor::System
+            }
             _ => Actor::User,
         }
     }

@@ -38,7 +38,7 @@ use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
 pub use challenge::{
-    BoundName, Challenge, CheckOutcome, DNS_AUTH_LABEL, DnsRecordType, DomainCheck,
+    BoundName, CaCheck, Challenge, CheckOutcome, DNS_AUTH_LABEL, DnsRecordType, DomainCheck,
     PKI_VALIDATION_PATH, ValidationMethod, ValidationToken, challenges,
 };
 pub use command::{Actor, Change, Command, CommandName, Event};
@@ -599,6 +599,32 @@ impl Order {
                         || !self.product.workflow().has(Step::ValidateDomain),
                 }]
             }
+            Command::NextCertificate { token } => {
+                let Some(due) = self.next_certificate_due() else {
+                    return Err(self.illegal(command));
+                };
+                if now < due {
+                    return Err(OrderError::NotRenewable(format!(
+                        "the next certificate of the period is due on {}",
+                        due.date()
+                    )));
+                }
+                let csr = self
+                    .csr
+                    .clone()
+                    .ok_or_else(|| OrderError::NotRenewable("the order has no CSR".into()))?;
+                let organization = self.info.as_ref().map(|i| i.organization.name.as_str());
+                let reusable = self
+                    .validations()
+                    .iter()
+                    .all(|p| p.covers(&p.domain, self.product.standard, organization, now));
+                vec![Change::ReissueStarted {
+                    csr,
+                    token: *token,
+                    validation_skipped: reusable
+                        || !self.product.workflow().has(Step::ValidateDomain),
+                }]
+            }
         };
         // Arriving at domain validation with every domain covered by a reusable validation
         // completes it at once.
@@ -939,6 +965,71 @@ impl Order {
     /// The bound domains (A-labels).
     pub fn domains(&self) -> &[String] {
         &self.domains
+    }
+
+    /// The CA's view of the domain validation (Tencent `CaCheck`): passed once the domains are
+    /// validated and the order is with the CA for issuance or past it.
+    pub fn ca_check(&self) -> CaCheck {
+        let with_ca = match &self.state {
+            OrderState::PendingIssuance
+            | OrderState::Issued
+            | OrderState::Revoking
+            | OrderState::Revoked
+            | OrderState::Expired => true,
+            OrderState::InProgress { step } => *step == Step::CaReview,
+            _ => false,
+        };
+        // Products without a domain-validation step are validated by the CA itself: issuance
+        // says it passed.
+        let issued = self.certificate.is_some() && with_ca;
+        if (with_ca && self.validated_at.is_some()) || issued {
+            CaCheck::Passed
+        } else {
+            CaCheck::NotPassed
+        }
+    }
+
+    /// When the product's period ends: its validity months after the first certificate was
+    /// issued ("Multi-year certificates include multiple one-year certificates").
+    pub fn period_ends_at(&self) -> Option<OffsetDateTime> {
+        let first = self
+            .history
+            .iter()
+            .find(|e| matches!(e.change, Change::Issued { .. }))?
+            .at;
+        Some(add_months(first, self.product.validity_months))
+    }
+
+    /// How many more certificates the paid product's period needs after the current one (each
+    /// one year at most, cut to the Baseline Requirements of its day). A free certificate is
+    /// one certificate.
+    pub fn certificates_remaining(&self) -> u32 {
+        let (Some(end), Some(cert)) = (self.period_ends_at(), &self.certificate) else {
+            return 0;
+        };
+        if self.product.free {
+            return 0;
+        }
+        let mut at = cert.not_after;
+        let mut n = 0;
+        while at < end && n < 1000 {
+            let step = certificate_validity(at, 12);
+            if step <= Duration::ZERO {
+                break;
+            }
+            at += step;
+            n += 1;
+        }
+        n
+    }
+
+    /// When the next certificate of the period is due (30 days before the current one
+    /// expires: "the system will automatically apply for the second one before the first
+    /// certificate is about to expire"), while the order is issued and one remains.
+    pub fn next_certificate_due(&self) -> Option<OffsetDateTime> {
+        let cert = self.certificate.as_ref()?;
+        (self.state == OrderState::Issued && self.certificates_remaining() > 0)
+            .then(|| cert.not_after - RENEWAL_WINDOW)
     }
 
     /// The confirmation letter template the applicant downloads, fills in, seals and uploads

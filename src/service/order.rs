@@ -971,7 +971,22 @@ impl OrderService {
     #[instrument(skip(self), fields(account = %scope.account))]
     pub async fn advance(&self, scope: &Scope, id: &str) -> Result<Order, ServiceError> {
         self.admit(scope, "advance")?;
-        let order = self.get(scope, id).await?;
+        let mut order = self.get(scope, id).await?;
+        // A multi-year order whose next certificate is due starts it: by the CA at once when
+        // the validation may be reused, else after the domains are validated again.
+        if order
+            .next_certificate_due()
+            .is_some_and(|due| self.clock.now() >= due)
+        {
+            let token = ValidationToken::random().map_err(order_error)?;
+            order = self
+                .update(scope, id, |o| {
+                    Ok(o.next_certificate_due()
+                        .is_some_and(|due| self.clock.now() >= due)
+                        .then_some(Command::NextCertificate { token }))
+                })
+                .await?;
+        }
         if !waiting_for_ca(&order) {
             return Ok(order);
         }
@@ -1174,11 +1189,15 @@ impl OrderService {
             domains: order.certified_names(),
             validation: product.validation,
             organization,
-            validity_days: u32::try_from(
-                certificate_validity(self.clock.now(), product.validity_months).whole_days(),
-            )
-            .unwrap_or(1)
-            .max(1),
+            validity_days: {
+                let now = self.clock.now();
+                let mut validity = certificate_validity(now, product.validity_months);
+                // The last certificate of a period ends with it.
+                if let Some(end) = order.period_ends_at().filter(|end| *end > now) {
+                    validity = validity.min(end - now);
+                }
+                u32::try_from(validity.whole_days()).unwrap_or(1).max(1)
+            },
             idempotency_key: format!("{}@v{}", order.id(), order.version()),
         })
     }
