@@ -1955,3 +1955,78 @@ async fn a_multi_year_order_issues_one_certificate_at_a_time() {
     assert!(second.certificates_remaining() < remaining);
     assert!(cert2.not_after <= second.period_ends_at().unwrap());
 }
+
+/// Validation reuse looked up from the account's own orders when a new one is submitted: the
+/// Baseline Requirements' reuse period for international certificates (the guide: "Once the
+/// domain verification is successful, the verification will be retained for 13 months" for
+/// GM under the same organization). A second DV order for a domain validated days ago goes
+/// straight to the CA; another account's validation is not reused.
+#[tokio::test]
+async fn a_new_order_reuses_the_accounts_recent_validation_of_its_domain() {
+    let w = world(false).await;
+    let dv = Product::paid(
+        Brand::GeoTrust,
+        ValidationType::Dv,
+        DomainType::Single,
+        AlgorithmStandard::International,
+    );
+    let submit_and_choose = |scope: Scope| {
+        let w = &w;
+        let dv = dv.clone();
+        async move {
+            let order = w.orders.create_paid(&scope, dv).await.unwrap();
+            w.orders
+                .submit_info(
+                    &scope,
+                    order.id(),
+                    generated("reuse.example.com"),
+                    vec!["reuse.example.com".into()],
+                    None,
+                )
+                .await
+                .unwrap();
+            w.orders
+                .choose_validation(&scope, order.id(), ValidationMethod::Dns)
+                .await
+                .unwrap()
+        }
+    };
+    let first = w.orders.create_paid(&me(), dv.clone()).await.unwrap();
+    w.orders
+        .submit_info(
+            &me(),
+            first.id(),
+            generated("reuse.example.com"),
+            vec!["reuse.example.com".into()],
+            None,
+        )
+        .await
+        .unwrap();
+    w.orders
+        .choose_validation(&me(), first.id(), ValidationMethod::DnsAuto)
+        .await
+        .unwrap();
+    w.orders.publish_dns(&me(), first.id()).await.unwrap();
+    let (validated, _) = w.orders.check_validation(&me(), first.id()).await.unwrap();
+    assert_eq!(validated.state(), &OrderState::PendingIssuance);
+    w.clock.advance(time::Duration::days(10));
+    let second = submit_and_choose(me()).await;
+    assert_eq!(
+        second.state(),
+        &OrderState::PendingIssuance,
+        "validated 10 days ago: reused"
+    );
+    // Another account's order of the same domain validates for itself.
+    let other = submit_and_choose(Scope::new("100077777777", "ap-guangzhou")).await;
+    assert_eq!(
+        other.state().step(),
+        Some(certdesk::order::Step::ValidateDomain)
+    );
+    // Past the BR period the validation is done again.
+    w.clock.advance(time::Duration::days(400));
+    let late = submit_and_choose(me()).await;
+    assert_eq!(
+        late.state().step(),
+        Some(certdesk::order::Step::ValidateDomain)
+    );
+}

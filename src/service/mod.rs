@@ -17,8 +17,8 @@ pub use csr::{
     BatchDeleted, CSR_PICK_HOLD, CsrService, ExportedKey, MAX_BATCH, MAX_PAGE, NewCsr, Upload,
 };
 pub use order::{
-    Bundle, CsrSource, MAX_CONCURRENT_CHECKS, OrderService, OrderServiceBuilder, ServerKind,
-    check_challenge,
+    Bundle, CsrSource, MAX_CONCURRENT_CHECKS, MAX_REUSE_SCAN, OrderService, OrderServiceBuilder,
+    ServerKind, check_challenge,
 };
 pub use profiles::{MAX_PROFILE_NAME_CHARS, MAX_PROFILES, ProfileBook};
 pub use rate::RateLimit;

@@ -19,8 +19,8 @@ use crate::csr::Csr;
 use crate::key::{Password, PrivateKey};
 use crate::order::{
     AccountKind, BoundName, CertificateRef, Challenge, CheckOutcome, Command, CsrRef,
-    DnsRecordType, DomainCheck, LetterRef, Order, OrderError, OrderState, Product, QuotaLedger,
-    QuotaPreset, Step, ValidationMethod, ValidationToken, certificate_validity,
+    DnsRecordType, DomainCheck, LetterRef, Order, OrderError, OrderState, PriorValidation, Product,
+    QuotaLedger, QuotaPreset, Step, ValidationMethod, ValidationToken, certificate_validity,
 };
 use crate::policy::ParamCode;
 use crate::policy::{CsrForm, OrderInfo, Report, Violation, check_domain, check_free};
@@ -38,6 +38,9 @@ const CLAIM_STALE_SECS: i64 = 120;
 
 /// Order files.
 const CA_TICKET: &str = "ca_ticket";
+
+/// The most recent orders of an account searched for validations to reuse.
+pub const MAX_REUSE_SCAN: u64 = 1000;
 
 /// The file holding the CA's ticket of the order's current issuance: the first, or the Nth
 /// reissue's (a reissue is a new submission, never the old ticket).
@@ -670,6 +673,7 @@ impl OrderService {
         let csr = self
             .csr_ref(scope, id, order.product(), source, &domains)
             .await?;
+        let prior = self.prior_validations(scope, id, &domains).await?;
         self.update(scope, id, |_| {
             Ok(Some(Command::SubmitInfo {
                 csr: csr.clone(),
@@ -677,10 +681,60 @@ impl OrderService {
                 info: info.clone().map(Box::new),
                 method: None,
                 token: None,
-                prior_validations: vec![],
+                prior_validations: prior.clone(),
             }))
         })
         .await
+    }
+
+    /// The validations the account's other orders completed for these domains (their bases),
+    /// newest orders first, for a new order to reuse where the rules allow it: 13 months for
+    /// GM orders of the same organization, the Baseline Requirements' schedule otherwise
+    /// (the order decides, with [`PriorValidation::covers`]). Reads at most the
+    /// [`MAX_REUSE_SCAN`] latest orders.
+    async fn prior_validations(
+        &self,
+        scope: &Scope,
+        except: &str,
+        domains: &[String],
+    ) -> Result<Vec<PriorValidation>, ServiceError> {
+        let wanted: Vec<String> = domains
+            .iter()
+            .filter_map(|d| BoundName::parse(d).ok())
+            .map(|n| n.base())
+            .collect();
+        let first = self
+            .orders
+            .list_orders(
+                scope,
+                Page {
+                    offset: 0,
+                    limit: 1,
+                },
+            )
+            .await?;
+        let total = first.total;
+        let start = total.saturating_sub(MAX_REUSE_SCAN);
+        let mut found = Vec::new();
+        let mut offset = start;
+        while offset < total {
+            let page = self
+                .orders
+                .list_orders(scope, Page { offset, limit: 100 })
+                .await?;
+            if page.items.is_empty() {
+                break;
+            }
+            offset += page.items.len() as u64;
+            for o in page.items.iter().filter(|o| o.id() != except) {
+                found.extend(
+                    o.validations()
+                        .into_iter()
+                        .filter(|v| wanted.contains(&v.domain)),
+                );
+            }
+        }
+        Ok(found)
     }
 
     /// Submits a paid order's information with a saved organization profile ("My Profile").
