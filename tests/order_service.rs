@@ -2030,3 +2030,110 @@ async fn a_new_order_reuses_the_accounts_recent_validation_of_its_domain() {
         Some(certdesk::order::Step::ValidateDomain)
     );
 }
+
+/// What the forms collect is kept: the free form's "Application email", alias, tags, project,
+/// `DeleteDnsAutoRecord` and `ValidityPeriod`; the paid form's company type, postal code and
+/// first and last names. On the order, in its events, and checked (every problem at once).
+#[tokio::test]
+async fn the_application_forms_details_are_kept_on_the_order() {
+    use certdesk::order::{ApplicationDetails, Change, CompanyType, OrderTag, PersonName};
+    let w = world(false).await;
+    let details = ApplicationDetails {
+        contact_email: Some("ops@example.com".into()),
+        alias: Some("shop front".into()),
+        tags: vec![OrderTag {
+            key: "team".into(),
+            value: "web".into(),
+        }],
+        project_id: Some(7),
+        delete_dns_auto_record: true,
+        validity_period: Some(3),
+        ..ApplicationDetails::default()
+    };
+    let order = w
+        .orders
+        .apply_free_with(
+            &me(),
+            "kept.example.com",
+            ValidationMethod::DnsAuto,
+            generated("kept.example.com"),
+            details.clone(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(order.details(), &details);
+    assert_eq!(order.product().validity_months, 3);
+    let stored = w.orders.get(&me(), order.id()).await.unwrap();
+    assert_eq!(stored.details(), &details);
+    assert!(
+        stored
+            .history()
+            .iter()
+            .any(|e| matches!(&e.change, Change::DetailsSet { details: d } if **d == details))
+    );
+    assert_eq!(Order::replay(stored.header(), stored.history()), stored);
+
+    // Every broken rule at once, nothing stored.
+    let bad = ApplicationDetails {
+        contact_email: Some("not-an-address".into()),
+        alias: Some("x".repeat(201)),
+        validity_period: Some(6),
+        ..ApplicationDetails::default()
+    };
+    let e = w
+        .orders
+        .apply_free_with(
+            &me(),
+            "bad.example.com",
+            ValidationMethod::Dns,
+            generated("bad.example.com"),
+            bad,
+        )
+        .await
+        .unwrap_err();
+    let fields: Vec<&str> = e.violations().iter().map(|v| v.field.as_str()).collect();
+    assert_eq!(fields, ["contact_email", "alias", "validity_period"], "{e}");
+
+    // The paid form's.
+    let paid = w
+        .orders
+        .create_paid(
+            &me(),
+            Product::paid(
+                Brand::GeoTrust,
+                ValidationType::Ov,
+                DomainType::Single,
+                AlgorithmStandard::International,
+            ),
+        )
+        .await
+        .unwrap();
+    let org = ApplicationDetails {
+        company_type: Some(CompanyType::Organization),
+        postal_code: Some("518000".into()),
+        admin_name: Some(PersonName {
+            first: "Lei".into(),
+            last: "Li".into(),
+        }),
+        contact_name: Some(PersonName {
+            first: "Mei".into(),
+            last: String::new(),
+        }),
+        ..ApplicationDetails::default()
+    };
+    let e = w
+        .orders
+        .set_details(&me(), paid.id(), org.clone())
+        .await
+        .unwrap_err();
+    assert_eq!(e.violations()[0].code, "person.name_incomplete");
+    let mut org = org;
+    org.contact_name = None;
+    let kept = w
+        .orders
+        .set_details(&me(), paid.id(), org.clone())
+        .await
+        .unwrap();
+    assert_eq!(kept.details().company_type, Some(CompanyType::Organization));
+    assert_eq!(kept.details().postal_code.as_deref(), Some("518000"));
+}

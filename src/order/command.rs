@@ -6,8 +6,8 @@ use time::OffsetDateTime;
 use crate::code::codes;
 
 use crate::order::{
-    CertificateRef, CsrRef, DomainCheck, FailureReason, LetterRef, PriorValidation,
-    ValidationMethod, ValidationToken,
+    ApplicationDetails, CertificateRef, CsrRef, DomainCheck, FailureReason, LetterRef,
+    PriorValidation, ValidationMethod, ValidationToken,
 };
 use crate::policy::OrderInfo;
 
@@ -30,6 +30,7 @@ codes! {
         Refund = "refund",
         Reissue = "reissue",
         NextCertificate = "next_certificate",
+        SetDetails = "set_details",
     }
 }
 
@@ -130,6 +131,12 @@ pub enum Command {
         /// Random bits for the challenges, if validation is due.
         token: ValidationToken,
     },
+    /// Record (or replace) what the application form collected beside the CSR, the domains
+    /// and the organization: e-mail, alias, tags, project, company type, names, ...
+    SetDetails {
+        /// The details.
+        details: Box<ApplicationDetails>,
+    },
 }
 
 impl Command {
@@ -152,6 +159,7 @@ impl Command {
             Command::Refund => CommandName::Refund,
             Command::Reissue { .. } => CommandName::Reissue,
             Command::NextCertificate { .. } => CommandName::NextCertificate,
+            Command::SetDetails { .. } => CommandName::SetDetails,
         }
     }
 
@@ -234,6 +242,11 @@ pub enum Change {
     Revoked,
     /// The order was refunded.
     Refunded,
+    /// The application's details were recorded.
+    DetailsSet {
+        /// The details.
+        details: Box<ApplicationDetails>,
+    },
     /// A reissue began.
     ReissueStarted {
         /// The new CSR.

@@ -28,6 +28,7 @@
 
 mod challenge;
 mod command;
+mod details;
 mod error;
 mod product;
 mod quota;
@@ -42,6 +43,9 @@ pub use challenge::{
     PKI_VALIDATION_PATH, ValidationMethod, ValidationToken, challenges,
 };
 pub use command::{Actor, Change, Command, CommandName, Event};
+pub use details::{
+    ApplicationDetails, CompanyType, MAX_ALIAS_CHARS, MAX_ORDER_TAGS, OrderTag, PersonName,
+};
 pub use error::{OrderCode, OrderError};
 pub use product::{
     AlgorithmStandard, Brand, CURRENT_VALIDATION_WINDOW, DEFAULT_CNAME_TARGET, DomainType,
@@ -271,6 +275,8 @@ pub struct Order {
     #[serde(with = "time::serde::rfc3339::option")]
     issued_at: Option<OffsetDateTime>,
     reissuing: bool,
+    #[serde(default)]
+    details: ApplicationDetails,
     history: Vec<Event>,
 }
 
@@ -301,6 +307,7 @@ impl Order {
             certificate: None,
             issued_at: None,
             reissuing: false,
+            details: ApplicationDetails::default(),
             history: Vec::new(),
         }
     }
@@ -599,6 +606,15 @@ impl Order {
                         || !self.product.workflow().has(Step::ValidateDomain),
                 }]
             }
+            Command::SetDetails { details } => {
+                let found = details.check();
+                if !found.is_empty() {
+                    return Err(OrderError::InvalidInformation(found));
+                }
+                vec![Change::DetailsSet {
+                    details: details.clone(),
+                }]
+            }
             Command::NextCertificate { token } => {
                 let Some(due) = self.next_certificate_due() else {
                     return Err(self.illegal(command));
@@ -798,6 +814,7 @@ impl Order {
             Change::RevocationRequested => self.state = OrderState::Revoking,
             Change::Revoked => self.state = OrderState::Revoked,
             Change::Refunded => self.state = OrderState::Refunded,
+            Change::DetailsSet { details } => self.details = (**details).clone(),
             Change::ReissueStarted {
                 csr,
                 token,
@@ -965,6 +982,11 @@ impl Order {
     /// The bound domains (A-labels).
     pub fn domains(&self) -> &[String] {
         &self.domains
+    }
+
+    /// What the application form collected beside the CSR, domains and organization.
+    pub fn details(&self) -> &ApplicationDetails {
+        &self.details
     }
 
     /// The CA's view of the domain validation (Tencent `CaCheck`): passed once the domains are

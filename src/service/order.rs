@@ -18,11 +18,13 @@ use crate::backend::{
 use crate::csr::Csr;
 use crate::key::{Password, PrivateKey};
 use crate::order::{
-    AccountKind, BoundName, CertificateRef, Challenge, CheckOutcome, Command, CsrRef,
-    DnsRecordType, DomainCheck, LetterRef, Order, OrderError, OrderState, PriorValidation, Product,
-    QuotaLedger, QuotaPreset, Step, ValidationMethod, ValidationToken, certificate_validity,
+    AccountKind, ApplicationDetails, BoundName, CertificateRef, Challenge, CheckOutcome, Command,
+    CsrRef, DnsRecordType, DomainCheck, LetterRef, Order, OrderError, OrderState, PriorValidation,
+    Product, QuotaLedger, QuotaPreset, Step, ValidationMethod, ValidationToken,
+    certificate_validity,
 };
 use crate::policy::ParamCode;
+use crate::policy::PolicyCode;
 use crate::policy::{CsrForm, OrderInfo, Report, Violation, check_domain, check_free};
 use crate::san::DomainName;
 use crate::service::csr::check_page;
@@ -539,8 +541,40 @@ impl OrderService {
         method: ValidationMethod,
         source: CsrSource,
     ) -> Result<Order, ServiceError> {
+        self.apply_free_with(scope, domain, method, source, ApplicationDetails::default())
+            .await
+    }
+
+    /// [`apply_free`](Self::apply_free) with the rest of the free form kept on the order: the
+    /// application e-mail, alias, tags, project, `DeleteDnsAutoRecord`, and `ValidityPeriod`
+    /// (3 or 12 months: the certificate's validity when given).
+    #[instrument(skip(self, source, details), fields(account = %scope.account))]
+    pub async fn apply_free_with(
+        &self,
+        scope: &Scope,
+        domain: &str,
+        method: ValidationMethod,
+        source: CsrSource,
+        details: ApplicationDetails,
+    ) -> Result<Order, ServiceError> {
         self.admit(scope, "apply_free")?;
-        let product = self.free_product.clone();
+        let mut product = self.free_product.clone();
+        let mut found = details.check();
+        match details.validity_period {
+            Some(m @ (3 | 12)) => product.validity_months = m,
+            Some(m) => found.push(Violation::error(
+                "validity_period",
+                PolicyCode::FreeValidity,
+                format!("a free certificate is valid 3 or 12 months, not {m}"),
+            )),
+            None => {}
+        }
+        if !found.is_empty() {
+            return Err(ServiceError::Rules(Report {
+                violations: found,
+                also_covers: Vec::new(),
+            }));
+        }
         let report = free_domain_report(domain);
         if !report.is_valid() {
             return Err(ServiceError::Rules(report));
@@ -567,6 +601,14 @@ impl OrderService {
                 },
                 now,
             )?;
+            if details != ApplicationDetails::default() {
+                order.apply(
+                    Command::SetDetails {
+                        details: Box::new(details.clone()),
+                    },
+                    now,
+                )?;
+            }
             Ok::<_, OrderError>(order)
         })();
         let order = match created {
@@ -735,6 +777,32 @@ impl OrderService {
             }
         }
         Ok(found)
+    }
+
+    /// Records what the application form collected beside the CSR, domains and organization
+    /// (the paid form's company type, postal code, names; an alias, tags, project), replacing
+    /// what was recorded; every rule it breaks is reported at once.
+    #[instrument(skip(self, details), fields(account = %scope.account))]
+    pub async fn set_details(
+        &self,
+        scope: &Scope,
+        id: &str,
+        details: ApplicationDetails,
+    ) -> Result<Order, ServiceError> {
+        self.admit(scope, "set_details")?;
+        let found = details.check();
+        if !found.is_empty() {
+            return Err(ServiceError::Rules(Report {
+                violations: found,
+                also_covers: Vec::new(),
+            }));
+        }
+        self.update(scope, id, |_| {
+            Ok(Some(Command::SetDetails {
+                details: Box::new(details.clone()),
+            }))
+        })
+        .await
     }
 
     /// Submits a paid order's information with a saved organization profile ("My Profile").

@@ -1,0 +1,152 @@
+//! What the application forms collect beside the CSR, the domains and the organization: the
+//! free form's application e-mail, alias, tags, project, `DeleteDnsAutoRecord` and
+//! `ValidityPeriod`; the paid form's company type, postal code, phone area code and the
+//! administrator's and contact's first and last names. Kept on the order and in its events.
+
+use serde::{Deserialize, Serialize};
+
+use crate::policy::{ParamCode, Violation};
+use crate::san::EmailAddress;
+
+/// An alias (Tencent `Alias`): at most this many characters.
+pub const MAX_ALIAS_CHARS: usize = 200;
+
+/// Tags on an order: at most this many.
+pub const MAX_ORDER_TAGS: usize = 50;
+
+/// Whether the applicant is an organization or a person (the paid form's company type).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CompanyType {
+    /// An organization.
+    Organization,
+    /// An individual.
+    Individual,
+}
+
+/// A person's name as the paid form takes it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PersonName {
+    /// First (given) name (`AdminFirstName`, `ContactFirstName`).
+    pub first: String,
+    /// Last (family) name (`AdminLastName`, `ContactLastName`).
+    pub last: String,
+}
+
+/// A tag on an order.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct OrderTag {
+    /// Key.
+    pub key: String,
+    /// Value.
+    pub value: String,
+}
+
+/// The details an application carries beside its CSR, domains and organization.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ApplicationDetails {
+    /// The application e-mail (Tencent `ContactEmail`: "Application email").
+    pub contact_email: Option<String>,
+    /// The applicant's phone (`ContactPhone`).
+    pub contact_phone: Option<String>,
+    /// The certificate's alias (`Alias`, at most [`MAX_ALIAS_CHARS`] characters).
+    pub alias: Option<String>,
+    /// Tags (`Tags`).
+    pub tags: Vec<OrderTag>,
+    /// The project (`ProjectId`).
+    pub project_id: Option<u64>,
+    /// Delete the automatic DNS record once the certificate is issued
+    /// (`DeleteDnsAutoRecord`).
+    pub delete_dns_auto_record: bool,
+    /// The validity asked for, in months (`ValidityPeriod`).
+    pub validity_period: Option<u32>,
+    /// Organization or individual.
+    pub company_type: Option<CompanyType>,
+    /// The organization's postal code (`PostalCode`).
+    pub postal_code: Option<String>,
+    /// The phone's area code (`PhoneAreaCode`).
+    pub phone_area_code: Option<String>,
+    /// The administrator's first and last names.
+    pub admin_name: Option<PersonName>,
+    /// The contact's first and last names.
+    pub contact_name: Option<PersonName>,
+}
+
+impl ApplicationDetails {
+    /// Every rule the details break, with the field it concerns.
+    pub fn check(&self) -> Vec<Violation> {
+        let mut found = Vec::new();
+        if let Some(email) = self
+            .contact_email
+            .as_deref()
+            .filter(|e| !e.trim().is_empty())
+            && let Err(e) = EmailAddress::parse(email)
+        {
+            found.push(Violation::error("contact_email", e.code(), e.to_string()));
+        }
+        if let Some(alias) = &self.alias {
+            let n = alias.chars().count();
+            if n > MAX_ALIAS_CHARS {
+                found.push(Violation::error(
+                    "alias",
+                    ParamCode::AliasTooLong,
+                    format!("the alias is {n} characters; at most {MAX_ALIAS_CHARS}"),
+                ));
+            }
+            if alias.chars().any(char::is_control) {
+                found.push(Violation::error(
+                    "alias",
+                    ParamCode::AliasControlCharacter,
+                    "the alias holds a control character",
+                ));
+            }
+        }
+        if self.tags.len() > MAX_ORDER_TAGS {
+            found.push(Violation::error(
+                "tags",
+                ParamCode::TagTooMany,
+                format!("at most {MAX_ORDER_TAGS} tags, not {}", self.tags.len()),
+            ));
+        }
+        for (i, t) in self.tags.iter().enumerate() {
+            if t.key.trim().is_empty() {
+                found.push(Violation::error(
+                    format!("tags[{i}].key"),
+                    ParamCode::TagKeyMissing,
+                    "a tag needs a key",
+                ));
+            }
+        }
+        if let Some(code) = &self.postal_code
+            && (code.chars().count() > 20
+                || !code
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '-'))
+        {
+            found.push(Violation::error(
+                "postal_code",
+                ParamCode::PostalCodeInvalid,
+                format!(
+                    "{code:?} is not a postal code: up to 20 letters, digits, spaces or hyphens"
+                ),
+            ));
+        }
+        for (field, name) in [
+            ("admin_name", &self.admin_name),
+            ("contact_name", &self.contact_name),
+        ] {
+            if let Some(name) = name
+                && (name.first.trim().is_empty() || name.last.trim().is_empty())
+            {
+                found.push(Violation::error(
+                    field,
+                    ParamCode::PersonNameIncomplete,
+                    "both the first and the last name are needed",
+                ));
+            }
+        }
+        found
+    }
+}
