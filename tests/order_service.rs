@@ -2137,3 +2137,124 @@ async fn the_application_forms_details_are_kept_on_the_order() {
     assert_eq!(kept.details().company_type, Some(CompanyType::Organization));
     assert_eq!(kept.details().postal_code.as_deref(), Some("518000"));
 }
+
+/// "If you use the organization and administrator information in My Profile that has been
+/// reviewed, the confirmation letter can be omitted. For GlobalSign certificates, the
+/// confirmation letter still needs to be uploaded." And GM orders with the same information
+/// as a GM order reviewed within 13 months skip the manual review.
+#[tokio::test]
+async fn reviewed_information_skips_the_letter_and_gm_skips_the_review() {
+    let w = world(false).await;
+    certdesk::service::ProfileBook::new(w.store.clone())
+        .save(&me(), "My Profile", &info())
+        .await
+        .unwrap();
+    let ov = |brand| {
+        Product::paid(
+            brand,
+            ValidationType::Ov,
+            DomainType::Single,
+            AlgorithmStandard::International,
+        )
+    };
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    pdf.resize(4096, b' ');
+    let submit = |product: Product, domain: &'static str| {
+        let w = &w;
+        async move {
+            let order = w.orders.create_paid(&me(), product).await.unwrap();
+            w.orders
+                .submit_info_with_profile(
+                    &me(),
+                    order.id(),
+                    generated(domain),
+                    vec![domain.into()],
+                    "My Profile",
+                )
+                .await
+                .unwrap()
+        }
+    };
+    // Not reviewed yet: the letter is asked for.
+    let first = submit(ov(Brand::GeoTrust), "ov1.example.com").await;
+    assert_eq!(
+        first.state().step(),
+        Some(certdesk::order::Step::UploadLetter)
+    );
+    w.orders
+        .upload_letter(&me(), first.id(), &pdf)
+        .await
+        .unwrap();
+    w.orders.advance(&me(), first.id()).await.unwrap();
+    let issued = w.orders.advance(&me(), first.id()).await.unwrap();
+    assert_eq!(issued.state(), &OrderState::Issued);
+    assert!(issued.review_passed());
+    // Reviewed: the next order with the profile goes to the CA's review without a letter.
+    let second = submit(ov(Brand::GeoTrust), "ov2.example.com").await;
+    assert_eq!(second.state().step(), Some(certdesk::order::Step::CaReview));
+    // GlobalSign still wants it.
+    let globalsign = submit(ov(Brand::GlobalSign), "ov3.example.com").await;
+    assert_eq!(
+        globalsign.state().step(),
+        Some(certdesk::order::Step::UploadLetter)
+    );
+
+    // GM: the first DNSPod GM OV order is reviewed; the second skips the review.
+    let gm = Product::paid(
+        Brand::DnsPod,
+        ValidationType::Ov,
+        DomainType::Single,
+        AlgorithmStandard::Gm,
+    );
+    let gm_order = |domain: &'static str| {
+        let w = &w;
+        let gm = gm.clone();
+        let pdf = pdf.clone();
+        async move {
+            let order = w.orders.create_paid(&me(), gm).await.unwrap();
+            let source = CsrSource::Generate {
+                form: CsrForm {
+                    common_name: Some(domain.into()),
+                    key: Some("sm2".into()),
+                    ..CsrForm::default()
+                },
+                password: None,
+            };
+            w.orders
+                .submit_info(&me(), order.id(), source, vec![domain.into()], Some(info()))
+                .await
+                .unwrap();
+            w.orders
+                .choose_validation(&me(), order.id(), ValidationMethod::DnsAuto)
+                .await
+                .unwrap();
+            w.orders
+                .upload_letter(&me(), order.id(), &pdf)
+                .await
+                .unwrap();
+            w.orders.publish_dns(&me(), order.id()).await.unwrap();
+            let (o, _) = w.orders.check_validation(&me(), order.id()).await.unwrap();
+            assert_eq!(o.state().step(), Some(certdesk::order::Step::CaReview));
+            o
+        }
+    };
+    let g1 = gm_order("gm1.example.com").await;
+    let after = w.orders.advance(&me(), g1.id()).await.unwrap();
+    assert_eq!(
+        after.state().step(),
+        Some(certdesk::order::Step::CaReview),
+        "reviewed by the CA"
+    );
+    let g1 = w.orders.advance(&me(), g1.id()).await.unwrap();
+    assert!(g1.review_passed());
+    let g2 = gm_order("gm2.example.com").await;
+    let waived = w.orders.advance(&me(), g2.id()).await.unwrap();
+    assert!(
+        waived
+            .history()
+            .iter()
+            .any(|e| e.change == certdesk::order::Change::ReviewWaived),
+        "{:?}",
+        waived.state()
+    );
+}

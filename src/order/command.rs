@@ -31,6 +31,8 @@ codes! {
         Reissue = "reissue",
         NextCertificate = "next_certificate",
         SetDetails = "set_details",
+        WaiveLetter = "waive_letter",
+        WaiveReview = "waive_review",
     }
 }
 
@@ -131,6 +133,14 @@ pub enum Command {
         /// Random bits for the challenges, if validation is due.
         token: ValidationToken,
     },
+    /// Skip the confirmation letter: the organization and administrator were reviewed in an
+    /// earlier order ("If you use the organization and administrator information in My
+    /// Profile that has been reviewed, the confirmation letter can be omitted"). Not for
+    /// GlobalSign, which always wants it.
+    WaiveLetter,
+    /// Skip a GM order's manual review: an earlier GM order with the same information passed
+    /// it within 13 months.
+    WaiveReview,
     /// Record (or replace) what the application form collected beside the CSR, the domains
     /// and the organization: e-mail, alias, tags, project, company type, names, ...
     SetDetails {
@@ -160,6 +170,8 @@ impl Command {
             Command::Reissue { .. } => CommandName::Reissue,
             Command::NextCertificate { .. } => CommandName::NextCertificate,
             Command::SetDetails { .. } => CommandName::SetDetails,
+            Command::WaiveLetter => CommandName::WaiveLetter,
+            Command::WaiveReview => CommandName::WaiveReview,
         }
     }
 
@@ -172,9 +184,11 @@ impl Command {
             | Command::ReviewFailed { .. }
             | Command::Issue { .. }
             | Command::ConfirmRevocation => Actor::Ca,
-            Command::Tick | Command::RecordChecks { .. } | Command::NextCertificate { .. } => {
-                Actor::System
-            }
+            Command::Tick
+            | Command::RecordChecks { .. }
+            | Command::NextCertificate { .. }
+            | Command::WaiveLetter
+            | Command::WaiveReview => Actor::System,
             _ => Actor::User,
         }
     }
@@ -242,6 +256,10 @@ pub enum Change {
     Revoked,
     /// The order was refunded.
     Refunded,
+    /// The confirmation letter was waived (reviewed information).
+    LetterWaived,
+    /// The manual review was waived (a GM order with the same information passed it).
+    ReviewWaived,
     /// The application's details were recorded.
     DetailsSet {
         /// The details.

@@ -606,6 +606,18 @@ impl Order {
                         || !self.product.workflow().has(Step::ValidateDomain),
                 }]
             }
+            Command::WaiveLetter => {
+                if !self.in_step(Step::UploadLetter) || self.product.brand == Brand::GlobalSign {
+                    return Err(self.illegal(command));
+                }
+                vec![Change::LetterWaived]
+            }
+            Command::WaiveReview => {
+                if !self.in_step(Step::CaReview) || self.product.standard != AlgorithmStandard::Gm {
+                    return Err(self.illegal(command));
+                }
+                vec![Change::ReviewWaived]
+            }
             Command::SetDetails { details } => {
                 let found = details.check();
                 if !found.is_empty() {
@@ -788,7 +800,10 @@ impl Order {
                     self.advance(at);
                 }
             }
-            Change::PreReviewPassed | Change::ReviewPassed => self.advance(at),
+            Change::PreReviewPassed
+            | Change::ReviewPassed
+            | Change::LetterWaived
+            | Change::ReviewWaived => self.advance(at),
             Change::DomainsChecked { checks } => self.last_checks = checks.clone(),
             Change::DomainsValidated { .. } => {
                 self.validated_at = Some(at);
@@ -982,6 +997,16 @@ impl Order {
     /// The bound domains (A-labels).
     pub fn domains(&self) -> &[String] {
         &self.domains
+    }
+
+    /// Whether the CA has reviewed this order's organization and administrator: its manual
+    /// review passed (or was waived), or it was issued after one.
+    pub fn review_passed(&self) -> bool {
+        self.info.is_some()
+            && self
+                .history
+                .iter()
+                .any(|e| matches!(e.change, Change::ReviewPassed | Change::ReviewWaived))
     }
 
     /// What the application form collected beside the CSR, domains and organization.

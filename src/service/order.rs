@@ -18,10 +18,10 @@ use crate::backend::{
 use crate::csr::Csr;
 use crate::key::{Password, PrivateKey};
 use crate::order::{
-    AccountKind, ApplicationDetails, BoundName, CertificateRef, Challenge, CheckOutcome, Command,
-    CsrRef, DnsRecordType, DomainCheck, LetterRef, Order, OrderError, OrderState, PriorValidation,
-    Product, QuotaLedger, QuotaPreset, Step, ValidationMethod, ValidationToken,
-    certificate_validity,
+    AccountKind, AlgorithmStandard, ApplicationDetails, BoundName, CertificateRef, Challenge,
+    CheckOutcome, Command, CsrRef, DnsRecordType, DomainCheck, LetterRef, Order, OrderError,
+    OrderState, PriorValidation, Product, QuotaLedger, QuotaPreset, Step, ValidationMethod,
+    ValidationToken, certificate_validity,
 };
 use crate::policy::ParamCode;
 use crate::policy::PolicyCode;
@@ -745,7 +745,22 @@ impl OrderService {
             .filter_map(|d| BoundName::parse(d).ok())
             .map(|n| n.base())
             .collect();
-        let first = self
+        let mut found = Vec::new();
+        for o in self.recent_orders(scope).await? {
+            if o.id() != except {
+                found.extend(
+                    o.validations()
+                        .into_iter()
+                        .filter(|v| wanted.contains(&v.domain)),
+                );
+            }
+        }
+        Ok(found)
+    }
+
+    /// The account's latest [`MAX_REUSE_SCAN`] orders, oldest first.
+    async fn recent_orders(&self, scope: &Scope) -> Result<Vec<Order>, ServiceError> {
+        let total = self
             .orders
             .list_orders(
                 scope,
@@ -754,11 +769,10 @@ impl OrderService {
                     limit: 1,
                 },
             )
-            .await?;
-        let total = first.total;
-        let start = total.saturating_sub(MAX_REUSE_SCAN);
-        let mut found = Vec::new();
-        let mut offset = start;
+            .await?
+            .total;
+        let mut offset = total.saturating_sub(MAX_REUSE_SCAN);
+        let mut orders = Vec::new();
         while offset < total {
             let page = self
                 .orders
@@ -768,15 +782,36 @@ impl OrderService {
                 break;
             }
             offset += page.items.len() as u64;
-            for o in page.items.iter().filter(|o| o.id() != except) {
-                found.extend(
-                    o.validations()
-                        .into_iter()
-                        .filter(|v| wanted.contains(&v.domain)),
-                );
-            }
+            orders.extend(page.items);
         }
-        Ok(found)
+        Ok(orders)
+    }
+
+    /// Whether another order of the account with this organization and administrator passed
+    /// the CA's review: any, or (for `gm`) a GM order within the last 13 months.
+    async fn reviewed_before(
+        &self,
+        scope: &Scope,
+        except: &str,
+        info: &OrderInfo,
+        gm: bool,
+    ) -> Result<bool, ServiceError> {
+        let now = self.clock.now();
+        Ok(self.recent_orders(scope).await?.iter().any(|o| {
+            o.id() != except
+                && o.review_passed()
+                && o.info()
+                    .is_some_and(|i| i.organization == info.organization && i.admin == info.admin)
+                && (!gm
+                    || (o.product().standard == AlgorithmStandard::Gm
+                        && o.history().iter().rev().any(|e| {
+                            matches!(
+                                e.change,
+                                crate::order::Change::ReviewPassed
+                                    | crate::order::Change::ReviewWaived
+                            ) && crate::order::add_months(e.at, 13) > now
+                        })))
+        }))
     }
 
     /// Records what the application form collected beside the CSR, domains and organization
@@ -818,8 +853,23 @@ impl OrderService {
         let info = crate::service::ProfileBook::new(self.orders.clone())
             .get(scope, profile_name)
             .await?;
-        self.submit_info(scope, id, source, domains, Some(info))
-            .await
+        let order = self
+            .submit_info(scope, id, source, domains, Some(info.clone()))
+            .await?;
+        // "If you use the organization and administrator information in My Profile that has
+        // been reviewed, the confirmation letter can be omitted" (not for GlobalSign).
+        if order.state().step() == Some(Step::UploadLetter)
+            && order.product().brand != crate::order::Brand::GlobalSign
+            && self.reviewed_before(scope, id, &info, false).await?
+        {
+            return self
+                .update(scope, id, |o| {
+                    Ok((o.state().step() == Some(Step::UploadLetter))
+                        .then_some(Command::WaiveLetter))
+                })
+                .await;
+        }
+        Ok(order)
     }
 
     /// Whether every domain lies in a zone of the account on the DNS provider (automatic DNS
@@ -1106,6 +1156,19 @@ impl OrderService {
                     Ok(o.next_certificate_due()
                         .is_some_and(|due| self.clock.now() >= due)
                         .then_some(Command::NextCertificate { token }))
+                })
+                .await?;
+        }
+        // A GM order whose information passed a GM review within 13 months skips the manual
+        // review.
+        if order.state().step() == Some(Step::CaReview)
+            && order.product().standard == AlgorithmStandard::Gm
+            && let Some(info) = order.info().cloned()
+            && self.reviewed_before(scope, id, &info, true).await?
+        {
+            order = self
+                .update(scope, id, |o| {
+                    Ok((o.state().step() == Some(Step::CaReview)).then_some(Command::WaiveReview))
                 })
                 .await?;
         }
