@@ -1600,6 +1600,25 @@ async fn registered_domains_use_their_pool_and_failed_applications_give_quota_ba
     let (failed, _) = orders.check_validation(&me(), ours.id()).await.unwrap();
     assert!(matches!(failed.state(), OrderState::Failed { .. }));
     assert_eq!(pools().await, [QuotaPool::AnyDomain]);
+    // An issued free certificate gives its place back when it expires.
+    let w2 = world(false).await;
+    let issued = validated(&w2, "exp.example.com").await;
+    w2.orders.advance(&me(), issued.id()).await.unwrap();
+    let issued = w2.orders.advance(&me(), issued.id()).await.unwrap();
+    let held = || async {
+        w2.store
+            .get_quota(&me().account_wide())
+            .await
+            .unwrap()
+            .map_or(0, |(l, _)| l.deductions().len())
+    };
+    assert_eq!(held().await, 1);
+    let end = issued.certificate().unwrap().not_after;
+    let now = certdesk::backend::Clock::now(&*w2.clock);
+    w2.clock.advance(end - now + time::Duration::days(1));
+    let expired = w2.orders.tick(&me(), issued.id()).await.unwrap();
+    assert_eq!(expired.state(), &OrderState::Expired);
+    assert_eq!(held().await, 0);
 }
 
 /// The public key of a bundle's certificate and of its key file, as OpenSSL prints them.
@@ -2176,6 +2195,12 @@ async fn reviewed_information_skips_the_letter_and_gm_skips_the_review() {
         }
     };
     // Not reviewed yet: the letter is asked for.
+    assert!(
+        !w.orders
+            .profile_reviewed(&me(), "My Profile")
+            .await
+            .unwrap()
+    );
     let first = submit(ov(Brand::GeoTrust), "ov1.example.com").await;
     assert_eq!(
         first.state().step(),
@@ -2189,6 +2214,12 @@ async fn reviewed_information_skips_the_letter_and_gm_skips_the_review() {
     let issued = w.orders.advance(&me(), first.id()).await.unwrap();
     assert_eq!(issued.state(), &OrderState::Issued);
     assert!(issued.review_passed());
+    assert!(
+        w.orders
+            .profile_reviewed(&me(), "My Profile")
+            .await
+            .unwrap()
+    );
     // Reviewed: the next order with the profile goes to the CA's review without a letter.
     let second = submit(ov(Brand::GeoTrust), "ov2.example.com").await;
     assert_eq!(second.state().step(), Some(certdesk::order::Step::CaReview));

@@ -814,6 +814,18 @@ impl OrderService {
         }))
     }
 
+    /// Whether a saved profile has been reviewed: an order of the account with its organization
+    /// and administrator passed the CA's review (an application that uses it then skips the
+    /// confirmation letter, except for GlobalSign).
+    #[instrument(skip(self), fields(account = %scope.account))]
+    pub async fn profile_reviewed(&self, scope: &Scope, name: &str) -> Result<bool, ServiceError> {
+        self.admit(scope, "profile_reviewed")?;
+        let info = crate::service::ProfileBook::new(self.orders.clone())
+            .get(scope, name)
+            .await?;
+        self.reviewed_before(scope, "", &info, false).await
+    }
+
     /// Records what the application form collected beside the CSR, domains and organization
     /// (the paid form's company type, postal code, names; an alias, tags, project), replacing
     /// what was recorded; every rule it breaks is reported at once.
