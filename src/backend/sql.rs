@@ -546,6 +546,22 @@ macro_rules! sql_store {
                 .await
                 .map_err(sql::backend)
             }
+
+            async fn order_version(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                scope: &Scope,
+                id: &str,
+            ) -> Result<Option<i64>, StoreError> {
+                sqlx::query_scalar(
+                    "SELECT version FROM certdesk_orders WHERE id = $1 AND account = $2 AND region = $3",
+                )
+                .bind(id)
+                .bind(&scope.account)
+                .bind(&scope.region)
+                .fetch_optional(&mut **tx)
+                .await
+                .map_err(sql::backend)
+            }
         }
 
         #[async_trait]
@@ -789,15 +805,7 @@ macro_rules! sql_store {
                 .await
                 .map_err(sql::backend)?;
                 if done.rows_affected() == 0 {
-                    let found: Option<i64> = sqlx::query_scalar(
-                        "SELECT version FROM certdesk_orders WHERE id = $1 AND account = $2 AND region = $3",
-                    )
-                    .bind(order.id())
-                    .bind(&scope.account)
-                    .bind(&scope.region)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(sql::backend)?;
+                    let found = Self::order_version(&mut tx, scope, order.id()).await?;
                     return Err(sql::missing_or_conflict(RecordKind::Order, order.id(), Some(expected_version), found));
                 }
                 tx.commit().await.map_err(sql::backend)
@@ -821,15 +829,7 @@ macro_rules! sql_store {
                 .await
                 .map_err(sql::backend)?;
                 if done.rows_affected() == 0 {
-                    let found: Option<i64> = sqlx::query_scalar(
-                        "SELECT version FROM certdesk_orders WHERE id = $1 AND account = $2 AND region = $3",
-                    )
-                    .bind(id)
-                    .bind(&scope.account)
-                    .bind(&scope.region)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(sql::backend)?;
+                    let found = Self::order_version(&mut tx, scope, id).await?;
                     return Err(sql::missing_or_conflict(RecordKind::Order, id, Some(expected_version), found));
                 }
                 sqlx::query(
@@ -1089,16 +1089,7 @@ macro_rules! sql_store {
                 bytes: &[u8],
             ) -> Result<bool, StoreError> {
                 let mut tx = self.begin().await?;
-                let order: Option<i64> = sqlx::query_scalar(
-                    "SELECT version FROM certdesk_orders WHERE id = $1 AND account = $2 AND region = $3",
-                )
-                .bind(order_id)
-                .bind(&scope.account)
-                .bind(&scope.region)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(sql::backend)?;
-                if order.is_none() {
+                if Self::order_version(&mut tx, scope, order_id).await?.is_none() {
                     return Err(StoreError::not_found(RecordKind::Order, order_id));
                 }
                 // The primary key decides: of two writers, one inserts, the other inserts nothing.

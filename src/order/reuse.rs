@@ -21,36 +21,39 @@ pub struct PriorValidation {
     pub standard: AlgorithmStandard,
 }
 
+/// Ballot SC-081's schedule: from each date on (the first row: before the second's date), how
+/// many days domain validation may be reused and a certificate may last.
+const SC081: [(Date, i64, i64); 4] = [
+    (date!(1970 - 01 - 01), 398, 398),
+    (date!(2026 - 03 - 15), 200, 200),
+    (date!(2027 - 03 - 15), 100, 100),
+    (date!(2029 - 03 - 15), 10, 47),
+];
+
+/// The schedule's row in force at `now`.
+fn sc081(now: OffsetDateTime) -> (i64, i64) {
+    let day = now.date();
+    SC081
+        .iter()
+        .rev()
+        .find(|(from, _, _)| day >= *from)
+        .map_or((SC081[0].1, SC081[0].2), |(_, reuse, validity)| {
+            (*reuse, *validity)
+        })
+}
+
 /// How long validation data may be reused for a certificate issued at `now` under the
 /// Baseline Requirements: 398 days before 2026-03-15, 200 days from then, 100 days from
 /// 2027-03-15, 10 days from 2029-03-15.
 pub fn baseline_reuse_period(now: OffsetDateTime) -> Duration {
-    let day = now.date();
-    if day < date!(2026 - 03 - 15) {
-        Duration::days(398)
-    } else if day < date!(2027 - 03 - 15) {
-        Duration::days(200)
-    } else if day < date!(2029 - 03 - 15) {
-        Duration::days(100)
-    } else {
-        Duration::days(10)
-    }
+    Duration::days(sc081(now).0)
 }
 
 /// The longest validity a certificate issued at `now` may have under the Baseline
 /// Requirements (ballot SC-081): 398 days before 2026-03-15, 200 days from then, 100 days from
 /// 2027-03-15, 47 days from 2029-03-15.
 pub fn baseline_max_validity(now: OffsetDateTime) -> Duration {
-    let day = now.date();
-    if day < date!(2026 - 03 - 15) {
-        Duration::days(398)
-    } else if day < date!(2027 - 03 - 15) {
-        Duration::days(200)
-    } else if day < date!(2029 - 03 - 15) {
-        Duration::days(100)
-    } else {
-        Duration::days(47)
-    }
+    Duration::days(sc081(now).1)
 }
 
 /// The validity of one certificate of a product sold for `months` and issued at `now`: the
