@@ -196,17 +196,9 @@ fn tencent_record(record: &CsrRecord) -> serde_json::Map<String, Value> {
     let status = u8::from(record.status != CsrStatus::Draft);
     m.insert("Status".into(), status.into());
     m.insert("CreateTime".into(), vendor_time(record.created_at).into());
-    m.insert("SubjectAltName".into(), json!(record.sans));
-    m.insert(
-        "Tags".into(),
-        Value::Array(
-            record
-                .tags
-                .iter()
-                .map(|t| json!({"TagKey": t.key, "TagValue": t.value}))
-                .collect(),
-        ),
-    );
+    // The account that owns the record (Tencent's main-account UIN). SANs and tags are not in
+    // Tencent's DescribeCSR model: the SDK would warn of fields it does not know.
+    m.insert("OwnerUin".into(), json!(record.scope.account));
     m
 }
 

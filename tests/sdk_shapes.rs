@@ -1,0 +1,185 @@
+//! Every response certdesk gives a vendor action has the shape of the vendor's official SDK
+//! model: only fields the model has, each of the model's type (a string where the SDK says
+//! `str`, an integer for `int`, an array of the element model for `list of X`, ...; `null` where
+//! the vendor returns null). The models' fields are committed under `tests/data/sdk/`, made by
+//! `scripts/sdk_fields.py` from the installed SDKs (its docstring has the commands).
+
+use std::sync::Arc;
+
+use certdesk::backend::{AesGcmVault, MemoryStore, Scope};
+use certdesk::cloud::Api;
+use certdesk::service::CsrService;
+use serde_json::{Map, Value};
+
+struct Models {
+    sdk: Value,
+}
+
+impl Models {
+    fn load(file: &str) -> Models {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/sdk")
+            .join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        Models {
+            sdk: serde_json::from_str(&text).unwrap(),
+        }
+    }
+
+    fn response(&self, action: &str) -> &Map<String, Value> {
+        self.sdk["actions"][action]["response"]
+            .as_object()
+            .unwrap_or_else(|| panic!("the SDK has no action {action}"))
+    }
+
+    fn model(&self, name: &str) -> Option<&Map<String, Value>> {
+        self.sdk["models"][name].as_object()
+    }
+
+    /// Checks `value` against the fields of a model; returns every mismatch as `path: problem`.
+    fn check(
+        &self,
+        path: &str,
+        value: &Value,
+        fields: &Map<String, Value>,
+        found: &mut Vec<String>,
+    ) {
+        let Some(object) = value.as_object() else {
+            found.push(format!("{path}: not an object"));
+            return;
+        };
+        for (key, v) in object {
+            let here = format!("{path}.{key}");
+            match fields.get(key).and_then(Value::as_str) {
+                None => found.push(format!("{here}: not a field of the SDK model")),
+                Some(typ) => self.check_type(&here, v, typ, found),
+            }
+        }
+    }
+
+    fn check_type(&self, path: &str, v: &Value, typ: &str, found: &mut Vec<String>) {
+        if v.is_null() {
+            return;
+        }
+        let list = typ
+            .strip_prefix("list of ")
+            .or_else(|| typ.strip_prefix("List[").and_then(|t| t.strip_suffix(']')));
+        if let Some(inner) = list {
+            match v.as_array() {
+                Some(items) => {
+                    for (i, item) in items.iter().enumerate() {
+                        self.check_type(&format!("{path}[{i}]"), item, inner, found);
+                    }
+                }
+                None => found.push(format!("{path}: {v} is not a list ({typ})")),
+            }
+            return;
+        }
+        let ok = match typ.split_whitespace().next().unwrap_or("") {
+            "str" => v.is_string(),
+            "int" => v.is_i64() || v.is_u64(),
+            "float" => v.is_number(),
+            "bool" => v.is_boolean(),
+            "unknown" => true,
+            model => match self.model(model) {
+                Some(fields) => {
+                    self.check(path, v, fields, found);
+                    true
+                }
+                None => {
+                    found.push(format!("{path}: unknown SDK type {typ}"));
+                    true
+                }
+            },
+        };
+        if !ok {
+            found.push(format!("{path}: {v} is not {typ}"));
+        }
+    }
+}
+
+fn assert_shape(models: &Models, action: &str, response: &Value) {
+    let mut found = Vec::new();
+    models.check(action, response, models.response(action), &mut found);
+    assert!(found.is_empty(), "{action}:\n{}", found.join("\n"));
+}
+
+fn service() -> CsrService {
+    let store = Arc::new(MemoryStore::new());
+    CsrService::new(store.clone(), Arc::new(AesGcmVault::new("k", [3; 32]))).with_orders(store)
+}
+
+fn alice() -> Scope {
+    Scope::new("alice", "ap-guangzhou")
+}
+
+#[tokio::test]
+async fn tencent_csr_responses_have_the_sdk_models_shape() {
+    let models = Models::load("tencent-ssl-2019-12-05.json");
+    let svc = service();
+    let call = |api: Api, body: String| {
+        let svc = &svc;
+        async move { svc.handle(&alice(), api, body.as_bytes()).await.unwrap() }
+    };
+    let created = call(
+        Api::TencentCreateCsr,
+        r#"{"Domain": "www.example.com", "Organization": "Example", "Department": "IT",
+            "Email": "admin@example.com", "Province": "Guangdong", "City": "Shenzhen",
+            "Country": "CN", "EncryptAlgo": "RSA", "KeyParameter": "2048", "Generate": false,
+            "Remark": "draft", "Tags": [{"TagKey": "env", "TagValue": "test"}]}"#
+            .into(),
+    )
+    .await;
+    assert_shape(&models, "CreateCSR", &created);
+    let id = created["Id"].as_u64().unwrap();
+    let draft = call(Api::TencentDescribeCsr, format!(r#"{{"CSRId": {id}}}"#)).await;
+    assert_shape(&models, "DescribeCSR", &draft);
+    let modified = call(
+        Api::TencentModifyCsr,
+        format!(r#"{{"CSRId": {id}, "Generate": true}}"#),
+    )
+    .await;
+    assert_shape(&models, "ModifyCSR", &modified);
+    let made = call(Api::TencentDescribeCsr, format!(r#"{{"CSRId": {id}}}"#)).await;
+    assert_shape(&models, "DescribeCSR", &made);
+    let set = call(Api::TencentDescribeCsrSet, "{}".into()).await;
+    assert_shape(&models, "DescribeCSRSet", &set);
+    let deleted = call(
+        Api::TencentBatchDeleteCsr,
+        format!(r#"{{"CSRIds": [{id}, 999]}}"#),
+    )
+    .await;
+    assert_shape(&models, "BatchDeleteCSR", &deleted);
+
+    // The checker can fail: a field the SDK does not have, and a wrong type, are found.
+    let mut found = Vec::new();
+    let bad = serde_json::json!({"Id": "7", "Extra": 1});
+    models.check("CreateCSR", &bad, models.response("CreateCSR"), &mut found);
+    assert_eq!(found.len(), 2, "{found:?}");
+}
+
+#[tokio::test]
+async fn alibaba_csr_responses_have_the_sdk_models_shape() {
+    let models = Models::load("alibaba-cas-2020-04-07.json");
+    let svc = service();
+    let call = |api: Api, body: String| {
+        let svc = &svc;
+        async move { svc.handle(&alice(), api, body.as_bytes()).await.unwrap() }
+    };
+    let created = call(
+        Api::AlibabaCreateCsr,
+        r#"{"Algorithm": "ECC", "KeySize": 256, "CommonName": "www.example.com",
+            "CountryCode": "CN", "Province": "Zhejiang", "Locality": "Hangzhou",
+            "Name": "web-1"}"#
+            .into(),
+    )
+    .await;
+    assert_shape(&models, "CreateCsr", &created);
+    let id = created["CsrId"].as_u64().unwrap();
+    let detail = call(Api::AlibabaGetCsrDetail, format!(r#"{{"CsrId": {id}}}"#)).await;
+    assert_shape(&models, "GetCsrDetail", &detail);
+    let list = call(Api::AlibabaListCsr, "{}".into()).await;
+    assert_shape(&models, "ListCsr", &list);
+    let deleted = call(Api::AlibabaDeleteCsr, format!(r#"{{"CsrId": {id}}}"#)).await;
+    assert_shape(&models, "DeleteCsr", &deleted);
+}
