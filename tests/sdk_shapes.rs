@@ -183,3 +183,65 @@ async fn alibaba_csr_responses_have_the_sdk_models_shape() {
     let deleted = call(Api::AlibabaDeleteCsr, format!(r#"{{"CsrId": {id}}}"#)).await;
     assert_shape(&models, "DeleteCsr", &deleted);
 }
+
+/// A body with every request field the SDK model has, each a value of its type.
+fn full_request(models: &Models, action: &str) -> Value {
+    let fields = models.sdk["actions"][action]["request"]
+        .as_object()
+        .unwrap();
+    let mut body = Map::new();
+    for (name, typ) in fields {
+        let typ = typ.as_str().unwrap();
+        let v = match typ {
+            "str" => Value::from("x"),
+            "int" => Value::from(1),
+            "bool" => Value::from(true),
+            t if t.starts_with("list of str") => serde_json::json!(["x"]),
+            t if t.starts_with("list of int") => serde_json::json!([1]),
+            "list of Tags" => serde_json::json!([{"TagKey": "k", "TagValue": "v"}]),
+            other => panic!("{action}.{name}: no sample for {other}"),
+        };
+        body.insert(name.clone(), v);
+    }
+    Value::Object(body)
+}
+
+/// Every parameter the SDKs send for the CSR actions is one certdesk reads, of the SDK's type:
+/// none is answered `UnknownParameter` or a type error (the values are samples; the rules may
+/// refuse them).
+#[test]
+fn every_sdk_request_field_of_the_csr_actions_is_read() {
+    let tencent = Models::load("tencent-ssl-2019-12-05.json");
+    let alibaba = Models::load("alibaba-cas-2020-04-07.json");
+    for (models, action, api) in [
+        (&tencent, "CreateCSR", Api::TencentCreateCsr),
+        (&tencent, "ModifyCSR", Api::TencentModifyCsr),
+        (&tencent, "DescribeCSR", Api::TencentDescribeCsr),
+        (&tencent, "DescribeCSRSet", Api::TencentDescribeCsrSet),
+        (&tencent, "BatchDeleteCSR", Api::TencentBatchDeleteCsr),
+        (&tencent, "ApplyCertificate", Api::TencentApplyCertificate),
+        (&alibaba, "CreateCsr", Api::AlibabaCreateCsr),
+        (&alibaba, "UploadCsr", Api::AlibabaUploadCsr),
+        (&alibaba, "ListCsr", Api::AlibabaListCsr),
+        (&alibaba, "GetCsrDetail", Api::AlibabaGetCsrDetail),
+        (&alibaba, "UpdateCsr", Api::AlibabaUpdateCsr),
+        (&alibaba, "DeleteCsr", Api::AlibabaDeleteCsr),
+    ] {
+        let body = full_request(models, action).to_string();
+        let v = api.validate(body.as_bytes());
+        let unknown: Vec<&str> = v
+            .violations
+            .iter()
+            .filter(|v| v.code.as_str().starts_with("json."))
+            .map(|v| v.field.as_str())
+            .collect();
+        assert!(unknown.is_empty(), "{action}: {unknown:?} in {body}");
+    }
+    // The check can fail: a parameter no SDK sends is unknown.
+    let v = Api::TencentDescribeCsr.validate(br#"{"CSRId": 1, "Bogus": 1}"#);
+    assert!(
+        v.violations
+            .iter()
+            .any(|v| v.code == "json.unknown_parameter")
+    );
+}
