@@ -2112,6 +2112,38 @@ async fn the_application_forms_details_are_kept_on_the_order() {
         .unwrap_err();
     let fields: Vec<&str> = e.violations().iter().map(|v| v.field.as_str()).collect();
     assert_eq!(fields, ["contact_email", "alias", "validity_period"], "{e}");
+    // Tags as the vendors bound them, and every free-text detail bounded.
+    let bounded = ApplicationDetails {
+        tags: vec![
+            OrderTag {
+                key: "team".into(),
+                value: "web".into(),
+            },
+            OrderTag {
+                key: "team".into(),
+                value: "x".repeat(256),
+            },
+        ],
+        contact_phone: Some("1".repeat(65)),
+        ..ApplicationDetails::default()
+    };
+    let e = w
+        .orders
+        .apply_free_with(
+            &me(),
+            "bad.example.com",
+            ValidationMethod::Dns,
+            generated("bad.example.com"),
+            bounded,
+        )
+        .await
+        .unwrap_err();
+    let codes: Vec<&str> = e.violations().iter().map(|v| v.code.as_str()).collect();
+    assert_eq!(
+        codes,
+        ["tag.value_too_long", "tag.duplicate_key", "detail.invalid"],
+        "{e}"
+    );
 
     // The paid form's.
     let paid = w

@@ -11,8 +11,8 @@ use crate::san::EmailAddress;
 /// An alias (Tencent `Alias`): at most this many characters.
 pub const MAX_ALIAS_CHARS: usize = 200;
 
-/// Tags on an order: at most this many.
-pub const MAX_ORDER_TAGS: usize = 50;
+/// A free-text detail (a phone, a name, an area code): at most this many characters.
+pub const MAX_DETAIL_CHARS: usize = 64;
 
 /// Whether the applicant is an organization or a person (the paid form's company type).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -103,19 +103,39 @@ impl ApplicationDetails {
                 ));
             }
         }
-        if self.tags.len() > MAX_ORDER_TAGS {
-            found.push(Violation::error(
-                "tags",
-                ParamCode::TagTooMany,
-                format!("at most {MAX_ORDER_TAGS} tags, not {}", self.tags.len()),
-            ));
-        }
-        for (i, t) in self.tags.iter().enumerate() {
-            if t.key.trim().is_empty() {
+        found.extend(crate::policy::check_tags(
+            self.tags.iter().map(|t| (t.key.as_str(), t.value.as_str())),
+        ));
+        let texts = [
+            ("contact_phone", self.contact_phone.as_deref()),
+            ("phone_area_code", self.phone_area_code.as_deref()),
+            (
+                "admin_name.first",
+                self.admin_name.as_ref().map(|n| n.first.as_str()),
+            ),
+            (
+                "admin_name.last",
+                self.admin_name.as_ref().map(|n| n.last.as_str()),
+            ),
+            (
+                "contact_name.first",
+                self.contact_name.as_ref().map(|n| n.first.as_str()),
+            ),
+            (
+                "contact_name.last",
+                self.contact_name.as_ref().map(|n| n.last.as_str()),
+            ),
+        ];
+        for (field, text) in texts {
+            let Some(text) = text else { continue };
+            let n = text.chars().count();
+            if n > MAX_DETAIL_CHARS || text.chars().any(char::is_control) {
                 found.push(Violation::error(
-                    format!("tags[{i}].key"),
-                    ParamCode::TagKeyMissing,
-                    "a tag needs a key",
+                    field,
+                    ParamCode::DetailInvalid,
+                    format!(
+                        "at most {MAX_DETAIL_CHARS} characters and no control character ({n} given)"
+                    ),
                 ));
             }
         }

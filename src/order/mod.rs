@@ -44,7 +44,7 @@ pub use challenge::{
 };
 pub use command::{Actor, Change, Command, CommandName, Event};
 pub use details::{
-    ApplicationDetails, CompanyType, MAX_ALIAS_CHARS, MAX_ORDER_TAGS, OrderTag, PersonName,
+    ApplicationDetails, CompanyType, MAX_ALIAS_CHARS, MAX_DETAIL_CHARS, OrderTag, PersonName,
 };
 pub use error::{OrderCode, OrderError};
 pub use product::{

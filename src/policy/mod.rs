@@ -13,6 +13,7 @@ mod info;
 pub(crate) use info::check_phone;
 mod ip;
 mod profile;
+mod tags;
 
 use std::fmt;
 
@@ -87,6 +88,7 @@ codes! {
         AliasControlCharacter = "alias.control_character",
         PostalCodeInvalid = "postal_code.invalid",
         PersonNameIncomplete = "person.name_incomplete",
+        DetailInvalid = "detail.invalid",
         TagKeyTooLong = "tag.key_too_long",
         TagTooMany = "tag.too_many",
         TagValueTooLong = "tag.value_too_long",
@@ -120,6 +122,7 @@ pub use ip::{check_ip, reserved_range};
 pub use profile::{
     FreeRules, KeyOffer, NameCharset, NameRule, PasswordRule, Presence, Profile, RsaSizes, SanKinds,
 };
+pub use tags::{MAX_TAG_KEY_CHARS, MAX_TAG_VALUE_CHARS, MAX_TAGS, check_tags};
 
 /// How serious a violation is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]

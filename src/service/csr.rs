@@ -28,11 +28,6 @@ pub const MAX_PAGE: u64 = 1000;
 pub const MAX_BATCH: usize = 100;
 /// Remarks: at most this many characters.
 const MAX_REMARK_CHARS: usize = 255;
-/// Tags: at most this many a record, keys and values at most these many characters (Tencent's
-/// tag limits).
-const MAX_TAGS: usize = 50;
-const MAX_TAG_KEY_CHARS: usize = 127;
-const MAX_TAG_VALUE_CHARS: usize = 255;
 
 /// A CSR to create: the form as typed, and what goes with the record.
 #[derive(Clone, Debug, Default)]
@@ -1041,44 +1036,5 @@ fn remark_violations(remark: Option<&str>) -> Vec<Violation> {
 }
 
 fn tag_violations(tags: &[Tag]) -> Vec<Violation> {
-    let mut found = Vec::new();
-    if tags.len() > MAX_TAGS {
-        found.push(Violation::error(
-            "tags",
-            ParamCode::TagTooMany,
-            format!("{} tags given; a record has at most {MAX_TAGS}", tags.len()),
-        ));
-    }
-    for (i, t) in tags.iter().enumerate() {
-        let key_len = t.key.chars().count();
-        if t.key.trim().is_empty() {
-            found.push(Violation::error(
-                format!("tags[{i}].key"),
-                ParamCode::TagKeyMissing,
-                "a tag needs a key",
-            ));
-        } else if key_len > MAX_TAG_KEY_CHARS {
-            found.push(Violation::error(
-                format!("tags[{i}].key"),
-                ParamCode::TagKeyTooLong,
-                format!("the tag key is {key_len} characters; at most {MAX_TAG_KEY_CHARS}"),
-            ));
-        }
-        let value_len = t.value.chars().count();
-        if value_len > MAX_TAG_VALUE_CHARS {
-            found.push(Violation::error(
-                format!("tags[{i}].value"),
-                ParamCode::TagValueTooLong,
-                format!("the tag value is {value_len} characters; at most {MAX_TAG_VALUE_CHARS}"),
-            ));
-        }
-        if tags[..i].iter().any(|o| o.key == t.key) {
-            found.push(Violation::error(
-                format!("tags[{i}].key"),
-                ParamCode::TagDuplicateKey,
-                format!("the tag key {:?} is given twice", t.key),
-            ));
-        }
-    }
-    found
+    crate::policy::check_tags(tags.iter().map(|t| (t.key.as_str(), t.value.as_str())))
 }
