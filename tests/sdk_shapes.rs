@@ -182,6 +182,26 @@ async fn alibaba_csr_responses_have_the_sdk_models_shape() {
     assert_shape(&models, "ListCsr", &list);
     let deleted = call(Api::AlibabaDeleteCsr, format!(r#"{{"CsrId": {id}}}"#)).await;
     assert_shape(&models, "DeleteCsr", &deleted);
+    // A CSR uploaded without its key, then given it.
+    let request = certdesk::CsrRequest::builder()
+        .subject(
+            certdesk::Subject::builder()
+                .common_name("up.example.com")
+                .build()
+                .unwrap(),
+        )
+        .key_spec(certdesk::KeySpec::EcP256)
+        .build()
+        .unwrap();
+    let (csr, key) = request.generate().unwrap();
+    let body = serde_json::json!({"Csr": csr.to_pem(), "Name": "up-1"}).to_string();
+    let uploaded = call(Api::AlibabaUploadCsr, body).await;
+    assert_shape(&models, "UploadCsr", &uploaded);
+    let up = uploaded["CsrId"].as_u64().unwrap();
+    let body =
+        serde_json::json!({"CsrId": up, "Key": key.to_pkcs8_pem().unwrap().as_str()}).to_string();
+    let updated = call(Api::AlibabaUpdateCsr, body).await;
+    assert_shape(&models, "UpdateCsr", &updated);
 }
 
 /// A body with every request field the SDK model has, each a value of its type.

@@ -357,10 +357,8 @@ impl LocalCa {
         let mut names = Vec::with_capacity(request.domains.len());
         for d in &request.domains {
             if let Ok(ip) = d.trim().parse::<std::net::IpAddr>() {
-                if let Some((block, what)) = crate::policy::reserved_range(ip) {
-                    return Err(CaError::Refused(format!(
-                        "{ip} is in {block}, {what}: a reserved address cannot be certified"
-                    )));
+                if let Some(v) = crate::policy::check_ip(d, ip) {
+                    return Err(CaError::Refused(v.message));
                 }
                 names.push(ip.to_string());
                 continue;

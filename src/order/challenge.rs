@@ -215,6 +215,13 @@ impl Challenge {
     }
 }
 
+/// Whether `name` is a primary (registrable) domain itself: `example.com`, not
+/// `www.example.com`. File validation of one also needs `www.`, and a single-domain
+/// certificate for one also covers `www.`.
+pub(crate) fn is_primary_domain(name: &str) -> bool {
+    psl::domain(name.as_bytes()).is_some_and(|p| p.as_bytes() == name.as_bytes())
+}
+
 /// The challenges of an order's domains for a method. A wildcard is validated on its base
 /// name, by DNS only unless the product allows file validation for it
 /// ([`Product::wildcard_file_validation`]); file validation of a primary (registrable) domain also needs `www.`,
@@ -253,9 +260,7 @@ pub fn challenges(
             push(base);
             continue;
         }
-        let is_primary =
-            psl::domain(base.as_bytes()).is_some_and(|p| p.as_bytes() == base.as_bytes());
-        if is_primary {
+        if is_primary_domain(&base) {
             push(base.clone());
             push(format!("www.{base}"));
         } else if let Some(bare) = base.strip_prefix("www.") {

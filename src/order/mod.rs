@@ -38,6 +38,7 @@ mod status;
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
+use challenge::is_primary_domain;
 pub use challenge::{
     BoundName, CaCheck, Challenge, CheckOutcome, DNS_AUTH_LABEL, DnsRecordType, DomainCheck,
     PKI_VALIDATION_PATH, ValidationMethod, ValidationToken, challenges,
@@ -688,12 +689,10 @@ impl Order {
                     });
                 }
                 // Only a public address can be certified.
-                if let Some((block, what)) = crate::policy::reserved_range(*ip) {
+                if let Some(v) = crate::policy::check_ip(raw, *ip) {
                     return Err(OrderError::InvalidDomain {
                         domain: raw.clone(),
-                        reason: format!(
-                            "{ip} is in {block}, {what}: a reserved address cannot be certified"
-                        ),
+                        reason: v.message,
                     });
                 }
             }
@@ -1009,6 +1008,21 @@ impl Order {
                 .any(|e| matches!(e.change, Change::ReviewPassed | Change::ReviewWaived))
     }
 
+    /// The validation methods offered for this order: its product's
+    /// ([`Product::offered_methods`]), file methods only when it binds an IP address (there is
+    /// no DNS method for an address).
+    pub fn offered_methods(&self, on_dns_provider: bool) -> Vec<ValidationMethod> {
+        let mut offered = self.product.offered_methods(on_dns_provider);
+        if self
+            .domain_names()
+            .iter()
+            .any(|n| matches!(n, BoundName::Ip(_)))
+        {
+            offered.retain(|m| !m.is_dns());
+        }
+        offered
+    }
+
     /// What the application form collected beside the CSR, domains and organization.
     pub fn details(&self) -> &ApplicationDetails {
         &self.details
@@ -1198,8 +1212,7 @@ impl Order {
         if self.product.domain_type == DomainType::Single
             && let [BoundName::Domain(only)] = self.domain_names().as_slice()
             && !only.is_wildcard()
-            && psl::domain(only.as_str().as_bytes())
-                .is_some_and(|p| p.as_bytes() == only.as_str().as_bytes())
+            && is_primary_domain(only.as_str())
         {
             let www = format!("www.{}", only.as_str());
             if !names.contains(&www) {

@@ -825,29 +825,48 @@ impl CsrService {
     async fn delete_one(&self, scope: &Scope, id: u64) -> Result<(), ServiceError> {
         let record = self.get(scope, id).await?;
         if let Some(orders) = &self.orders {
-            let mut using = orders.orders_using_csr(scope, &id.to_string()).await?;
-            // An order that picked the CSR a moment ago may not be saved yet: until it names
-            // the CSR, or the hold lapses, the CSR stays.
-            if let Some(pick) = &record.picked
-                && self.clock.now() - pick.at < CSR_PICK_HOLD
-                && !using.contains(&pick.order_id)
-            {
-                let saved = match orders.get_order(scope, &pick.order_id).await {
-                    Ok(order) => order.csr().is_some_and(|c| c.id == id.to_string()),
-                    Err(StoreError::NotFound { .. }) => false,
-                    Err(e) => return Err(e.into()),
-                };
-                if !saved {
-                    using.push(pick.order_id.clone());
-                }
-            }
-            if !using.is_empty() {
-                return Err(ServiceError::InUse { id, orders: using });
+            let holders = self.holders(orders.as_ref(), &record).await?;
+            if !holders.is_empty() {
+                return Err(ServiceError::InUse {
+                    id,
+                    orders: holders,
+                });
             }
         }
-        // At the version read: a pick since then makes this a conflict.
+        self.delete_at_version(&record).await
+    }
+
+    /// The orders that hold a record: those that name it ([`OrderStore::orders_using_csr`]),
+    /// and one that picked it a moment ago and may not be saved yet (until it names the CSR,
+    /// or [`CSR_PICK_HOLD`] lapses).
+    async fn holders(
+        &self,
+        orders: &dyn OrderStore,
+        record: &CsrRecord,
+    ) -> Result<Vec<String>, ServiceError> {
+        let id = record.id.to_string();
+        let mut using = orders.orders_using_csr(&record.scope, &id).await?;
+        if let Some(pick) = &record.picked
+            && self.clock.now() - pick.at < CSR_PICK_HOLD
+            && !using.contains(&pick.order_id)
+        {
+            let saved = match orders.get_order(&record.scope, &pick.order_id).await {
+                Ok(order) => order.csr().is_some_and(|c| c.id == id),
+                Err(StoreError::NotFound { .. }) => false,
+                Err(e) => return Err(e.into()),
+            };
+            if !saved {
+                using.push(pick.order_id.clone());
+            }
+        }
+        Ok(using)
+    }
+
+    /// Deletes a record at the version read: a pick or change since then is a conflict.
+    async fn delete_at_version(&self, record: &CsrRecord) -> Result<(), ServiceError> {
+        let id = record.id;
         self.csrs
-            .delete_csr(scope, id, Some(record.version))
+            .delete_csr(&record.scope, id, Some(record.version))
             .await
             .map_err(|e| match e {
                 StoreError::NotFound { .. } => ServiceError::NotFound { id },
@@ -864,24 +883,23 @@ impl CsrService {
         self.admit(scope, "force_delete")?;
         let record = self.get(scope, id).await?;
         let Some(orders) = &self.orders else {
-            self.delete_one(scope, id).await?;
+            self.delete_at_version(&record).await?;
             return Ok(Vec::new());
         };
         let mut open = Vec::new();
         let mut issued = Vec::new();
-        for order_id in orders.orders_using_csr(scope, &id.to_string()).await? {
-            let order = orders.get_order(scope, &order_id).await?;
-            match order.state() {
-                OrderState::Issued | OrderState::Revoking => issued.push(order_id),
-                _ => open.push(order_id),
+        for order_id in self.holders(orders.as_ref(), &record).await? {
+            let holds_certificate = match orders.get_order(scope, &order_id).await {
+                Ok(order) => matches!(order.state(), OrderState::Issued | OrderState::Revoking),
+                // A pick whose order is not saved yet.
+                Err(StoreError::NotFound { .. }) => false,
+                Err(e) => return Err(e.into()),
+            };
+            if holds_certificate {
+                issued.push(order_id);
+            } else {
+                open.push(order_id);
             }
-        }
-        if let Some(pick) = &record.picked
-            && self.clock.now() - pick.at < CSR_PICK_HOLD
-            && !issued.contains(&pick.order_id)
-            && !open.contains(&pick.order_id)
-        {
-            open.push(pick.order_id.clone());
         }
         if !open.is_empty() {
             return Err(ServiceError::InUse { id, orders: open });
@@ -893,13 +911,7 @@ impl CsrService {
                 .put_order_file(scope, order_id, KEPT_CSR_FILE, &copy)
                 .await?;
         }
-        self.csrs
-            .delete_csr(scope, id, Some(record.version))
-            .await
-            .map_err(|e| match e {
-                StoreError::NotFound { .. } => ServiceError::NotFound { id },
-                other => ServiceError::Store(other),
-            })?;
+        self.delete_at_version(&record).await?;
         Ok(issued)
     }
 

@@ -579,6 +579,7 @@ impl OrderService {
         if !report.is_valid() {
             return Err(ServiceError::Rules(report));
         }
+        // Refused before a CSR is generated and quota reserved for an order that cannot be.
         product.check_method(method).map_err(order_error)?;
         self.check_dns_auto(scope, method, &[domain.to_owned()])
             .await?;
@@ -951,16 +952,7 @@ impl OrderService {
         self.admit(scope, "offered_methods")?;
         let order = self.get(scope, id).await?;
         let on_provider = self.on_dns_provider(scope, order.domains()).await?;
-        let mut offered = order.product().offered_methods(on_provider);
-        // An IP address is validated by file only.
-        if order
-            .domains()
-            .iter()
-            .any(|d| d.parse::<std::net::IpAddr>().is_ok())
-        {
-            offered.retain(|m| !m.is_dns());
-        }
-        Ok(offered)
+        Ok(order.offered_methods(on_provider))
     }
 
     /// Chooses the validation method of a paid order.
