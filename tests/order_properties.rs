@@ -98,7 +98,7 @@ fn command(order: &Order, kind: u8, x: u8) -> Command {
     } else {
         offered[usize::from(x) % offered.len()]
     };
-    match kind % 15 {
+    match kind % 17 {
         0 | 1 => Command::SubmitInfo {
             csr: CsrRef {
                 id: format!("csr-{x}"),
@@ -162,7 +162,9 @@ fn command(order: &Order, kind: u8, x: u8) -> Command {
                 not_after: order.created_at() + Duration::days(i64::from(x % 100) + 1),
             },
         },
-        9 => Command::Cancel,
+        // Rarely: a cancel ends the walk.
+        9 if x % 3 == 0 => Command::Cancel,
+        9 => Command::Tick,
         10 | 11 => Command::Tick,
         12 => Command::RequestRevocation,
         13 => {
@@ -172,6 +174,10 @@ fn command(order: &Order, kind: u8, x: u8) -> Command {
                 Command::Refund
             }
         }
+        // Rarely, so that long workflows still reach their end in a random walk.
+        15 if x % 4 == 3 => Command::Withdraw,
+        16 if x % 4 == 3 => Command::Resubmit,
+        15 | 16 => Command::Tick,
         _ => Command::Reissue {
             csr: CsrRef {
                 id: format!("re-{x}"),
@@ -292,6 +298,7 @@ fn the_generator_reaches_every_state() {
         "ca_review",
         "pre_review",
         "upload_letter",
+        "pending_application",
     ] {
         assert!(
             reached.contains(state),
@@ -318,14 +325,25 @@ fn allowed(order: &Order) -> Vec<&'static str> {
         OrderState::PendingIssuance => vec!["issue"],
         OrderState::Issued => vec!["request_revocation", "reissue"],
         OrderState::Revoking => vec!["confirm_revocation"],
-        OrderState::Cancelled | OrderState::Failed { .. } => vec!["refund"],
+        OrderState::Cancelled => vec!["refund"],
+        OrderState::Failed { .. } if order.product().free => vec!["refund"],
+        OrderState::Failed { .. } => vec!["refund", "resubmit"],
+        OrderState::PendingApplication => vec!["submit_info"],
         OrderState::Expired | OrderState::Revoked | OrderState::Refunded => vec![],
     };
     if matches!(
         order.state(),
-        OrderState::InProgress { .. } | OrderState::PendingIssuance
+        OrderState::InProgress { .. }
+            | OrderState::PendingIssuance
+            | OrderState::PendingApplication
     ) {
         list.push("cancel");
+    }
+    // Alibaba's cancel: from validation or review, not while reissuing.
+    if matches!(order.state(), OrderState::InProgress { step } if !matches!(step, Step::SubmitInfo | Step::Apply))
+        && !order.is_reissuing()
+    {
+        list.push("withdraw");
     }
     // Time passing is never illegal; with nothing due it changes nothing.
     list.push("tick");
@@ -349,7 +367,7 @@ fn every_illegal_transition_in_every_workflow() {
         let mut order = Order::new("i", products()[i % 7].clone(), T0);
         let mut now = T0;
         for _ in 0..30 {
-            for kind in 0..15u8 {
+            for kind in 0..17u8 {
                 for x in [1u8, 2, 3] {
                     let cmd = command(&order, kind, x);
                     let name = cmd.name().as_str();

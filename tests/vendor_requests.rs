@@ -436,7 +436,7 @@ fn error_response_bodies_are_the_vendors() {
 #[test]
 fn api_names_round_trip_and_bodies_are_capped() {
     for api in Api::ALL {
-        assert_eq!(api.name().parse::<Api>().unwrap(), api);
+        assert_eq!(api.name().parse::<Api>().unwrap(), *api);
     }
     assert!("tencent:createcsr".parse::<Api>().is_ok());
     assert!("aws:CreateCsr".parse::<Api>().is_err());

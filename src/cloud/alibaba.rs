@@ -8,6 +8,9 @@
 
 use serde::{Deserialize, Deserializer};
 
+mod orders;
+pub use orders::*;
+
 use crate::cloud::{
     AlibabaErrorCode, ErrorCodes, Validation, Vendor, VendorError, algorithm_filter, conclude,
     decode, given, missing, rename, split,
@@ -53,7 +56,7 @@ const CREATE_NAMES: &[(&str, &str)] = &[
 ];
 
 /// A number Alibaba's RPC API may send as text.
-fn number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+pub(crate) fn number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Raw {

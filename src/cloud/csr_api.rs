@@ -7,7 +7,7 @@ use time::macros::format_description;
 
 use crate::backend::{CsrFilter, CsrRecord, CsrStatus, Page, Scope, Tag};
 use crate::cloud::{
-    AlibabaErrorCode, Api, ErrorCodes, TencentErrorCode, Vendor, VendorError, alibaba, tencent,
+    AlibabaErrorCode, Api, Cx, ErrorCodes, TencentErrorCode, Vendor, VendorError, alibaba, tencent,
 };
 use crate::csr::Csr;
 use crate::key::{KeySpec, Password};
@@ -71,7 +71,7 @@ fn vendor_field(vendor: Vendor, field: &str) -> String {
 }
 
 /// A service error as the vendor's error.
-fn vendor_error(api: Api, e: ServiceError) -> VendorError {
+pub(crate) fn vendor_error(api: Api, e: ServiceError) -> VendorError {
     let vendor = api.vendor();
     let tencent = vendor == Vendor::Tencent;
     let (code, http_status) = match &e {
@@ -128,7 +128,7 @@ fn vendor_error(api: Api, e: ServiceError) -> VendorError {
 }
 
 /// Beijing time, as both consoles show it: `2026-11-23 20:00:00`.
-fn vendor_time(t: time::OffsetDateTime) -> String {
+pub(crate) fn vendor_time(t: time::OffsetDateTime) -> String {
     let offset = UtcOffset::from_hms(8, 0, 0).unwrap_or(UtcOffset::UTC);
     t.to_offset(offset)
         .format(format_description!(
@@ -146,7 +146,7 @@ fn subject_value(record: &CsrRecord, csr: Option<&Csr>, field: SubjectField) -> 
     csr.and_then(|c| c.info().subject.get(field.short_name()).map(str::to_owned))
 }
 
-fn record_spec(record: &CsrRecord) -> Option<KeySpec> {
+pub(crate) fn record_spec(record: &CsrRecord) -> Option<KeySpec> {
     let from_form = record
         .form
         .as_ref()
@@ -296,223 +296,318 @@ impl CsrService {
     ///
     /// Covers every CSR action of both vendors: Tencent `CreateCSR`, `ModifyCSR`,
     /// `DescribeCSR`, `DescribeCSRSet`, `BatchDeleteCSR`; Alibaba `CreateCsr`, `UploadCsr`,
-    /// `ListCsr`, `GetCsrDetail`, `UpdateCsr`, `DeleteCsr`. `ApplyCertificate` is an order
-    /// action and is refused here.
+    /// `ListCsr`, `GetCsrDetail`, `UpdateCsr`, `DeleteCsr`. Order actions need the order
+    /// service: [`OrderService::handle`](crate::service::OrderService::handle) answers every
+    /// action, and answers them here with `UnsupportedOperation`.
     #[tracing::instrument(skip_all, fields(account = %scope.account, api = %api))]
     pub async fn handle(&self, scope: &Scope, api: Api, body: &[u8]) -> Result<Value, VendorError> {
-        let vendor = api.vendor();
-        let service = |e| vendor_error(api, e);
         // One vendor call is one call against the limit, whatever it does inside.
-        self.admit(scope, api.name()).map_err(service)?;
-        let this = self.unlimited();
-        let svc = &this;
-        match api {
-            Api::TencentCreateCsr => {
-                let req: tencent::CreateCsrRequest = decode(vendor, body)?;
-                let profile = Profile::tencent_create_csr();
-                req.check_with(&profile)?;
-                let (form, _) = req.to_form();
-                let record = svc
-                    .create(
-                        scope,
-                        &profile,
-                        NewCsr {
-                            form,
-                            password: given_password(&req.key_password),
-                            remark: req.remark.clone(),
-                            tags: tags_of(&req.tags),
-                            generate: req.generate.unwrap_or(false),
-                        },
-                    )
-                    .await
-                    .map_err(service)?;
-                Ok(json!({ "Id": record.id }))
-            }
-            Api::TencentModifyCsr => {
-                let req: tencent::ModifyCsrRequest = decode(vendor, body)?;
-                check(vendor, req.check())?;
-                let csr_id = id(req.csr_id);
-                let profile = Profile::tencent_create_csr();
-                let stored = svc.details(scope, csr_id).await.map_err(service)?;
-                if stored.status != CsrStatus::Draft {
-                    return Err(service(ServiceError::Immutable {
-                        id: csr_id,
-                        status: stored.status,
-                    }));
-                }
-                let merged = req.merge_into(&tencent_draft(&stored));
-                merged.check_with(&profile)?;
-                let (mut form, _) = merged.to_form();
-                form.name = stored.form.as_ref().and_then(|f| f.name.clone());
-                let record = svc
-                    .modify(
-                        scope,
-                        csr_id,
-                        &profile,
-                        form,
-                        given_password(&req.key_password),
-                        req.generate.unwrap_or(false),
-                    )
-                    .await
-                    .map_err(service)?;
-                if req.remark.is_some() {
-                    svc.set_remark(scope, record.id, req.remark.clone())
-                        .await
-                        .map_err(service)?;
-                }
-                if let Some(tags) = &req.tags {
-                    svc.set_tags(scope, record.id, tags_of(tags))
-                        .await
-                        .map_err(service)?;
-                }
-                Ok(json!({ "Id": record.id }))
-            }
-            Api::TencentDescribeCsr => {
-                let req: tencent::DescribeCsrRequest = decode(vendor, body)?;
-                check(vendor, req.check())?;
-                let csr_id = id(req.csr_id);
-                let record = svc.details(scope, csr_id).await.map_err(service)?;
-                let mut m = tencent_record(&record);
-                m.insert("CSR".into(), json!(record.csr_pem));
-                let key = svc.open_key(&record).await.map_err(service)?;
-                m.insert(
-                    "PrivateKey".into(),
-                    json!(key.as_ref().map(|k| k.pem.as_str())),
-                );
-                Ok(Value::Object(m))
-            }
-            Api::TencentDescribeCsrSet => {
-                let req: tencent::DescribeCsrSetRequest = decode(vendor, body)?;
-                check(vendor, req.check())?;
-                let filter = CsrFilter {
-                    domain: req.domain.clone().filter(|d| !d.trim().is_empty()),
-                    algorithm: req.encrypt_algo.clone().filter(|a| !a.trim().is_empty()),
-                    ..CsrFilter::default()
-                };
-                let page = Page {
-                    offset: req.offset.unwrap_or(0),
-                    limit: req.limit(),
-                };
-                let found = svc.list(scope, &filter, page).await.map_err(service)?;
-                let set: Vec<Value> = found
-                    .items
-                    .iter()
-                    .map(|r| Value::Object(tencent_record(r)))
-                    .collect();
-                Ok(json!({ "Total": found.total, "Set": set }))
-            }
-            Api::TencentBatchDeleteCsr => {
-                let req: tencent::BatchDeleteCsrRequest = decode(vendor, body)?;
-                check(vendor, req.check())?;
-                let ids: Vec<u64> = req
-                    .csr_ids
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|i| id(Some(i)))
-                    .collect();
-                let done = svc.batch_delete(scope, &ids).await.map_err(service)?;
-                Ok(json!({ "Success": done.deleted }))
-            }
-            Api::AlibabaCreateCsr => {
-                let req: alibaba::CreateCsrRequest = decode(vendor, body)?;
-                let profile = Profile::alibaba_create_csr();
-                req.check_with(&profile)?;
-                let (form, _) = req.to_form();
-                let record = svc
-                    .create(
-                        scope,
-                        &profile,
-                        NewCsr {
-                            form,
-                            generate: true,
-                            ..NewCsr::default()
-                        },
-                    )
-                    .await
-                    .map_err(service)?;
-                Ok(json!({ "CsrId": record.id, "Csr": record.csr_pem }))
-            }
-            Api::AlibabaUploadCsr => {
-                let req: alibaba::UploadCsrRequest = decode(vendor, body)?;
-                req.check()?;
-                let record = svc
-                    .upload(
-                        scope,
-                        &Profile::alibaba_upload_csr(),
-                        Upload {
-                            csr: req.csr.clone().unwrap_or_default().into_bytes(),
-                            key: req
-                                .key
-                                .as_ref()
-                                .filter(|k| !k.is_blank())
-                                .map(|k| zeroize::Zeroizing::new(k.expose().as_bytes().to_vec())),
-                            password: None,
-                            name: req.name.clone(),
-                        },
-                    )
-                    .await
-                    .map_err(service)?;
-                Ok(json!({ "CsrId": record.id }))
-            }
-            Api::AlibabaListCsr => {
-                let req: alibaba::ListCsrRequest = decode(vendor, body)?;
-                check(vendor, req.check())?;
-                let size = req.show_size();
-                let filter = CsrFilter {
-                    keyword: req.key_word.clone().filter(|k| !k.trim().is_empty()),
-                    algorithm: req.algorithm.clone().filter(|a| !a.trim().is_empty()),
-                    ..CsrFilter::default()
-                };
-                let page = Page {
-                    offset: (req.current_page() - 1).saturating_mul(size),
-                    limit: size,
-                };
-                let found = svc.list(scope, &filter, page).await.map_err(service)?;
-                let list: Vec<Value> = found.items.iter().map(alibaba_record).collect();
-                Ok(json!({
-                    "TotalCount": found.total,
-                    "CurrentPage": req.current_page(),
-                    "ShowSize": size,
-                    "CsrList": list,
-                }))
-            }
-            Api::AlibabaGetCsrDetail => {
-                let req: alibaba::GetCsrDetailRequest = decode(vendor, body)?;
-                check(vendor, req.check())?;
-                let csr_id = req.csr_id.unwrap_or(0);
-                let record = svc.details(scope, csr_id).await.map_err(service)?;
-                let key = svc.open_key(&record).await.map_err(service)?;
-                Ok(json!({
-                    "Csr": record.csr_pem,
-                    "PrivateKey": key.as_ref().map(|k| k.pem.as_str()),
-                }))
-            }
-            Api::AlibabaUpdateCsr => {
-                let req: alibaba::UpdateCsrRequest = decode(vendor, body)?;
-                check(vendor, req.check())?;
-                let key = req.key.as_ref().map_or("", |k| k.expose());
-                svc.set_key(scope, req.csr_id.unwrap_or(0), key.as_bytes(), None)
-                    .await
-                    .map_err(service)?;
-                Ok(json!({}))
-            }
-            Api::AlibabaDeleteCsr => {
-                let req: alibaba::DeleteCsrRequest = decode(vendor, body)?;
-                check(vendor, req.check())?;
-                svc.delete(scope, req.csr_id.unwrap_or(0))
-                    .await
-                    .map_err(service)?;
-                Ok(json!({}))
-            }
-            Api::TencentApplyCertificate => Err(VendorError {
-                vendor,
-                code: TencentErrorCode::UnsupportedOperation.into(),
-                message: "ApplyCertificate is an order action, not a CSR action".into(),
-                http_status: 200,
-                violations: Vec::new(),
-            }),
-        }
+        self.admit(scope, api.name())
+            .map_err(|e| vendor_error(api, e))?;
+        let unlimited = self.unlimited();
+        let cx = Cx {
+            api,
+            csrs: &unlimited,
+            orders: None,
+        };
+        api.run(&cx, scope, body).await
     }
+}
+
+/// `TencentCreateCsr`.
+pub(crate) async fn tencent_create_csr(
+    cx: &Cx<'_>,
+    scope: &Scope,
+    body: &[u8],
+) -> Result<Value, VendorError> {
+    let (api, svc) = (cx.api, cx.csrs);
+    let vendor = api.vendor();
+    let service = |e| vendor_error(api, e);
+    let req: tencent::CreateCsrRequest = decode(vendor, body)?;
+    let profile = Profile::tencent_create_csr();
+    req.check_with(&profile)?;
+    let (form, _) = req.to_form();
+    let record = svc
+        .create(
+            scope,
+            &profile,
+            NewCsr {
+                form,
+                password: given_password(&req.key_password),
+                remark: req.remark.clone(),
+                tags: tags_of(&req.tags),
+                generate: req.generate.unwrap_or(false),
+            },
+        )
+        .await
+        .map_err(service)?;
+    Ok(json!({ "Id": record.id }))
+}
+
+/// `TencentModifyCsr`.
+pub(crate) async fn tencent_modify_csr(
+    cx: &Cx<'_>,
+    scope: &Scope,
+    body: &[u8],
+) -> Result<Value, VendorError> {
+    let (api, svc) = (cx.api, cx.csrs);
+    let vendor = api.vendor();
+    let service = |e| vendor_error(api, e);
+    let req: tencent::ModifyCsrRequest = decode(vendor, body)?;
+    check(vendor, req.check())?;
+    let csr_id = id(req.csr_id);
+    let profile = Profile::tencent_create_csr();
+    let stored = svc.details(scope, csr_id).await.map_err(service)?;
+    if stored.status != CsrStatus::Draft {
+        return Err(service(ServiceError::Immutable {
+            id: csr_id,
+            status: stored.status,
+        }));
+    }
+    let merged = req.merge_into(&tencent_draft(&stored));
+    merged.check_with(&profile)?;
+    let (mut form, _) = merged.to_form();
+    form.name = stored.form.as_ref().and_then(|f| f.name.clone());
+    let record = svc
+        .modify(
+            scope,
+            csr_id,
+            &profile,
+            form,
+            given_password(&req.key_password),
+            req.generate.unwrap_or(false),
+        )
+        .await
+        .map_err(service)?;
+    if req.remark.is_some() {
+        svc.set_remark(scope, record.id, req.remark.clone())
+            .await
+            .map_err(service)?;
+    }
+    if let Some(tags) = &req.tags {
+        svc.set_tags(scope, record.id, tags_of(tags))
+            .await
+            .map_err(service)?;
+    }
+    Ok(json!({ "Id": record.id }))
+}
+
+/// `TencentDescribeCsr`.
+pub(crate) async fn tencent_describe_csr(
+    cx: &Cx<'_>,
+    scope: &Scope,
+    body: &[u8],
+) -> Result<Value, VendorError> {
+    let (api, svc) = (cx.api, cx.csrs);
+    let vendor = api.vendor();
+    let service = |e| vendor_error(api, e);
+    let req: tencent::DescribeCsrRequest = decode(vendor, body)?;
+    check(vendor, req.check())?;
+    let csr_id = id(req.csr_id);
+    let record = svc.details(scope, csr_id).await.map_err(service)?;
+    let mut m = tencent_record(&record);
+    m.insert("CSR".into(), json!(record.csr_pem));
+    let key = svc.open_key(&record).await.map_err(service)?;
+    m.insert(
+        "PrivateKey".into(),
+        json!(key.as_ref().map(|k| k.pem.as_str())),
+    );
+    Ok(Value::Object(m))
+}
+
+/// `TencentDescribeCsrSet`.
+pub(crate) async fn tencent_describe_csr_set(
+    cx: &Cx<'_>,
+    scope: &Scope,
+    body: &[u8],
+) -> Result<Value, VendorError> {
+    let (api, svc) = (cx.api, cx.csrs);
+    let vendor = api.vendor();
+    let service = |e| vendor_error(api, e);
+    let req: tencent::DescribeCsrSetRequest = decode(vendor, body)?;
+    check(vendor, req.check())?;
+    let filter = CsrFilter {
+        domain: req.domain.clone().filter(|d| !d.trim().is_empty()),
+        algorithm: req.encrypt_algo.clone().filter(|a| !a.trim().is_empty()),
+        ..CsrFilter::default()
+    };
+    let page = Page {
+        offset: req.offset.unwrap_or(0),
+        limit: req.limit(),
+    };
+    let found = svc.list(scope, &filter, page).await.map_err(service)?;
+    let set: Vec<Value> = found
+        .items
+        .iter()
+        .map(|r| Value::Object(tencent_record(r)))
+        .collect();
+    Ok(json!({ "Total": found.total, "Set": set }))
+}
+
+/// `TencentBatchDeleteCsr`.
+pub(crate) async fn tencent_batch_delete_csr(
+    cx: &Cx<'_>,
+    scope: &Scope,
+    body: &[u8],
+) -> Result<Value, VendorError> {
+    let (api, svc) = (cx.api, cx.csrs);
+    let vendor = api.vendor();
+    let service = |e| vendor_error(api, e);
+    let req: tencent::BatchDeleteCsrRequest = decode(vendor, body)?;
+    check(vendor, req.check())?;
+    let ids: Vec<u64> = req
+        .csr_ids
+        .unwrap_or_default()
+        .into_iter()
+        .map(|i| id(Some(i)))
+        .collect();
+    let done = svc.batch_delete(scope, &ids).await.map_err(service)?;
+    Ok(json!({ "Success": done.deleted }))
+}
+
+/// `AlibabaCreateCsr`.
+pub(crate) async fn alibaba_create_csr(
+    cx: &Cx<'_>,
+    scope: &Scope,
+    body: &[u8],
+) -> Result<Value, VendorError> {
+    let (api, svc) = (cx.api, cx.csrs);
+    let vendor = api.vendor();
+    let service = |e| vendor_error(api, e);
+    let req: alibaba::CreateCsrRequest = decode(vendor, body)?;
+    let profile = Profile::alibaba_create_csr();
+    req.check_with(&profile)?;
+    let (form, _) = req.to_form();
+    let record = svc
+        .create(
+            scope,
+            &profile,
+            NewCsr {
+                form,
+                generate: true,
+                ..NewCsr::default()
+            },
+        )
+        .await
+        .map_err(service)?;
+    Ok(json!({ "CsrId": record.id, "Csr": record.csr_pem }))
+}
+
+/// `AlibabaUploadCsr`.
+pub(crate) async fn alibaba_upload_csr(
+    cx: &Cx<'_>,
+    scope: &Scope,
+    body: &[u8],
+) -> Result<Value, VendorError> {
+    let (api, svc) = (cx.api, cx.csrs);
+    let vendor = api.vendor();
+    let service = |e| vendor_error(api, e);
+    let req: alibaba::UploadCsrRequest = decode(vendor, body)?;
+    req.check()?;
+    let record = svc
+        .upload(
+            scope,
+            &Profile::alibaba_upload_csr(),
+            Upload {
+                csr: req.csr.clone().unwrap_or_default().into_bytes(),
+                key: req
+                    .key
+                    .as_ref()
+                    .filter(|k| !k.is_blank())
+                    .map(|k| zeroize::Zeroizing::new(k.expose().as_bytes().to_vec())),
+                password: None,
+                name: req.name.clone(),
+            },
+        )
+        .await
+        .map_err(service)?;
+    Ok(json!({ "CsrId": record.id }))
+}
+
+/// `AlibabaListCsr`.
+pub(crate) async fn alibaba_list_csr(
+    cx: &Cx<'_>,
+    scope: &Scope,
+    body: &[u8],
+) -> Result<Value, VendorError> {
+    let (api, svc) = (cx.api, cx.csrs);
+    let vendor = api.vendor();
+    let service = |e| vendor_error(api, e);
+    let req: alibaba::ListCsrRequest = decode(vendor, body)?;
+    check(vendor, req.check())?;
+    let size = req.show_size();
+    let filter = CsrFilter {
+        keyword: req.key_word.clone().filter(|k| !k.trim().is_empty()),
+        algorithm: req.algorithm.clone().filter(|a| !a.trim().is_empty()),
+        ..CsrFilter::default()
+    };
+    let page = Page {
+        offset: (req.current_page() - 1).saturating_mul(size),
+        limit: size,
+    };
+    let found = svc.list(scope, &filter, page).await.map_err(service)?;
+    let list: Vec<Value> = found.items.iter().map(alibaba_record).collect();
+    Ok(json!({
+        "TotalCount": found.total,
+        "CurrentPage": req.current_page(),
+        "ShowSize": size,
+        "CsrList": list,
+    }))
+}
+
+/// `AlibabaGetCsrDetail`.
+pub(crate) async fn alibaba_get_csr_detail(
+    cx: &Cx<'_>,
+    scope: &Scope,
+    body: &[u8],
+) -> Result<Value, VendorError> {
+    let (api, svc) = (cx.api, cx.csrs);
+    let vendor = api.vendor();
+    let service = |e| vendor_error(api, e);
+    let req: alibaba::GetCsrDetailRequest = decode(vendor, body)?;
+    check(vendor, req.check())?;
+    let csr_id = req.csr_id.unwrap_or(0);
+    let record = svc.details(scope, csr_id).await.map_err(service)?;
+    let key = svc.open_key(&record).await.map_err(service)?;
+    Ok(json!({
+        "Csr": record.csr_pem,
+        "PrivateKey": key.as_ref().map(|k| k.pem.as_str()),
+    }))
+}
+
+/// `AlibabaUpdateCsr`.
+pub(crate) async fn alibaba_update_csr(
+    cx: &Cx<'_>,
+    scope: &Scope,
+    body: &[u8],
+) -> Result<Value, VendorError> {
+    let (api, svc) = (cx.api, cx.csrs);
+    let vendor = api.vendor();
+    let service = |e| vendor_error(api, e);
+    let req: alibaba::UpdateCsrRequest = decode(vendor, body)?;
+    check(vendor, req.check())?;
+    let key = req.key.as_ref().map_or("", |k| k.expose());
+    svc.set_key(scope, req.csr_id.unwrap_or(0), key.as_bytes(), None)
+        .await
+        .map_err(service)?;
+    Ok(json!({}))
+}
+
+/// `AlibabaDeleteCsr`.
+pub(crate) async fn alibaba_delete_csr(
+    cx: &Cx<'_>,
+    scope: &Scope,
+    body: &[u8],
+) -> Result<Value, VendorError> {
+    let (api, svc) = (cx.api, cx.csrs);
+    let vendor = api.vendor();
+    let service = |e| vendor_error(api, e);
+    let req: alibaba::DeleteCsrRequest = decode(vendor, body)?;
+    check(vendor, req.check())?;
+    svc.delete(scope, req.csr_id.unwrap_or(0))
+        .await
+        .map_err(service)?;
+    Ok(json!({}))
 }
 
 #[cfg(test)]

@@ -22,10 +22,16 @@
 pub mod alibaba;
 pub mod tencent;
 
+mod actions;
+mod catalog;
 mod csr_api;
+mod order_api;
+mod zip;
 
-use std::fmt;
-use std::str::FromStr;
+pub(crate) use actions::Cx;
+pub use actions::{Api, UnknownApi};
+pub use catalog::ALIBABA_PRODUCT_CODES;
+pub use order_api::MAX_LIST_SCAN;
 
 use serde::{Deserialize, Serialize};
 
@@ -64,6 +70,36 @@ codes! {
         RequestLimitExceeded = "RequestLimitExceeded",
         /// An action this endpoint does not answer.
         UnsupportedOperation = "UnsupportedOperation",
+        /// No such certificate in this account.
+        FailedOperationCertificateNotFound = "FailedOperation.CertificateNotFound",
+        /// The certificate's status does not allow a resubmission.
+        FailedOperationCertificateStatusNotAllowResubmit = "FailedOperation.CertificateStatusNotAllowResubmit",
+        /// The certificate's status does not allow a domain check.
+        FailedOperationCertificateStatusNotAllowVerify = "FailedOperation.CertificateStatusNotAllowVerify",
+        /// The information cannot be submitted in the order's status.
+        FailedOperationCertificateInfoSubmitStatusInvalid = "FailedOperation.CertificateInfoSubmitStatusInvalid",
+        /// The order's status does not allow the operation.
+        FailedOperationInvalidCertificateStatusCode = "FailedOperation.InvalidCertificateStatusCode",
+        /// No confirmation letter can be uploaded for this order now.
+        FailedOperationUploadConfirmCertificateNotSupport = "FailedOperation.UploadConfirmCertificateNotSupport",
+        /// The order cannot be cancelled.
+        FailedOperationCancelOrderFailed = "FailedOperation.CancelOrderFailed",
+        /// The review cannot be cancelled.
+        FailedOperationCancelAuditCertificateFailed = "FailedOperation.CancelAuditCertificateFailed",
+        /// The certificate cannot be reissued.
+        FailedOperationOrderReplaceFailed = "FailedOperation.OrderReplaceFailed",
+        /// The certificate cannot be revoked.
+        FailedOperationRevokeFailed = "FailedOperation.RevokeFailed",
+        /// The certificate is issued (or with the CA) and cannot be deleted.
+        FailedOperationCannotBeDeletedIssued = "FailedOperation.CannotBeDeletedIssued",
+        /// The certificate to renew is not issued (or not renewable yet).
+        FailedOperationRenewNotIssued = "FailedOperation.RenewNotIssued",
+        /// The certificate is not available (not issued).
+        FailedOperationCertificateNotAvailable = "FailedOperation.CertificateNotAvailable",
+        /// The account's free certificates are used up.
+        FailedOperationExceedsFreeLimit = "FailedOperation.ExceedsFreeLimit",
+        /// The primary domain has its maximum of free certificates.
+        FailedOperationMainDomainCertificateCountLimit = "FailedOperation.MainDomainCertificateCountLimit",
     }
 }
 
@@ -80,6 +116,8 @@ codes! {
         OperationDenied = "OperationDenied",
         /// Too many calls.
         ThrottlingUser = "Throttling.User",
+        /// The account's certificate quota is used up.
+        QuotaExceeded = "QuotaExceeded",
         /// The service failed.
         InternalError = "InternalError",
     }
@@ -263,6 +301,55 @@ fn json_violation(e: &serde_json::Error) -> Violation {
     )
 }
 
+/// A request type whose body is read by [`decode`] and then checked for what the types do
+/// not say (required parameters, allowed values), under the action's error codes.
+pub(crate) trait Checked: for<'de> Deserialize<'de> {
+    /// The action's error codes.
+    fn codes() -> &'static ErrorCodes;
+
+    /// Every violation of the parameters, under their vendor names.
+    fn violations(&self) -> Vec<Violation>;
+
+    /// Validates a body without acting on it.
+    fn validate(body: &[u8]) -> Validation {
+        match decode::<Self>(body) {
+            Ok(req) => Validation::new(
+                Report {
+                    violations: req.violations(),
+                    also_covers: Vec::new(),
+                },
+                Self::codes(),
+            ),
+            Err(v) => Validation::from_violation(v, Self::codes()),
+        }
+    }
+
+    /// Reads a body: the request, or the vendor's error with every violation.
+    fn read(body: &[u8]) -> Result<Self, VendorError> {
+        let req = decode::<Self>(body).map_err(|v| Self::codes().single(v))?;
+        match Self::codes().error(&req.violations()) {
+            Some(e) => Err(e),
+            None => Ok(req),
+        }
+    }
+}
+
+/// `validate_body` for request types that are [`Checked`].
+macro_rules! validate_bodies {
+    ($($ty:ty),* $(,)?) => {
+        $(
+            impl $ty {
+                /// Validates a request body: decoding and the parameters' rules, every
+                /// violation at once.
+                pub fn validate_body(body: &[u8]) -> $crate::cloud::Validation {
+                    <$ty as $crate::cloud::Checked>::validate(body)
+                }
+            }
+        )*
+    };
+}
+pub(crate) use validate_bodies;
+
 /// A required parameter that was not given, or given blank.
 pub(crate) fn missing(field: &str) -> Violation {
     Violation::error(
@@ -306,127 +393,6 @@ impl Validation {
             },
             codes,
         )
-    }
-}
-
-/// The vendor APIs whose request bodies certdesk reads.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Api {
-    /// Tencent `CreateCSR`.
-    TencentCreateCsr,
-    /// Tencent `ModifyCSR`.
-    TencentModifyCsr,
-    /// Tencent `DescribeCSR`.
-    TencentDescribeCsr,
-    /// Tencent `DescribeCSRSet`.
-    TencentDescribeCsrSet,
-    /// Tencent `BatchDeleteCSR`.
-    TencentBatchDeleteCsr,
-    /// Tencent `ApplyCertificate` (free certificate).
-    TencentApplyCertificate,
-    /// Alibaba `CreateCsr`.
-    AlibabaCreateCsr,
-    /// Alibaba `UploadCsr`.
-    AlibabaUploadCsr,
-    /// Alibaba `ListCsr`.
-    AlibabaListCsr,
-    /// Alibaba `GetCsrDetail`.
-    AlibabaGetCsrDetail,
-    /// Alibaba `UpdateCsr`.
-    AlibabaUpdateCsr,
-    /// Alibaba `DeleteCsr`.
-    AlibabaDeleteCsr,
-}
-
-impl Api {
-    /// Every API, in a stable order.
-    pub const ALL: [Api; 12] = [
-        Api::TencentCreateCsr,
-        Api::TencentModifyCsr,
-        Api::TencentDescribeCsr,
-        Api::TencentDescribeCsrSet,
-        Api::TencentBatchDeleteCsr,
-        Api::TencentApplyCertificate,
-        Api::AlibabaCreateCsr,
-        Api::AlibabaUploadCsr,
-        Api::AlibabaListCsr,
-        Api::AlibabaGetCsrDetail,
-        Api::AlibabaUpdateCsr,
-        Api::AlibabaDeleteCsr,
-    ];
-
-    /// The API's name as `vendor:Action` (`tencent:CreateCSR`, `alibaba:UploadCsr`).
-    pub fn name(self) -> &'static str {
-        match self {
-            Api::TencentCreateCsr => "tencent:CreateCSR",
-            Api::TencentModifyCsr => "tencent:ModifyCSR",
-            Api::TencentDescribeCsr => "tencent:DescribeCSR",
-            Api::TencentDescribeCsrSet => "tencent:DescribeCSRSet",
-            Api::TencentBatchDeleteCsr => "tencent:BatchDeleteCSR",
-            Api::TencentApplyCertificate => "tencent:ApplyCertificate",
-            Api::AlibabaCreateCsr => "alibaba:CreateCsr",
-            Api::AlibabaUploadCsr => "alibaba:UploadCsr",
-            Api::AlibabaListCsr => "alibaba:ListCsr",
-            Api::AlibabaGetCsrDetail => "alibaba:GetCsrDetail",
-            Api::AlibabaUpdateCsr => "alibaba:UpdateCsr",
-            Api::AlibabaDeleteCsr => "alibaba:DeleteCsr",
-        }
-    }
-
-    /// The vendor the API belongs to.
-    pub fn vendor(self) -> Vendor {
-        if self.name().starts_with("tencent:") {
-            Vendor::Tencent
-        } else {
-            Vendor::Alibaba
-        }
-    }
-
-    /// Validates a request body of this API: decoding (unknown parameters, wrong types,
-    /// missing required parameters) and the API's profile, every violation at once.
-    pub fn validate(self, body: &[u8]) -> Validation {
-        match self {
-            Api::TencentCreateCsr => tencent::CreateCsrRequest::validate_body(body),
-            Api::TencentModifyCsr => tencent::ModifyCsrRequest::validate_body(body),
-            Api::TencentDescribeCsr => tencent::DescribeCsrRequest::validate_body(body),
-            Api::TencentDescribeCsrSet => tencent::DescribeCsrSetRequest::validate_body(body),
-            Api::TencentBatchDeleteCsr => tencent::BatchDeleteCsrRequest::validate_body(body),
-            Api::TencentApplyCertificate => tencent::ApplyCertificateRequest::validate_body(body),
-            Api::AlibabaCreateCsr => alibaba::CreateCsrRequest::validate_body(body),
-            Api::AlibabaUploadCsr => alibaba::UploadCsrRequest::validate_body(body),
-            Api::AlibabaListCsr => alibaba::ListCsrRequest::validate_body(body),
-            Api::AlibabaGetCsrDetail => alibaba::GetCsrDetailRequest::validate_body(body),
-            Api::AlibabaUpdateCsr => alibaba::UpdateCsrRequest::validate_body(body),
-            Api::AlibabaDeleteCsr => alibaba::DeleteCsrRequest::validate_body(body),
-        }
-    }
-}
-
-impl fmt::Display for Api {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// An API name that is not one of [`Api::ALL`].
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("unknown API {0:?}; known: {known}", known = known_apis())]
-pub struct UnknownApi(pub String);
-
-fn known_apis() -> String {
-    Api::ALL.map(Api::name).join(", ")
-}
-
-impl FromStr for Api {
-    type Err = UnknownApi;
-
-    /// Reads `tencent:CreateCSR` and the like, in any case.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Api::ALL
-            .into_iter()
-            .find(|a| a.name().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| UnknownApi(s.to_owned()))
     }
 }
 

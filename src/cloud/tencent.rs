@@ -12,6 +12,9 @@
 
 use serde::Deserialize;
 
+mod orders;
+pub use orders::*;
+
 use crate::cloud::{
     ErrorCodes, TencentErrorCode, Validation, Vendor, VendorError, algorithm_filter, conclude,
     decode, given, missing, rename, split,
@@ -77,7 +80,7 @@ pub(crate) const CREATE_CODES: ErrorCodes = ErrorCodes {
     http_status: 200,
 };
 
-const APPLY_CODES: ErrorCodes = ErrorCodes {
+pub(crate) const APPLY_CODES: ErrorCodes = ErrorCodes {
     vendor: Vendor::Tencent,
     rows: &[
         (
@@ -711,7 +714,7 @@ fn tencent_key(
     }
 }
 
-fn tag_violations(tags: &[Tag]) -> Vec<Violation> {
+pub(crate) fn tag_violations(tags: &[Tag]) -> Vec<Violation> {
     tags.iter()
         .enumerate()
         .filter(|(_, t)| t.tag_key.trim().is_empty())

@@ -24,6 +24,8 @@ codes! {
         ReviewFailed = "review_failed",
         Issue = "issue",
         Cancel = "cancel",
+        Withdraw = "withdraw",
+        Resubmit = "resubmit",
         Tick = "tick",
         RequestRevocation = "request_revocation",
         ConfirmRevocation = "confirm_revocation",
@@ -109,6 +111,12 @@ pub enum Command {
     },
     /// Cancel the application (before issuance).
     Cancel,
+    /// Withdraw an application from domain validation or review, back to pending application
+    /// (Alibaba's `CancelOrderRequest`); applying again starts the workflow over.
+    Withdraw,
+    /// Take up a failed paid application again, back to pending application (Tencent's
+    /// `ModifyCertificateResubmit`).
+    Resubmit,
     /// Let time pass: fails an order whose validation window has closed, expires an issued
     /// certificate whose validity has ended. Nothing due is no change.
     Tick,
@@ -163,6 +171,8 @@ impl Command {
             Command::ReviewFailed { .. } => CommandName::ReviewFailed,
             Command::Issue { .. } => CommandName::Issue,
             Command::Cancel => CommandName::Cancel,
+            Command::Withdraw => CommandName::Withdraw,
+            Command::Resubmit => CommandName::Resubmit,
             Command::Tick => CommandName::Tick,
             Command::RequestRevocation => CommandName::RequestRevocation,
             Command::ConfirmRevocation => CommandName::ConfirmRevocation,
@@ -248,6 +258,8 @@ pub enum Change {
     },
     /// The application was cancelled.
     Cancelled,
+    /// The application was withdrawn, back to pending application.
+    Withdrawn,
     /// The certificate expired.
     CertificateExpired,
     /// Revocation was requested.

@@ -161,6 +161,10 @@ pub enum OrderState {
         /// Why.
         reason: FailureReason,
     },
+    /// Withdrawn from validation or review, back to pending application (Alibaba's
+    /// `CancelOrderRequest`): the order keeps its product and its quota place, and takes its
+    /// information again ([`Command::SubmitInfo`]), or is cancelled or deleted.
+    PendingApplication,
     /// Cancelled before issuance.
     Cancelled,
     /// The certificate's validity ended.
@@ -187,6 +191,7 @@ codes! {
         PendingIssuance = "pending_issuance",
         Issued = "issued",
         Failed = "failed",
+        PendingApplication = "pending_application",
         Cancelled = "cancelled",
         Expired = "expired",
         Revoking = "revoking",
@@ -211,6 +216,7 @@ impl OrderState {
             OrderState::PendingIssuance => StateName::PendingIssuance,
             OrderState::Issued => StateName::Issued,
             OrderState::Failed { .. } => StateName::Failed,
+            OrderState::PendingApplication => StateName::PendingApplication,
             OrderState::Cancelled => StateName::Cancelled,
             OrderState::Expired => StateName::Expired,
             OrderState::Revoking => StateName::Revoking,
@@ -408,11 +414,23 @@ impl Order {
                 token,
                 prior_validations,
             } => {
-                let free_form = self.in_step(Step::Apply);
-                if !free_form && !self.in_step(Step::SubmitInfo) {
+                let first = self.product.workflow().steps[0];
+                let pending = self.state == OrderState::PendingApplication;
+                let free_form = self.in_step(Step::Apply) || (pending && first == Step::Apply);
+                if !free_form && !self.in_step(Step::SubmitInfo) && !pending {
                     return Err(self.illegal(command));
                 }
                 let names = self.check_domains(domains)?;
+                let texts: Vec<String> = names.iter().map(BoundName::text).collect();
+                if pending && self.product.free && texts != self.domains {
+                    // The quota place was taken for the domain applied for.
+                    return Err(OrderError::DomainsDoNotFit {
+                        detail: format!(
+                            "a free application is made again for its domain {}",
+                            self.domains.join(", ")
+                        ),
+                    });
+                }
                 if !self.product.accepts_key(csr.key) {
                     return Err(OrderError::KeyDoesNotFit {
                         key: csr.key,
@@ -552,8 +570,24 @@ impl Order {
                 }]
             }
             Command::Cancel => match self.state {
-                OrderState::InProgress { .. } | OrderState::PendingIssuance => {
+                OrderState::InProgress { .. }
+                | OrderState::PendingIssuance
+                | OrderState::PendingApplication => {
                     vec![Change::Cancelled]
+                }
+                _ => return Err(self.illegal(command)),
+            },
+            // Tencent's ModifyCertificateResubmit: a failed paid application is taken up again.
+            Command::Resubmit => match self.state {
+                OrderState::Failed { .. } if !self.product.free => vec![Change::Withdrawn],
+                _ => return Err(self.illegal(command)),
+            },
+            // "Cancel only while validating or under review (back to pending application)".
+            Command::Withdraw => match self.state {
+                OrderState::InProgress { step }
+                    if !matches!(step, Step::SubmitInfo | Step::Apply) && !self.reissuing =>
+                {
+                    vec![Change::Withdrawn]
                 }
                 _ => return Err(self.illegal(command)),
             },
@@ -779,6 +813,11 @@ impl Order {
                 info,
                 prior_validations,
             } => {
+                if self.state == OrderState::PendingApplication {
+                    // Applying again starts the workflow over.
+                    let first = self.product.workflow().steps[0];
+                    self.state = OrderState::InProgress { step: first };
+                }
                 self.csr = Some(csr.clone());
                 self.domains = domains.clone();
                 self.info = info.as_deref().cloned();
@@ -824,6 +863,15 @@ impl Order {
                 self.state = OrderState::Issued;
             }
             Change::Cancelled => self.state = OrderState::Cancelled,
+            Change::Withdrawn => {
+                // The method stays: a free application is made again with it.
+                self.state = OrderState::PendingApplication;
+                self.token = None;
+                self.letter = None;
+                self.last_checks.clear();
+                self.validation_started_at = None;
+                self.validated_at = None;
+            }
             Change::CertificateExpired => self.state = OrderState::Expired,
             Change::RevocationRequested => self.state = OrderState::Revoking,
             Change::Revoked => self.state = OrderState::Revoked,
@@ -896,6 +944,18 @@ impl Order {
         token: ValidationToken,
         now: OffsetDateTime,
     ) -> Result<Order, OrderError> {
+        self.renew_with(new_id, token, now, None)
+    }
+
+    /// [`renew`](Self::renew) with a new CSR instead of this order's (its key must fit the
+    /// product; it names the same domains).
+    pub fn renew_with(
+        &self,
+        new_id: impl Into<String>,
+        token: ValidationToken,
+        now: OffsetDateTime,
+        csr: Option<CsrRef>,
+    ) -> Result<Order, OrderError> {
         let (OrderState::Issued, Some(cert)) = (&self.state, &self.certificate) else {
             return Err(OrderError::NotRenewable(format!(
                 "the order is {}, not issued",
@@ -911,9 +971,8 @@ impl Order {
                 cert.not_after.date()
             )));
         }
-        let csr = self
-            .csr
-            .clone()
+        let csr = csr
+            .or_else(|| self.csr.clone())
             .ok_or_else(|| OrderError::NotRenewable("the order has no CSR".into()))?;
         let mut renewal = Order::new(new_id, self.product.clone(), now);
         renewal.renewal_of = Some(self.id.clone());

@@ -258,6 +258,12 @@ impl QuotaLedger {
         Some(deduction)
     }
 
+    /// Every free certificate the account is given, all pools together.
+    pub fn total(&self) -> u32 {
+        let (t, a) = self.preset.limits_for(self.account);
+        t.saturating_add(a)
+    }
+
     /// Certificates counted against a pool.
     pub fn used(&self, pool: QuotaPool) -> u32 {
         self.deductions.iter().filter(|d| d.pool == pool).count() as u32

@@ -129,6 +129,8 @@ impl Order {
             OrderState::PendingIssuance => status(0, Some(TencentStatusMsg::WaitIssue)),
             OrderState::Issued => status(1, None),
             OrderState::Failed { .. } => status(2, None),
+            OrderState::PendingApplication if self.product().free => status(13, None),
+            OrderState::PendingApplication => status(5, None),
             OrderState::Expired => status(3, None),
             OrderState::Cancelled => status(7, None),
             OrderState::Revoking => status(9, None),
@@ -174,8 +176,11 @@ impl Order {
             OrderState::Expired => (Some(AlibabaOrderStatus::Expired), AlibabaStateType::Unknow),
             OrderState::Revoked => (Some(AlibabaOrderStatus::Revoked), AlibabaStateType::Unknow),
             // Alibaba's cancel returns an order to pending application.
-            OrderState::Cancelled => (Some(AlibabaOrderStatus::Payed), AlibabaStateType::Payed),
-            OrderState::Refunded => (None, AlibabaStateType::Unknow),
+            OrderState::PendingApplication => {
+                (Some(AlibabaOrderStatus::Payed), AlibabaStateType::Payed)
+            }
+            // A cancel for good (Tencent's) and a refund have no Alibaba status.
+            OrderState::Cancelled | OrderState::Refunded => (None, AlibabaStateType::Unknow),
         };
         AlibabaStatus {
             order_status,

@@ -108,6 +108,9 @@ codes! {
         ValidationNotOnDnsProvider = "validation.not_on_dns_provider",
         OrderNotIssued = "order.not_issued",
         DownloadPasswordRequired = "download.password_required",
+        ValueNotAllowed = "param.value_not_allowed",
+        OrderIdInvalid = "order_id.invalid",
+        LetterNotBase64 = "letter.not_base64",
     }
 }
 

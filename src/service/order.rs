@@ -358,10 +358,15 @@ pub async fn check_challenge(
     }
 }
 
+/// A new order's id: 16 decimal digits, random. Alibaba's API names orders by a JSON number
+/// (`OrderId`), Tencent's by a string (`CertificateId`): digits below 2^53 serve both, and
+/// survive a JavaScript client's numbers.
 fn new_order_id() -> Result<String, ServiceError> {
+    const LOW: u64 = 1_000_000_000_000_000;
+    const SPAN: u64 = (1 << 53) - LOW;
     let mut bytes = [0u8; 8];
     getrandom::fill(&mut bytes).map_err(|e| order_error(OrderError::Random(e.to_string())))?;
-    Ok(format!("cd-{}", crate::hex::encode(&bytes)))
+    Ok((LOW + u64::from_le_bytes(bytes) % SPAN).to_string())
 }
 
 /// What an order keeps of its CSR, once the record is checked: generated or uploaded, its key
@@ -717,13 +722,21 @@ impl OrderService {
             .csr_ref(scope, id, order.product(), source, &domains)
             .await?;
         let prior = self.prior_validations(scope, id, &domains).await?;
+        // A free application withdrawn to pending application is made again with its method.
+        let again = (order.state() == &OrderState::PendingApplication && order.product().free)
+            .then(|| order.method())
+            .flatten();
+        let token = match again {
+            Some(_) => Some(ValidationToken::random().map_err(order_error)?),
+            None => None,
+        };
         self.update(scope, id, |_| {
             Ok(Some(Command::SubmitInfo {
                 csr: csr.clone(),
                 domains: domains.clone(),
                 info: info.clone().map(Box::new),
-                method: None,
-                token: None,
+                method: again,
+                token,
                 prior_validations: prior.clone(),
             }))
         })
@@ -1532,6 +1545,77 @@ impl OrderService {
         self.update(scope, id, |_| Ok(Some(Command::Cancel))).await
     }
 
+    /// Withdraws an application from domain validation or review, back to pending application
+    /// (Alibaba's `CancelOrderRequest`): the order keeps its place in the quota; it takes its
+    /// information again with [`submit_info`](Self::submit_info) (a free one keeps its
+    /// validation method), or is cancelled or deleted (which gives the place back).
+    #[instrument(skip(self), fields(account = %scope.account))]
+    pub async fn withdraw(&self, scope: &Scope, id: &str) -> Result<Order, ServiceError> {
+        self.admit(scope, "withdraw")?;
+        self.update(scope, id, |_| Ok(Some(Command::Withdraw)))
+            .await
+    }
+
+    /// Takes up a failed paid application again (Tencent `ModifyCertificateResubmit`): back to
+    /// pending application, to submit its information anew.
+    #[instrument(skip(self), fields(account = %scope.account))]
+    pub async fn resubmit(&self, scope: &Scope, id: &str) -> Result<Order, ServiceError> {
+        self.admit(scope, "resubmit")?;
+        self.update(scope, id, |_| Ok(Some(Command::Resubmit)))
+            .await
+    }
+
+    /// The account's free-certificate quota: what it was given and what it has used (a new
+    /// account's ledger when nothing was counted yet).
+    #[instrument(skip(self), fields(account = %scope.account))]
+    pub async fn quota(&self, scope: &Scope) -> Result<QuotaLedger, ServiceError> {
+        self.admit(scope, "quota")?;
+        Ok(match self.orders.get_quota(&scope.account_wide()).await? {
+            Some((ledger, _)) => ledger,
+            None => QuotaLedger::new(self.quota.0.clone(), self.quota.1),
+        })
+    }
+
+    /// The same service without its rate limit, for a caller that counted the call already
+    /// (a vendor action is one call, whatever it does inside).
+    pub(crate) fn unlimited(&self) -> OrderService {
+        OrderService {
+            orders: self.orders.clone(),
+            csrs: Arc::new(self.csrs.unlimited()),
+            ca: self.ca.clone(),
+            resolver: self.resolver.clone(),
+            fetcher: self.fetcher.clone(),
+            dns_provider: self.dns_provider.clone(),
+            registry: self.registry.clone(),
+            clock: self.clock.clone(),
+            quota: self.quota.clone(),
+            free_product: self.free_product.clone(),
+            retry: self.retry.clone(),
+            check_deadline: self.check_deadline,
+            limiter: None,
+        }
+    }
+
+    /// The CSR service the orders use.
+    pub fn csrs(&self) -> &CsrService {
+        &self.csrs
+    }
+
+    /// The product free applications get.
+    pub fn free_product(&self) -> &Product {
+        &self.free_product
+    }
+
+    /// The service's clock.
+    pub fn now(&self) -> time::OffsetDateTime {
+        self.clock.now()
+    }
+
+    /// Takes a token of the account's rate limit for a vendor action.
+    pub(crate) fn admit_call(&self, scope: &Scope, call: &'static str) -> Result<(), ServiceError> {
+        self.admit(scope, call)
+    }
+
     /// Revokes an issued certificate at the CA. When the CA call fails, the order stays
     /// revoking, and calling `revoke` again finishes it.
     #[instrument(skip(self), fields(account = %scope.account))]
@@ -1641,6 +1725,7 @@ impl OrderService {
             let deletable = match order.state() {
                 OrderState::Failed { .. }
                 | OrderState::Cancelled
+                | OrderState::PendingApplication
                 | OrderState::Expired
                 | OrderState::Revoked
                 | OrderState::Refunded => true,
@@ -1678,12 +1763,34 @@ impl OrderService {
     /// key, domains and information (a free renewal takes quota again).
     #[instrument(skip(self), fields(account = %scope.account))]
     pub async fn renew(&self, scope: &Scope, id: &str) -> Result<Order, ServiceError> {
+        self.renew_with(scope, id, None).await
+    }
+
+    /// [`renew`](Self::renew) with a new CSR (generated, pasted or a record of the account)
+    /// instead of the old one's; it must be for the same domains.
+    #[instrument(skip(self, source), fields(account = %scope.account))]
+    pub async fn renew_with(
+        &self,
+        scope: &Scope,
+        id: &str,
+        source: Option<CsrSource>,
+    ) -> Result<Order, ServiceError> {
         self.admit(scope, "renew")?;
         let old = self.get(scope, id).await?;
         let new_id = new_order_id()?;
         let token = ValidationToken::random().map_err(order_error)?;
+        // Checked before a new CSR is made for a renewal that cannot be.
+        old.renew(new_id.clone(), token, self.clock.now())
+            .map_err(order_error)?;
+        let csr = match source {
+            Some(source) => Some(
+                self.csr_ref(scope, &new_id, old.product(), source, old.domains())
+                    .await?,
+            ),
+            None => None,
+        };
         let renewal = old
-            .renew(new_id.clone(), token, self.clock.now())
+            .renew_with(new_id.clone(), token, self.clock.now(), csr)
             .map_err(order_error)?;
         if old.product().free {
             let domain = old.domains().first().cloned().unwrap_or_default();
