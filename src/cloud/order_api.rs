@@ -312,6 +312,10 @@ pub(crate) async fn tencent_apply_certificate(
         .apply_free_with(scope, &domain, method, source, details)
         .await
         .map_err(err)?;
+    // DNS_AUTO: "the DNS record is added automatically".
+    if method == ValidationMethod::DnsAuto {
+        orders.publish_dns(scope, order.id()).await.map_err(err)?;
+    }
     Ok(json!({ "CertificateId": order.id() }))
 }
 
@@ -1328,10 +1332,14 @@ fn applicant_details(
     ApplicationDetails {
         contact_email: given(email).map(str::to_owned),
         contact_phone: given(phone).map(str::to_owned),
-        contact_name: given(username).map(|n| PersonName {
-            first: n.to_owned(),
-            last: String::new(),
-        }),
+        // Alibaba's `Username` is one string; its first word is taken as the first name (a
+        // name of one word has no last name to record, and is kept out).
+        contact_name: given(username)
+            .and_then(|n| n.split_once(char::is_whitespace))
+            .map(|(first, last)| PersonName {
+                first: first.trim().to_owned(),
+                last: last.trim().to_owned(),
+            }),
         tags: alibaba_tags(tags),
         ..ApplicationDetails::default()
     }
@@ -1475,6 +1483,18 @@ pub(crate) async fn alibaba_describe_certificate_state(
     let req: alibaba::OrderIdRequest = read(body)?;
     let id = order_key(&req);
     let order = orders.get(scope, &id).await.map_err(err)?;
+    // Alibaba's clients poll this action until the certificate is there: each poll moves the
+    // order on as the CA would (its domains checked, its review and issuance advanced).
+    let order = match order.state() {
+        OrderState::InProgress {
+            step: Step::ValidateDomain,
+        } => orders.check_validation(scope, &id).await.map_err(err)?.0,
+        OrderState::InProgress {
+            step: Step::PreReview | Step::CaReview,
+        }
+        | OrderState::PendingIssuance => orders.advance(scope, &id).await.map_err(err)?,
+        _ => order,
+    };
     let status = order.alibaba_status(orders.now());
     let mut m = Map::new();
     m.insert("Type".into(), status.state_type.as_str().into());
