@@ -6,6 +6,9 @@ against (tests/data/sdk/*.json).
     # Tencent (international SDK, its own virtualenv):
     python3 -m venv target/sdk-tc && target/sdk-tc/bin/pip install tencentcloud-sdk-python-intl-en==3.1.193
     target/sdk-tc/bin/python scripts/sdk_fields.py tencent > tests/data/sdk/tencent-ssl-2019-12-05.json
+    # Tencent's China-site SDK, for the actions the international one lacks:
+    python3 -m venv target/sdk-tc-cn && target/sdk-tc-cn/bin/pip install tencentcloud-sdk-python-ssl==3.1.145
+    target/sdk-tc-cn/bin/python scripts/sdk_fields.py tencent-cn > tests/data/sdk/tencent-ssl-cn-2019-12-05.json
     # Alibaba (CAS 2020-04-07):
     python3 -m venv target/sdk-ali && target/sdk-ali/bin/pip install alibabacloud-cas20200407==3.9.4
     target/sdk-ali/bin/python scripts/sdk_fields.py alibaba > tests/data/sdk/alibaba-cas-2020-04-07.json
@@ -21,17 +24,19 @@ import re
 import sys
 
 
-def tencent():
+def tencent(sdk="tencentcloud-sdk-python-intl-en"):
     from tencentcloud.ssl.v20191205 import models, ssl_client
 
-    out = {"sdk": "tencentcloud-sdk-python-intl-en", "actions": {}, "models": {}}
+    out = {"sdk": sdk, "actions": {}, "models": {}}
     pending = []
 
     def fields(cls):
         doc = inspect.getsource(cls.__init__)
         found = {}
         for name, typ in re.findall(r":type (\w+): ([^\n]+)", doc):
-            found[name] = typ.strip()
+            # A nested model is written ":class:`tencentcloud.ssl.v20191205.models.X`".
+            typ = re.sub(r":class:`[\w.]*\.(\w+)`", r"\1", typ.strip())
+            found[name] = typ
         # Fields without a docstring type still exist on the instance.
         for k in vars(cls()):
             if k.startswith("_") and k[1:] not in found and k != "_headers":
@@ -119,9 +124,12 @@ if __name__ == "__main__":
     vendor = sys.argv[1] if len(sys.argv) > 1 else ""
     if vendor == "tencent":
         data = tencent()
+    elif vendor == "tencent-cn":
+        # The China-site SDK, for the actions the international one lacks (CompleteCertificate).
+        data = tencent("tencentcloud-sdk-python-ssl")
     elif vendor == "alibaba":
         data = alibaba()
     else:
-        sys.exit("usage: sdk_fields.py tencent|alibaba")
+        sys.exit("usage: sdk_fields.py tencent|tencent-cn|alibaba")
     json.dump(data, sys.stdout, indent=1, sort_keys=True)
     sys.stdout.write("\n")

@@ -163,7 +163,7 @@ fn command(order: &Order, kind: u8, x: u8) -> Command {
             },
         },
         // Rarely: a cancel ends the walk.
-        9 if x % 3 == 0 => Command::Cancel,
+        9 if x.is_multiple_of(3) => Command::Cancel,
         9 => Command::Tick,
         10 | 11 => Command::Tick,
         12 => Command::RequestRevocation,

@@ -18,6 +18,7 @@ use certdesk::backend::{
 use certdesk::cloud::{Api, Vendor};
 use certdesk::order::Product;
 use certdesk::service::{CsrService, OrderService};
+use common::sdk::{Models, assert_shape};
 use serde_json::{Value, json};
 
 struct World {
@@ -96,9 +97,16 @@ async fn try_call(
     body: Value,
 ) -> Result<Value, certdesk::cloud::VendorError> {
     let api = Api::find(vendor, action).unwrap_or_else(|| panic!("no action {action}"));
-    w.orders
+    let answer = w
+        .orders
         .handle(scope, api, body.to_string().as_bytes())
-        .await
+        .await;
+    // Every answer has the shape of the SDK's response model.
+    if let Ok(payload) = &answer {
+        let models = Models::for_action(vendor == Vendor::Tencent, action);
+        assert_shape(&models, action, payload);
+    }
+    answer
 }
 
 async fn tencent(w: &World, action: &str, body: Value) -> Value {
@@ -591,6 +599,39 @@ async fn tencent_cancel_resubmit_and_renewal() {
         free.as_str()
     );
     assert_eq!(described["Domain"], "r.example.com");
+
+    // A paid order whose validation window closed fails; resubmitted, it is pending
+    // submission again.
+    let created = tencent(
+        &w,
+        "CreateCertificate",
+        json!({ "ProductId": 25, "DomainNum": 1, "TimeSpan": 1 }),
+    )
+    .await;
+    let late = created["CertificateIds"][0].as_str().unwrap().to_owned();
+    tencent(
+        &w,
+        "SubmitCertificateInformation",
+        json!({ "CertificateId": late, "CertificateDomain": "late.example.com", "VerifyType": "DNS" }),
+    )
+    .await;
+    w.clock.advance(time::Duration::days(8));
+    let checked = tencent(
+        &w,
+        "CheckCertificateDomainVerification",
+        json!({ "CertificateId": late }),
+    )
+    .await;
+    assert_eq!(checked["VerificationResults"], json!([]));
+    assert_eq!(status(&w, &late).await, 2, "review failed");
+    let resubmitted = tencent(
+        &w,
+        "ModifyCertificateResubmit",
+        json!({ "CertificateId": late }),
+    )
+    .await;
+    assert_eq!(resubmitted["CertificateId"], late.as_str());
+    assert_eq!(status(&w, &late).await, 5);
 }
 
 #[tokio::test]
@@ -836,6 +877,22 @@ async fn alibaba_paid_package_order_and_renewal_with_a_new_csr() {
         listed["CertificateOrderList"][0]["ProductCode"],
         "geotrust-dv-1-starter"
     );
+    // A second package order, withdrawn by the package action.
+    let second = alibaba(
+        &w,
+        "CreateCertificateForPackageRequest",
+        json!({ "ProductCode": "globalsign-dv-1-personal", "Domain": "two.example.com" }),
+    )
+    .await;
+    let second = second["OrderId"].as_u64().unwrap();
+    alibaba(
+        &w,
+        "CancelCertificateForPackageRequest",
+        json!({ "OrderId": second.to_string() }),
+    )
+    .await;
+    let state = alibaba(&w, "DescribeCertificateState", json!({ "OrderId": second })).await;
+    assert_eq!(state["Type"], "payed");
     // Too early to renew; within 30 days of the end a renewal with a new CSR is taken.
     let e = try_call(
         &w,

@@ -165,16 +165,19 @@ fn tencent_key_password_warns_and_stays_redacted() {
 }
 
 #[test]
-fn tencent_sans_are_reported_by_index() {
+fn tencent_csr_actions_take_no_parameter_the_sdk_lacks() {
+    // The SDK's CreateCSR and ModifyCSR models have no SubjectAltName; ModifyCSR has no Tags.
     let body = TENCENT_EXAMPLE
         .replace("www.***.com", "www.example.com")
         .replace("\"China\"", "\"CN\"")
         .replace(
             "\"Generate\": false",
-            "\"Generate\": false, \"SubjectAltName\": [\"ok.example.com\", \"bad_name.example.com\"]",
+            "\"Generate\": false, \"SubjectAltName\": [\"ok.example.com\"]",
         );
     let v = Api::TencentCreateCsr.validate(body.as_bytes());
-    assert_eq!(fields(&v), [("SubjectAltName.1", "domain.invalid")]);
+    assert_eq!(fields(&v), [("SubjectAltName", "json.unknown_parameter")]);
+    let v = Api::TencentModifyCsr.validate(br#"{"CSRId": 7, "Generate": false, "Tags": []}"#);
+    assert_eq!(fields(&v), [("Tags", "json.unknown_parameter")]);
 }
 
 #[test]
@@ -190,7 +193,6 @@ fn modify_csr_checks_what_it_carries_and_merges_into_a_draft() {
     // Every value given is checked by CreateCSR's rules, under Tencent's names.
     let v = Api::TencentModifyCsr.validate(
         br#"{"CSRId": 7, "Generate": true, "Domain": "a_b.example.com", "Email": "x",
-             "SubjectAltName": ["ok.example.com", "localhost"],
              "EncryptAlgo": "ECC", "KeyParameter": "secp384r1"}"#,
     );
     assert_eq!(
@@ -198,11 +200,10 @@ fn modify_csr_checks_what_it_carries_and_merges_into_a_draft() {
         [
             ("Email", "email.invalid"),
             ("Domain", "cn.not_a_name"),
-            ("SubjectAltName.1", "domain.internal"),
             ("KeyParameter", "key.not_offered"),
         ]
     );
-    assert_eq!(v.violations[3].suggestion.as_deref(), Some("prime256v1"));
+    assert_eq!(v.violations[2].suggestion.as_deref(), Some("prime256v1"));
     // One half of the key pair alone completes the draft's: not judged here.
     assert!(
         Api::TencentModifyCsr

@@ -252,7 +252,6 @@ fn tencent_draft(record: &CsrRecord) -> tencent::CreateCsrRequest {
                 tag_value: t.value.clone(),
             })
             .collect(),
-        subject_alt_name: form.sans,
     }
 }
 
@@ -314,7 +313,7 @@ impl CsrService {
     }
 }
 
-/// `TencentCreateCsr`.
+/// `CreateCSR`.
 pub(crate) async fn tencent_create_csr(
     cx: &Cx<'_>,
     scope: &Scope,
@@ -344,7 +343,7 @@ pub(crate) async fn tencent_create_csr(
     Ok(json!({ "Id": record.id }))
 }
 
-/// `TencentModifyCsr`.
+/// `ModifyCSR`.
 pub(crate) async fn tencent_modify_csr(
     cx: &Cx<'_>,
     scope: &Scope,
@@ -368,6 +367,12 @@ pub(crate) async fn tencent_modify_csr(
     merged.check_with(&profile)?;
     let (mut form, _) = merged.to_form();
     form.name = stored.form.as_ref().and_then(|f| f.name.clone());
+    // Tencent's CSR actions carry no further names; a draft made elsewhere keeps its own.
+    form.sans = stored
+        .form
+        .as_ref()
+        .map(|f| f.sans.clone())
+        .unwrap_or_default();
     let record = svc
         .modify(
             scope,
@@ -384,15 +389,10 @@ pub(crate) async fn tencent_modify_csr(
             .await
             .map_err(service)?;
     }
-    if let Some(tags) = &req.tags {
-        svc.set_tags(scope, record.id, tags_of(tags))
-            .await
-            .map_err(service)?;
-    }
     Ok(json!({ "Id": record.id }))
 }
 
-/// `TencentDescribeCsr`.
+/// `DescribeCSR`.
 pub(crate) async fn tencent_describe_csr(
     cx: &Cx<'_>,
     scope: &Scope,
@@ -415,7 +415,7 @@ pub(crate) async fn tencent_describe_csr(
     Ok(Value::Object(m))
 }
 
-/// `TencentDescribeCsrSet`.
+/// `DescribeCSRSet`.
 pub(crate) async fn tencent_describe_csr_set(
     cx: &Cx<'_>,
     scope: &Scope,
@@ -444,7 +444,7 @@ pub(crate) async fn tencent_describe_csr_set(
     Ok(json!({ "Total": found.total, "Set": set }))
 }
 
-/// `TencentBatchDeleteCsr`.
+/// `BatchDeleteCSR`.
 pub(crate) async fn tencent_batch_delete_csr(
     cx: &Cx<'_>,
     scope: &Scope,
@@ -465,7 +465,7 @@ pub(crate) async fn tencent_batch_delete_csr(
     Ok(json!({ "Success": done.deleted }))
 }
 
-/// `AlibabaCreateCsr`.
+/// `CreateCsr`.
 pub(crate) async fn alibaba_create_csr(
     cx: &Cx<'_>,
     scope: &Scope,
@@ -493,7 +493,7 @@ pub(crate) async fn alibaba_create_csr(
     Ok(json!({ "CsrId": record.id, "Csr": record.csr_pem }))
 }
 
-/// `AlibabaUploadCsr`.
+/// `UploadCsr`.
 pub(crate) async fn alibaba_upload_csr(
     cx: &Cx<'_>,
     scope: &Scope,
@@ -524,7 +524,7 @@ pub(crate) async fn alibaba_upload_csr(
     Ok(json!({ "CsrId": record.id }))
 }
 
-/// `AlibabaListCsr`.
+/// `ListCsr`.
 pub(crate) async fn alibaba_list_csr(
     cx: &Cx<'_>,
     scope: &Scope,
@@ -555,7 +555,7 @@ pub(crate) async fn alibaba_list_csr(
     }))
 }
 
-/// `AlibabaGetCsrDetail`.
+/// `GetCsrDetail`.
 pub(crate) async fn alibaba_get_csr_detail(
     cx: &Cx<'_>,
     scope: &Scope,
@@ -575,7 +575,7 @@ pub(crate) async fn alibaba_get_csr_detail(
     }))
 }
 
-/// `AlibabaUpdateCsr`.
+/// `UpdateCsr`.
 pub(crate) async fn alibaba_update_csr(
     cx: &Cx<'_>,
     scope: &Scope,
@@ -593,7 +593,7 @@ pub(crate) async fn alibaba_update_csr(
     Ok(json!({}))
 }
 
-/// `AlibabaDeleteCsr`.
+/// `DeleteCsr`.
 pub(crate) async fn alibaba_delete_csr(
     cx: &Cx<'_>,
     scope: &Scope,
@@ -667,7 +667,6 @@ mod tests {
         let draft = tencent_draft(&record);
         assert_eq!(draft.encrypt_algo.as_deref(), Some("ECC"));
         assert_eq!(draft.key_parameter.as_deref(), Some("prime256v1"));
-        assert_eq!(draft.subject_alt_name, ["www.example.com"]);
         assert_eq!(draft.remark.as_deref(), Some("r"));
     }
 }

@@ -207,7 +207,7 @@ async fn scan(orders: &OrderService, scope: &Scope) -> Result<Vec<Order>, Servic
             break;
         }
     }
-    all.sort_by(|a, b| b.created_at().cmp(&a.created_at()));
+    all.sort_by_key(|o| std::cmp::Reverse(o.created_at()));
     Ok(all)
 }
 
@@ -298,7 +298,6 @@ pub(crate) async fn tencent_apply_certificate(
         contact_email: given(&req.contact_email).map(str::to_owned),
         contact_phone: given(&req.contact_phone).map(str::to_owned),
         alias: given(&req.alias).map(str::to_owned),
-        tags: tags_of(&req.tags),
         project_id: req.project_id,
         delete_dns_auto_record: req.delete_dns_auto_record.unwrap_or(false),
         validity_period: given(&req.validity_period).and_then(|p| p.parse().ok()),
@@ -713,7 +712,6 @@ fn tencent_certificate(scope: &Scope, order: &Order, now: OffsetDateTime) -> Map
     );
     m.insert("From".into(), "".into());
     m.insert("PackageType".into(), json!(package));
-    m.insert("PackageTypeName".into(), product.name().into());
     m.insert("ProductZhName".into(), product.name().into());
     m.insert(
         "Domain".into(),
@@ -842,6 +840,7 @@ pub(crate) async fn tencent_describe_certificate(
         .await
         .map_err(|e| order_error(api, e))?;
     let mut m = tencent_certificate(scope, &order, orders.now());
+    m.insert("PackageTypeName".into(), order.product().name().into());
     m.insert("OrderId".into(), order.id().into());
     m.insert("DvAuthDetail".into(), dv_auth_detail(&order));
     m.insert("SubmittedData".into(), submitted_data(&order));
@@ -925,6 +924,7 @@ pub(crate) async fn tencent_describe_certificates(
         .take(limit)
         .map(|o| {
             let mut m = tencent_certificate(scope, o, now);
+            m.insert("PackageTypeName".into(), o.product().name().into());
             m.insert("IsSM".into(), is_sm(o).into());
             m.insert("IsExpiring".into(), expiring(o, now).into());
             m.insert(

@@ -163,9 +163,6 @@ pub struct CreateCsrRequest {
     /// Tags.
     #[serde(default)]
     pub tags: Vec<Tag>,
-    /// Further domain names.
-    #[serde(default)]
-    pub subject_alt_name: Vec<String>,
 }
 
 impl CreateCsrRequest {
@@ -196,7 +193,6 @@ impl CreateCsrRequest {
             state: self.province.clone(),
             locality: self.city.clone(),
             country: self.country.clone(),
-            sans: self.subject_alt_name.clone(),
             key: key.map(|k| k.name().to_owned()),
             has_key_password: self.key_password.as_ref().is_some_and(|p| !p.is_empty()),
             ..CsrForm::default()
@@ -266,10 +262,6 @@ pub struct ModifyCsrRequest {
     pub key_password: Option<Password>,
     /// New remarks.
     pub remark: Option<String>,
-    /// New tags.
-    pub tags: Option<Vec<Tag>>,
-    /// New further domain names.
-    pub subject_alt_name: Option<Vec<String>>,
 }
 
 impl ModifyCsrRequest {
@@ -293,11 +285,7 @@ impl ModifyCsrRequest {
                 .clone()
                 .or_else(|| draft.key_password.clone()),
             remark: pick(&self.remark, &draft.remark),
-            tags: self.tags.clone().unwrap_or_else(|| draft.tags.clone()),
-            subject_alt_name: self
-                .subject_alt_name
-                .clone()
-                .unwrap_or_else(|| draft.subject_alt_name.clone()),
+            tags: draft.tags.clone(),
         }
     }
 
@@ -320,9 +308,6 @@ impl ModifyCsrRequest {
             ),
             _ => None,
         };
-        if let Some(tags) = &self.tags {
-            found.extend(tag_violations(tags));
-        }
         // The values given are checked by CreateCSR's rules; what is required is the draft's
         // business (check the merged request with `CreateCsrRequest::check` to generate).
         let mut profile = Profile::tencent_create_csr();
@@ -336,7 +321,6 @@ impl ModifyCsrRequest {
             state: self.province.clone(),
             locality: self.city.clone(),
             country: self.country.clone(),
-            sans: self.subject_alt_name.clone().unwrap_or_default(),
             key: key.map(|k| k.name().to_owned()),
             has_key_password: self.key_password.as_ref().is_some_and(|p| !p.is_empty()),
             ..CsrForm::default()
@@ -529,9 +513,6 @@ pub struct ApplyCertificateRequest {
     /// Further names (the free certificate takes none beyond `DomainName`).
     #[serde(default)]
     pub dns_names: Vec<String>,
-    /// Tags.
-    #[serde(default)]
-    pub tags: Vec<Tag>,
 }
 
 /// The domain-validation methods `ApplyCertificate` takes.
@@ -596,7 +577,6 @@ impl ApplyCertificateRequest {
         if let Some(phone) = given(&self.contact_phone) {
             found.extend(check_phone("ContactPhone", phone));
         }
-        found.extend(tag_violations(&self.tags));
         let key = tencent_key(
             ("CsrEncryptAlgo", given(&self.csr_encrypt_algo)),
             ("CsrKeyParameter", given(&self.csr_key_parameter)),

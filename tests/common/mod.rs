@@ -72,3 +72,4 @@ pub fn openssl_req_verifies(dir: &Path, file: &str, sm2_distid: Option<&str>) ->
     out.status.success() && text.contains("self-signature verify OK")
 }
 pub mod hooked;
+pub mod sdk;
