@@ -472,6 +472,10 @@ async fn tencent_paid_ov_with_letter_and_review_then_reissue_and_listing() {
         1
     );
     assert_eq!(list(json!({ "FilterExpiring": 1 })).await["TotalCount"], 0);
+    assert_eq!(list(json!({ "Renew": 1 })).await["TotalCount"], 0);
+    let by_id = list(json!({ "CertIds": [cancelled] })).await;
+    assert_eq!(by_id["TotalCount"], 1);
+    assert_eq!(by_id["Certificates"][0]["Status"], 7);
     let page = list(json!({ "Limit": 1, "Offset": 1 })).await;
     assert_eq!(
         (
@@ -544,7 +548,28 @@ async fn tencent_cancel_resubmit_and_renewal() {
         .await,
         "FailedOperation.CertificateStatusNotAllowResubmit"
     );
+    // This time with a CSR made by Tencent's own CSR action, pasted (`CsrType=parse`).
+    let csr = tencent(
+        &w,
+        "CreateCSR",
+        json!({ "Domain": "dv.example.com", "Organization": "Example", "Department": "IT",
+                "Email": "admin@example.com", "Province": "Guangdong", "City": "Shenzhen",
+                "Country": "CN", "EncryptAlgo": "ECC", "KeyParameter": "prime256v1",
+                "Generate": true }),
+    )
+    .await;
+    let pem = tencent(&w, "DescribeCSR", json!({ "CSRId": csr["Id"] })).await["CSR"].clone();
+    let mut submit = submit;
+    submit["CsrType"] = json!("parse");
+    submit["CsrContent"] = pem;
     tencent(&w, "SubmitCertificateInformation", submit).await;
+    let detail = tencent(
+        &w,
+        "DescribeCertificateDetail",
+        json!({ "CertificateId": id }),
+    )
+    .await;
+    assert_eq!(detail["EncryptAlgorithm"], "ECC");
     tencent(
         &w,
         "CommitCertificateInformation",
@@ -689,6 +714,26 @@ async fn alibaba_free_dv_by_dns_polled_to_the_certificate_and_the_package_state(
         }
     }
     assert_eq!(state["Type"], "certificate", "{state}");
+    // The certificate and its chain verify against the local CA's root.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("root.pem"), w.ca.root_pem()).unwrap();
+    std::fs::write(
+        dir.path().join("cert.pem"),
+        state["Certificate"].as_str().unwrap(),
+    )
+    .unwrap();
+    let verified = common::openssl_ok(
+        dir.path(),
+        &[
+            "verify",
+            "-CAfile",
+            "root.pem",
+            "-untrusted",
+            "cert.pem",
+            "cert.pem",
+        ],
+    );
+    assert!(verified.contains(": OK"), "{verified}");
     assert!(
         state["Certificate"]
             .as_str()
