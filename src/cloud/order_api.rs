@@ -607,6 +607,40 @@ pub(crate) async fn tencent_check_certificate_domain_verification(
     Ok(json!({ "VerificationResults": results }))
 }
 
+/// What the actions that name only the certificate do to it.
+#[derive(Clone, Copy)]
+enum Act {
+    Advance,
+    Cancel,
+    Withdraw,
+    Resubmit,
+}
+
+/// An action that names only the certificate: read its id, do the act, answer.
+async fn on_certificate(
+    cx: &Cx<'_>,
+    scope: &Scope,
+    body: &[u8],
+    act: Act,
+    answer: fn(&str) -> Value,
+) -> Result<Value, VendorError> {
+    let orders = cx.orders()?;
+    let req: tencent::CertificateIdRequest = read(body)?;
+    let id = certificate_id(&req.certificate_id);
+    let done = match act {
+        Act::Advance => orders.advance(scope, &id).await,
+        Act::Cancel => orders.cancel(scope, &id).await,
+        Act::Withdraw => orders.withdraw(scope, &id).await,
+        Act::Resubmit => orders.resubmit(scope, &id).await,
+    };
+    done.map_err(|e| order_error(cx.api, e))?;
+    Ok(answer(&id))
+}
+
+fn certificate_id_answer(id: &str) -> Value {
+    json!({ "CertificateId": id })
+}
+
 /// `CompleteCertificate`: the CA goes on with the order now (a review that passed, an
 /// issuance due).
 pub(crate) async fn tencent_complete_certificate(
@@ -614,15 +648,41 @@ pub(crate) async fn tencent_complete_certificate(
     scope: &Scope,
     body: &[u8],
 ) -> Result<Value, VendorError> {
-    let api = cx.api;
-    let orders = cx.orders()?;
-    let req: tencent::CertificateIdRequest = read(body)?;
-    let id = certificate_id(&req.certificate_id);
-    orders
-        .advance(scope, &id)
-        .await
-        .map_err(|e| order_error(api, e))?;
-    Ok(json!({ "CertificateId": id }))
+    on_certificate(cx, scope, body, Act::Advance, certificate_id_answer).await
+}
+
+/// `CancelCertificateOrder`: cancel before issuance (a free certificate's quota comes back).
+pub(crate) async fn tencent_cancel_certificate_order(
+    cx: &Cx<'_>,
+    scope: &Scope,
+    body: &[u8],
+) -> Result<Value, VendorError> {
+    on_certificate(cx, scope, body, Act::Cancel, certificate_id_answer).await
+}
+
+/// `CancelAuditCertificate`: withdraw from validation or review, back to pending submission.
+pub(crate) async fn tencent_cancel_audit_certificate(
+    cx: &Cx<'_>,
+    scope: &Scope,
+    body: &[u8],
+) -> Result<Value, VendorError> {
+    on_certificate(
+        cx,
+        scope,
+        body,
+        Act::Withdraw,
+        |_| json!({ "Result": true }),
+    )
+    .await
+}
+
+/// `ModifyCertificateResubmit`: a failed paid order back to pending submission.
+pub(crate) async fn tencent_modify_certificate_resubmit(
+    cx: &Cx<'_>,
+    scope: &Scope,
+    body: &[u8],
+) -> Result<Value, VendorError> {
+    on_certificate(cx, scope, body, Act::Resubmit, certificate_id_answer).await
 }
 
 /// Tencent's `DvAuths` entry for a challenge.
@@ -1089,57 +1149,6 @@ pub(crate) async fn tencent_download_certificate(
         "Content": Base64::encode_string(&archive),
         "ContentType": "application/zip",
     }))
-}
-
-/// `CancelCertificateOrder`: cancel before issuance (a free certificate's quota comes back).
-pub(crate) async fn tencent_cancel_certificate_order(
-    cx: &Cx<'_>,
-    scope: &Scope,
-    body: &[u8],
-) -> Result<Value, VendorError> {
-    let api = cx.api;
-    let orders = cx.orders()?;
-    let req: tencent::CertificateIdRequest = read(body)?;
-    let id = certificate_id(&req.certificate_id);
-    orders
-        .cancel(scope, &id)
-        .await
-        .map_err(|e| order_error(api, e))?;
-    Ok(json!({ "CertificateId": id }))
-}
-
-/// `CancelAuditCertificate`: withdraw from validation or review, back to pending submission.
-pub(crate) async fn tencent_cancel_audit_certificate(
-    cx: &Cx<'_>,
-    scope: &Scope,
-    body: &[u8],
-) -> Result<Value, VendorError> {
-    let api = cx.api;
-    let orders = cx.orders()?;
-    let req: tencent::CertificateIdRequest = read(body)?;
-    let id = certificate_id(&req.certificate_id);
-    orders
-        .withdraw(scope, &id)
-        .await
-        .map_err(|e| order_error(api, e))?;
-    Ok(json!({ "Result": true }))
-}
-
-/// `ModifyCertificateResubmit`: a failed paid order back to pending submission.
-pub(crate) async fn tencent_modify_certificate_resubmit(
-    cx: &Cx<'_>,
-    scope: &Scope,
-    body: &[u8],
-) -> Result<Value, VendorError> {
-    let api = cx.api;
-    let orders = cx.orders()?;
-    let req: tencent::CertificateIdRequest = read(body)?;
-    let id = certificate_id(&req.certificate_id);
-    orders
-        .resubmit(scope, &id)
-        .await
-        .map_err(|e| order_error(api, e))?;
-    Ok(json!({ "CertificateId": id }))
 }
 
 /// `ReplaceCertificate`: reissue with a new CSR (pasted, or a new key generated now).
