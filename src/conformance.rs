@@ -1,5 +1,5 @@
-//! A reusable test suite for verifying custom implementations of [`CsrStore`] and
-//! [`OrderStore`] (feature `conformance`). **Not API-stable**: the cases grow as the store
+//! A reusable test suite for verifying custom implementations of [`CsrStore`],
+//! [`OrderStore`] and [`AccessKeyStore`] (feature `conformance`). **Not API-stable**: the cases grow as the store
 //! contract does.
 //!
 //! Each case takes a fresh, empty store and panics (with `assert!`) when the store breaks the
@@ -27,8 +27,8 @@ use std::sync::Arc;
 
 use crate::KeyKind;
 use crate::backend::{
-    AesGcmVault, CsrFilter, CsrRecord, CsrStatus, CsrStore, KeyVault, OrderStore, Page, RecordKind,
-    Scope, StoreError, Tag,
+    AccessKeyRecord, AccessKeyStore, AesGcmVault, CsrFilter, CsrRecord, CsrStatus, CsrStore,
+    KeyVault, OrderStore, Page, RecordKind, Scope, SealedKey, StoreError, Tag,
 };
 use crate::order::{
     AccountKind, Command, CsrRef, Order, Product, QuotaLedger, QuotaPreset, ValidationMethod,
@@ -659,10 +659,11 @@ pub async fn orders_and_quotas_under_concurrent_writers(store: Arc<dyn OrderStor
 /// (the last one made).
 pub async fn run_all<S, F, Fut>(make: F) -> Vec<Vec<u8>>
 where
-    S: CsrStore + OrderStore + 'static,
+    S: CsrStore + OrderStore + AccessKeyStore + 'static,
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = S>,
 {
+    access_keys_and_nonces(Arc::new(make().await)).await;
     csr_crud_versions_and_scopes(Arc::new(make().await)).await;
     csr_listing_pages_and_filters(Arc::new(make().await)).await;
     one_writer_per_version_wins(Arc::new(make().await)).await;
@@ -673,6 +674,114 @@ where
     the_profile_limit_holds_under_concurrent_writers(Arc::new(make().await)).await;
     orders_are_deleted_with_their_files(Arc::new(make().await)).await;
     sealed_keys_stay_sealed(Arc::new(make().await)).await
+}
+
+/// Access keys: unique ids, one account's keys listed, enabled and deleted by that account
+/// only; nonces: of 16 concurrent first uses of one nonce exactly one is accepted, a replay is
+/// refused until the nonce expires, and another key's same nonce is its own.
+pub async fn access_keys_and_nonces(store: Arc<dyn AccessKeyStore>) {
+    let t0 = datetime!(2026-12-01 00:00 UTC);
+    let key = |id: &str, account: &str, at: OffsetDateTime| AccessKeyRecord {
+        id: id.into(),
+        account: account.into(),
+        enabled: true,
+        created_at: at,
+        sealed_secret: SealedKey {
+            kek_id: "k".into(),
+            nonce: vec![7; 12],
+            ciphertext: format!("{id}: sixteen bytes of tag and more").into_bytes(),
+        },
+    };
+    store
+        .insert_access_key(&key("AKID1", "alice", t0))
+        .await
+        .unwrap();
+    store
+        .insert_access_key(&key("AKID2", "alice", t0 + time::Duration::seconds(1)))
+        .await
+        .unwrap();
+    store
+        .insert_access_key(&key("AKID3", "bob", t0))
+        .await
+        .unwrap();
+    let e = store
+        .insert_access_key(&key("AKID1", "bob", t0))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, StoreError::Conflict { .. }), "{e:?}");
+    let got = store.get_access_key("AKID1").await.unwrap().unwrap();
+    assert_eq!(got, key("AKID1", "alice", t0));
+    assert_eq!(store.get_access_key("AKID9").await.unwrap(), None);
+    let ids: Vec<String> = store
+        .list_access_keys("alice")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|k| k.id)
+        .collect();
+    assert_eq!(ids, ["AKID1", "AKID2"]);
+    // Bob cannot touch Alice's key.
+    for e in [
+        store
+            .set_access_key_enabled("bob", "AKID1", false)
+            .await
+            .unwrap_err(),
+        store.delete_access_key("bob", "AKID1").await.unwrap_err(),
+    ] {
+        assert!(matches!(e, StoreError::NotFound { .. }), "{e:?}");
+    }
+    store
+        .set_access_key_enabled("alice", "AKID1", false)
+        .await
+        .unwrap();
+    assert!(
+        !store
+            .get_access_key("AKID1")
+            .await
+            .unwrap()
+            .unwrap()
+            .enabled
+    );
+    store.delete_access_key("alice", "AKID2").await.unwrap();
+    assert_eq!(store.get_access_key("AKID2").await.unwrap(), None);
+
+    let until = t0 + time::Duration::minutes(15);
+    let mut tasks = Vec::new();
+    for _ in 0..16 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            store
+                .remember_nonce("AKID1", "n-1", t0, until)
+                .await
+                .unwrap()
+        }));
+    }
+    let mut accepted = 0;
+    for t in tasks {
+        accepted += usize::from(t.await.unwrap());
+    }
+    assert_eq!(accepted, 1, "exactly one first use of a nonce");
+    let later = t0 + time::Duration::minutes(10);
+    assert!(
+        !store
+            .remember_nonce("AKID1", "n-1", later, later)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .remember_nonce("AKID3", "n-1", later, until)
+            .await
+            .unwrap()
+    );
+    // Expired, it is forgotten.
+    let after = until + time::Duration::seconds(1);
+    assert!(
+        store
+            .remember_nonce("AKID1", "n-1", after, after + time::Duration::minutes(15))
+            .await
+            .unwrap()
+    );
 }
 
 /// An organization profile to store.

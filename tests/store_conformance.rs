@@ -46,7 +46,7 @@ async fn sqlite_store_conforms_and_its_file_holds_no_key() {
             .fetch_all(store.pool())
             .await
             .unwrap();
-    assert_eq!(versions, [1, 2, 3]);
+    assert_eq!(versions, [1, 2, 3, 4]);
 }
 
 #[cfg(feature = "postgres")]
@@ -86,7 +86,7 @@ async fn postgres_store_conforms_and_its_dump_holds_no_key() {
             .fetch_all(stores[0].pool())
             .await
             .unwrap();
-    assert_eq!(versions, [1, 2, 3]);
+    assert_eq!(versions, [1, 2, 3, 4]);
     for s in stores {
         s.pool().close().await;
     }
@@ -157,10 +157,13 @@ async fn opening_an_older_sqlite_database_names_the_csrs_of_issued_orders() {
             .execute(store.pool())
             .await
             .unwrap();
-        sqlx::query("DELETE FROM certdesk_schema WHERE version = 3")
-            .execute(store.pool())
-            .await
-            .unwrap();
+        for statement in [
+            "DELETE FROM certdesk_schema WHERE version >= 3",
+            "DROP TABLE certdesk_access_keys",
+            "DROP TABLE certdesk_nonces",
+        ] {
+            sqlx::query(statement).execute(store.pool()).await.unwrap();
+        }
         assert!(
             store
                 .orders_using_csr(&scope, "7")

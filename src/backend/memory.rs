@@ -7,7 +7,10 @@ use std::sync::{Mutex, MutexGuard};
 
 use async_trait::async_trait;
 
-use crate::backend::{CsrFilter, CsrRecord, CsrStore, OrderStore, Page, Paged, Scope, StoreError};
+use crate::backend::{
+    AccessKeyRecord, AccessKeyStore, CsrFilter, CsrRecord, CsrStore, OrderStore, Page, Paged,
+    Scope, StoreError,
+};
 use crate::order::{Order, QuotaLedger};
 use crate::policy::OrderInfo;
 
@@ -20,6 +23,8 @@ struct Inner {
     quotas: BTreeMap<Scope, (QuotaLedger, u64)>,
     profiles: BTreeMap<(Scope, String), OrderInfo>,
     order_files: BTreeMap<(Scope, String, String), Vec<u8>>,
+    access_keys: Vec<AccessKeyRecord>,
+    nonces: BTreeMap<(String, String), time::OffsetDateTime>,
 }
 
 impl Inner {
@@ -374,5 +379,80 @@ impl OrderStore for MemoryStore {
             .order_files
             .get(&(scope.clone(), order_id.to_owned(), name.to_owned()))
             .cloned())
+    }
+}
+
+#[async_trait]
+impl AccessKeyStore for MemoryStore {
+    async fn insert_access_key(&self, key: &AccessKeyRecord) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        if inner.access_keys.iter().any(|k| k.id == key.id) {
+            return Err(StoreError::Conflict {
+                what: RecordKind::AccessKey,
+                id: key.id.clone(),
+                expected: 0,
+                found: 1,
+            });
+        }
+        inner.access_keys.push(key.clone());
+        Ok(())
+    }
+
+    async fn get_access_key(&self, id: &str) -> Result<Option<AccessKeyRecord>, StoreError> {
+        Ok(self.lock().access_keys.iter().find(|k| k.id == id).cloned())
+    }
+
+    async fn list_access_keys(&self, account: &str) -> Result<Vec<AccessKeyRecord>, StoreError> {
+        Ok(self
+            .lock()
+            .access_keys
+            .iter()
+            .filter(|k| k.account == account)
+            .cloned()
+            .collect())
+    }
+
+    async fn set_access_key_enabled(
+        &self,
+        account: &str,
+        id: &str,
+        enabled: bool,
+    ) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        let key = inner
+            .access_keys
+            .iter_mut()
+            .find(|k| k.id == id && k.account == account)
+            .ok_or_else(|| StoreError::not_found(RecordKind::AccessKey, id))?;
+        key.enabled = enabled;
+        Ok(())
+    }
+
+    async fn delete_access_key(&self, account: &str, id: &str) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        let at = inner
+            .access_keys
+            .iter()
+            .position(|k| k.id == id && k.account == account)
+            .ok_or_else(|| StoreError::not_found(RecordKind::AccessKey, id))?;
+        inner.access_keys.remove(at);
+        Ok(())
+    }
+
+    async fn remember_nonce(
+        &self,
+        key_id: &str,
+        nonce: &str,
+        now: time::OffsetDateTime,
+        expires_at: time::OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let mut inner = self.lock();
+        inner.nonces.retain(|_, until| *until > now);
+        let entry = (key_id.to_owned(), nonce.to_owned());
+        if inner.nonces.contains_key(&entry) {
+            return Ok(false);
+        }
+        inner.nonces.insert(entry, expires_at);
+        Ok(true)
     }
 }

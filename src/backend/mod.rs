@@ -21,6 +21,7 @@ mod file_server;
 #[cfg(feature = "dns")]
 mod hickory;
 mod http;
+mod keys;
 #[cfg(feature = "local-ca")]
 mod local_ca;
 mod memory;
@@ -64,6 +65,7 @@ pub use file_server::LoopbackFileServer;
 #[cfg(feature = "dns")]
 pub use hickory::{HickoryResolver, LoopbackDnsServer};
 pub use http::{FetchCode, FetchError, HttpFetcher, HttpResponse};
+pub use keys::{AccessKeyRecord, AccessKeyStore};
 #[cfg(feature = "local-ca")]
 pub use local_ca::{LocalCa, ReviewRule};
 pub use memory::MemoryStore;
@@ -182,10 +184,12 @@ pub enum RecordKind {
     Quota,
     /// An order file (CA ticket, certificate bundle, letter).
     File,
+    /// An access key.
+    AccessKey,
 }
 
 impl RecordKind {
-    /// The record kind's name: `csr`, `order`, `profile`, `quota`, `file`.
+    /// The record kind's name: `csr`, `order`, `profile`, `quota`, `file`, `access_key`.
     pub fn as_str(self) -> &'static str {
         match self {
             RecordKind::Csr => "csr",
@@ -193,6 +197,7 @@ impl RecordKind {
             RecordKind::Profile => "profile",
             RecordKind::Quota => "quota",
             RecordKind::File => "file",
+            RecordKind::AccessKey => "access_key",
         }
     }
 }

@@ -5,8 +5,8 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgSslMode};
 
 use crate::backend::sql::{self, sql_store};
 use crate::backend::{
-    BackendError, CsrFilter, CsrRecord, CsrStore, OrderStore, Page, Paged, RecordKind, Scope,
-    StoreError,
+    AccessKeyRecord, AccessKeyStore, BackendError, CsrFilter, CsrRecord, CsrStore, OrderStore,
+    Page, Paged, RecordKind, Scope, StoreError,
 };
 use crate::order::{Order, QuotaLedger};
 use crate::policy::OrderInfo;

@@ -123,6 +123,24 @@ CREATE TABLE certdesk_order_files (
     // Version 3 changes no table: `open_csr_id` now names the CSR of issued orders too
     // (`Order::held_csr`), filled in for the rows written before by `backfill_held_csrs`.
     "",
+    // Version 4: access keys (their secrets sealed) and the nonces of signed requests.
+    r"
+CREATE TABLE certdesk_access_keys (
+    id TEXT PRIMARY KEY,
+    account TEXT NOT NULL,
+    enabled BOOLEAN NOT NULL,
+    created_at BIGINT NOT NULL,
+    sealed_secret {blob} NOT NULL
+);
+CREATE INDEX certdesk_access_keys_account ON certdesk_access_keys (account, created_at);
+CREATE TABLE certdesk_nonces (
+    key_id TEXT NOT NULL,
+    nonce TEXT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    PRIMARY KEY (key_id, nonce)
+);
+CREATE INDEX certdesk_nonces_expiry ON certdesk_nonces (expires_at);
+",
 ];
 
 /// The schema version whose data step fills `open_csr_id` of issued orders.
@@ -1129,10 +1147,139 @@ macro_rules! sql_store {
                 .map_err(sql::backend)
             }
         }
+
+        #[async_trait]
+        impl AccessKeyStore for $store {
+            async fn insert_access_key(&self, key: &AccessKeyRecord) -> Result<(), StoreError> {
+                let sealed = key.sealed_secret.to_bytes().ok_or_else(|| {
+                    StoreError::Vault("a sealed secret's id is over 65,535 bytes".into())
+                })?;
+                let done = sqlx::query(
+                    "INSERT INTO certdesk_access_keys (id, account, enabled, created_at, sealed_secret) \
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING",
+                )
+                .bind(&key.id)
+                .bind(&key.account)
+                .bind(key.enabled)
+                .bind(key.created_at.unix_timestamp())
+                .bind(sealed)
+                .execute(&self.pool)
+                .await
+                .map_err(sql::backend)?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::Conflict {
+                        what: RecordKind::AccessKey,
+                        id: key.id.clone(),
+                        expected: 0,
+                        found: 1,
+                    });
+                }
+                Ok(())
+            }
+
+            async fn get_access_key(&self, id: &str) -> Result<Option<AccessKeyRecord>, StoreError> {
+                let row: Option<(String, String, bool, i64, Vec<u8>)> = sqlx::query_as(
+                    "SELECT id, account, enabled, created_at, sealed_secret \
+                     FROM certdesk_access_keys WHERE id = $1",
+                )
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(sql::backend)?;
+                row.map(sql::access_key_from_row).transpose()
+            }
+
+            async fn list_access_keys(&self, account: &str) -> Result<Vec<AccessKeyRecord>, StoreError> {
+                let rows: Vec<(String, String, bool, i64, Vec<u8>)> = sqlx::query_as(
+                    "SELECT id, account, enabled, created_at, sealed_secret \
+                     FROM certdesk_access_keys WHERE account = $1 ORDER BY created_at, id",
+                )
+                .bind(account)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(sql::backend)?;
+                rows.into_iter().map(sql::access_key_from_row).collect()
+            }
+
+            async fn set_access_key_enabled(
+                &self,
+                account: &str,
+                id: &str,
+                enabled: bool,
+            ) -> Result<(), StoreError> {
+                let done = sqlx::query(
+                    "UPDATE certdesk_access_keys SET enabled = $1 WHERE id = $2 AND account = $3",
+                )
+                .bind(enabled)
+                .bind(id)
+                .bind(account)
+                .execute(&self.pool)
+                .await
+                .map_err(sql::backend)?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::not_found(RecordKind::AccessKey, id));
+                }
+                Ok(())
+            }
+
+            async fn delete_access_key(&self, account: &str, id: &str) -> Result<(), StoreError> {
+                let done = sqlx::query("DELETE FROM certdesk_access_keys WHERE id = $1 AND account = $2")
+                    .bind(id)
+                    .bind(account)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(sql::backend)?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::not_found(RecordKind::AccessKey, id));
+                }
+                Ok(())
+            }
+
+            async fn remember_nonce(
+                &self,
+                key_id: &str,
+                nonce: &str,
+                now: time::OffsetDateTime,
+                expires_at: time::OffsetDateTime,
+            ) -> Result<bool, StoreError> {
+                let mut tx = self.begin().await?;
+                sqlx::query("DELETE FROM certdesk_nonces WHERE expires_at <= $1")
+                    .bind(now.unix_timestamp())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(sql::backend)?;
+                // The primary key decides: of two instances inserting one nonce, one wins.
+                let done = sqlx::query(
+                    "INSERT INTO certdesk_nonces (key_id, nonce, expires_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (key_id, nonce) DO NOTHING",
+                )
+                .bind(key_id)
+                .bind(nonce)
+                .bind(expires_at.unix_timestamp())
+                .execute(&mut *tx)
+                .await
+                .map_err(sql::backend)?;
+                tx.commit().await.map_err(sql::backend)?;
+                Ok(done.rows_affected() == 1)
+            }
+        }
     };
 }
 
 pub(crate) use sql_store;
+
+/// An access key from its row.
+pub(crate) fn access_key_from_row(
+    (id, account, enabled, created_at, sealed): (String, String, bool, i64, Vec<u8>),
+) -> Result<crate::backend::AccessKeyRecord, StoreError> {
+    Ok(crate::backend::AccessKeyRecord {
+        id,
+        account,
+        enabled,
+        created_at: time::OffsetDateTime::from_unix_timestamp(created_at).map_err(backend)?,
+        sealed_secret: SealedKey::from_bytes(&sealed)?,
+    })
+}
 
 #[cfg(test)]
 mod tests {
