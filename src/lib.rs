@@ -164,6 +164,9 @@ pub mod order;
 mod pem;
 pub mod policy;
 mod san;
+#[cfg(feature = "server")]
+#[cfg_attr(docsrs, doc(cfg(feature = "server")))]
+pub mod server;
 pub mod service;
 mod subject;
 

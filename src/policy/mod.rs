@@ -111,6 +111,8 @@ codes! {
         ValueNotAllowed = "param.value_not_allowed",
         OrderIdInvalid = "order_id.invalid",
         LetterNotBase64 = "letter.not_base64",
+        AccessKeyNotFound = "access_key.not_found",
+        AccessKeyInvalid = "access_key.invalid",
     }
 }
 

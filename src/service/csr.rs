@@ -124,7 +124,7 @@ fn algorithm_and_size(kind: KeyKind) -> (&'static str, u32) {
 
 /// A sealing context from its fields, each length-prefixed so that no two different field
 /// lists give the same bytes (`a/b` + `c` and `a` + `b/c` differ).
-fn context(fields: &[&str]) -> Vec<u8> {
+pub(crate) fn context(fields: &[&str]) -> Vec<u8> {
     let mut out = b"certdesk-context-v2".to_vec();
     for field in fields {
         let len = u32::try_from(field.len()).unwrap_or(u32::MAX);

@@ -8,6 +8,7 @@
 
 mod cpu;
 mod csr;
+mod keys;
 mod order;
 mod profiles;
 mod rate;
@@ -15,6 +16,9 @@ mod retry;
 
 pub use csr::{
     BatchDeleted, CSR_PICK_HOLD, CsrService, ExportedKey, MAX_BATCH, MAX_PAGE, NewCsr, Upload,
+};
+pub use keys::{
+    ACCESS_KEY_PREFIX, AccessKeyInfo, AccessKeys, MAX_ACCESS_KEY_CHARS, NewAccessKey, ResolvedKey,
 };
 pub use order::{
     Bundle, CsrSource, MAX_CONCURRENT_CHECKS, MAX_REUSE_SCAN, OrderService, OrderServiceBuilder,
