@@ -52,3 +52,25 @@ certdesk_need_postgres() {
     certdesk_apt postgresql
   fi
 }
+
+# The vendors' official Python SDKs, each in a virtualenv of its own under target/sdk-venvs
+# (the Tencent international SDK ships its own `tencentcloud.common`): the server tests run
+# them unmodified against certdesk. Made once; `rm -rf target/sdk-venvs` makes them again.
+CERTDESK_SDK_VENVS="${CERTDESK_SDK_VENVS:-$(pwd)/target/sdk-venvs}"
+export CERTDESK_SDK_VENVS
+certdesk_need_sdks() {
+  local tc="$CERTDESK_SDK_VENVS/tencent" ali="$CERTDESK_SDK_VENVS/alibaba"
+  python3 -m venv --help >/dev/null 2>&1 || certdesk_apt python3-venv
+  if ! "$tc/bin/python" -c "import tencentcloud.ssl.v20191205" 2>/dev/null; then
+    echo "certdesk: installing Tencent's SDK in $tc" >&2
+    rm -rf "$tc" && python3 -m venv "$tc"
+    "$tc/bin/pip" install --quiet \
+      tencentcloud-sdk-python-intl-en==3.1.193
+  fi
+  if ! "$ali/bin/python" -c "import alibabacloud_cas20200407" 2>/dev/null; then
+    echo "certdesk: installing Alibaba's SDK in $ali" >&2
+    rm -rf "$ali" && python3 -m venv "$ali"
+    "$ali/bin/pip" install --quiet \
+      alibabacloud-cas20200407==3.9.4
+  fi
+}
