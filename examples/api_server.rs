@@ -54,6 +54,12 @@ struct Args {
     /// Let the validation fetcher reach loopback addresses (a demonstration's own files).
     #[arg(long)]
     allow_loopback: bool,
+    /// Serve TLS with this PEM certificate chain (leaf first); needs `--tls-key`.
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The TLS certificate's private key (PEM).
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
 }
 
 type Stores = (
@@ -161,18 +167,27 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     let server = ApiServer::new(orders, keys);
     let listener = tokio::net::TcpListener::bind(args.listen).await?;
-    println!("listening on {}", listener.local_addr()?);
-    server
-        .serve(listener, async {
-            let mut term =
-                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-                    .expect("a SIGTERM handler");
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-        })
-        .await?;
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let stop = async move {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    };
+    match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => {
+            let config = certdesk::server::server_config(
+                &std::fs::read_to_string(cert)?,
+                &std::fs::read_to_string(key)?,
+            )?;
+            println!("listening on {} (TLS)", listener.local_addr()?);
+            server.serve_tls(listener, config, stop).await?;
+        }
+        _ => {
+            println!("listening on {}", listener.local_addr()?);
+            server.serve(listener, stop).await?;
+        }
+    }
     println!("stopped");
     Ok(())
 }

@@ -4,41 +4,12 @@
 
 #![cfg(all(feature = "postgres", feature = "local-ca"))]
 
+mod common;
 mod pg_server;
 
-use certdesk::backend::{
-    CaStatus, CertificateAuthority, CsrFilter, CsrStore, IssueRequest, LocalCa, Page,
-    PostgresStore, Scope,
-};
-use certdesk::order::ValidationType;
-use certdesk::{CsrRequest, KeySpec, Subject};
+use common::server_cert;
 
-/// A server certificate for `name` from `ca`: the chain (leaf, then intermediate) and the key.
-async fn server_cert(ca: &LocalCa, name: &str) -> (String, String) {
-    let request = CsrRequest::builder()
-        .subject(Subject::builder().common_name(name).build().unwrap())
-        .key_spec(KeySpec::EcP256)
-        .build()
-        .unwrap();
-    let (csr, key) = request.generate().unwrap();
-    let ticket = ca
-        .submit(IssueRequest {
-            order_id: "db-server".into(),
-            csr_pem: csr.to_pem(),
-            domains: vec![name.into()],
-            validation: ValidationType::Dv,
-            organization: None,
-            validity_days: 30,
-            idempotency_key: "db-server-1".into(),
-        })
-        .await
-        .unwrap();
-    let CaStatus::Issued(cert) = ca.status(&ticket).await.unwrap() else {
-        panic!("the local CA did not issue the server certificate");
-    };
-    let chain = format!("{}{}", cert.certificate_pem, cert.chain_pem.concat());
-    (chain, key.to_pkcs8_pem().unwrap().to_string())
-}
+use certdesk::backend::{CsrFilter, CsrStore, LocalCa, Page, PostgresStore, Scope};
 
 /// Whether the store's connection is encrypted, as the server sees it.
 async fn uses_tls(store: &PostgresStore) -> bool {

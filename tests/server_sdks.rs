@@ -280,3 +280,59 @@ async fn the_server_refuses_what_is_not_a_signed_vendor_call() {
     let body: serde_json::Value = serde_json::from_slice(&alibaba.body).unwrap();
     assert_eq!(body["Code"], "IncompleteSignature");
 }
+
+/// Over TLS: a certificate from the local CA for `localhost`; Python's `ssl` verifies it against
+/// the CA's root and gets the health check; against another root it refuses the server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_speaks_tls_verified_by_the_clients_root() {
+    let r = start().await;
+    let (chain, key) = common::server_cert(&r.ca, "localhost").await;
+    let config = certdesk::server::server_config(&chain, &key).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let serving = tokio::spawn(r.server.clone().serve_tls(listener, config, async {
+        let _ = rx.await;
+    }));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("root.pem"), r.ca.root_pem()).unwrap();
+    let stranger = LocalCa::new("certdesk Stranger").unwrap();
+    std::fs::write(dir.path().join("stranger.pem"), stranger.root_pem()).unwrap();
+    let fetch = |root: &'static str| {
+        let dir = dir.path().to_owned();
+        tokio::task::spawn_blocking(move || {
+            Command::new("python3")
+                .args([
+                    "-c",
+                    "import ssl, sys, urllib.request\n\
+                     ctx = ssl.create_default_context(cafile=sys.argv[2])\n\
+                     print(urllib.request.urlopen('https://localhost:%s/healthz' % sys.argv[1], context=ctx).read().decode())",
+                    &port.to_string(),
+                    root,
+                ])
+                .current_dir(dir)
+                .env_remove("HTTPS_PROXY")
+                .env_remove("https_proxy")
+                .env_remove("ALL_PROXY")
+                .env_remove("all_proxy")
+                .output()
+                .unwrap()
+        })
+    };
+    let ok = fetch("root.pem").await.unwrap();
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&ok.stdout).trim(), "ok");
+    let refused = fetch("stranger.pem").await.unwrap();
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("CERTIFICATE_VERIFY_FAILED"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    tx.send(()).unwrap();
+    serving.await.unwrap().unwrap();
+}

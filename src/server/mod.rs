@@ -18,6 +18,9 @@
 //! ```
 
 pub mod sign;
+mod tls;
+
+pub use tls::{HANDSHAKE_TIMEOUT, TlsConfigError, TlsListener, server_config};
 
 use std::future::Future;
 use std::sync::Arc;
@@ -987,6 +990,24 @@ impl ApiServer {
         F: Future<Output = ()> + Send + 'static,
     {
         axum::serve(listener, self.router())
+            .with_graceful_shutdown(shutdown)
+            .await
+    }
+}
+
+impl ApiServer {
+    /// Serves over TLS (rustls) on `listener` with `config` ([`server_config`] makes one from
+    /// PEM files) until `shutdown` completes, then finishes the requests in flight.
+    pub async fn serve_tls<F>(
+        self,
+        listener: tokio::net::TcpListener,
+        config: Arc<rustls::ServerConfig>,
+        shutdown: F,
+    ) -> std::io::Result<()>
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        axum::serve(TlsListener::new(listener, config)?, self.router())
             .with_graceful_shutdown(shutdown)
             .await
     }

@@ -73,3 +73,33 @@ pub fn openssl_req_verifies(dir: &Path, file: &str, sm2_distid: Option<&str>) ->
 }
 pub mod hooked;
 pub mod sdk;
+
+#[cfg(feature = "local-ca")]
+/// A server certificate for `name` from `ca`: the chain (leaf, then intermediate) and the key.
+pub async fn server_cert(ca: &certdesk::backend::LocalCa, name: &str) -> (String, String) {
+    use certdesk::backend::{CaStatus, CertificateAuthority, IssueRequest};
+    use certdesk::{CsrRequest, KeySpec, Subject};
+    let request = CsrRequest::builder()
+        .subject(Subject::builder().common_name(name).build().unwrap())
+        .key_spec(KeySpec::EcP256)
+        .build()
+        .unwrap();
+    let (csr, key) = request.generate().unwrap();
+    let ticket = ca
+        .submit(IssueRequest {
+            order_id: "db-server".into(),
+            csr_pem: csr.to_pem(),
+            domains: vec![name.into()],
+            validation: certdesk::order::ValidationType::Dv,
+            organization: None,
+            validity_days: 30,
+            idempotency_key: "db-server-1".into(),
+        })
+        .await
+        .unwrap();
+    let CaStatus::Issued(cert) = ca.status(&ticket).await.unwrap() else {
+        panic!("the local CA did not issue the server certificate");
+    };
+    let chain = format!("{}{}", cert.certificate_pem, cert.chain_pem.concat());
+    (chain, key.to_pkcs8_pem().unwrap().to_string())
+}
