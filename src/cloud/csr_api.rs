@@ -162,7 +162,7 @@ fn parse_stored(record: &CsrRecord) -> Option<Csr> {
     record
         .csr_pem
         .as_deref()
-        .and_then(|p| Csr::parse(p.as_bytes()).ok())
+        .and_then(|p| Csr::parse_stored(p.as_bytes()).ok())
 }
 
 /// A record as Tencent's `DescribeCSR` and `DescribeCSRSet` show it.

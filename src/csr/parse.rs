@@ -188,6 +188,18 @@ impl Csr {
         })
     }
 
+    /// Reads a CSR this crate stored after verifying it on the way in, without verifying its
+    /// signature again (listings read every record's subject: a verification each would cost
+    /// more than the rest of the answer).
+    pub(crate) fn parse_stored(input: &[u8]) -> Result<Csr, CsrError> {
+        let der = extract_der(input, ParseOptions::default().max_input)?;
+        let public_key = {
+            let (request, _) = decode(&der)?;
+            public_key_of(&request)?
+        };
+        Csr::from_signed_der(der, public_key)
+    }
+
     /// Wraps a CSR this crate just signed with `public_key`, describing it without verifying
     /// (the signature was made a moment ago by the matching private key).
     pub(crate) fn from_signed_der(der: Vec<u8>, public_key: PublicKey) -> Result<Csr, CsrError> {
