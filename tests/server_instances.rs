@@ -20,13 +20,26 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-async fn instance(url: &str, ca: Arc<LocalCa>) -> (ApiServer, AccessKeys) {
+async fn instance(
+    url: &str,
+    ca: Arc<LocalCa>,
+    key_cache: std::time::Duration,
+) -> (ApiServer, AccessKeys) {
     let store = Arc::new(PostgresStore::connect(url).await.unwrap());
     let vault = Arc::new(AesGcmVault::new("kek-1", [4; 32]));
     let keys = AccessKeys::new(store.clone(), vault.clone());
     let csrs = Arc::new(CsrService::new(store.clone(), vault).with_orders(store.clone()));
     let orders = Arc::new(OrderService::builder(store, csrs, ca).build());
-    (ApiServer::new(orders, keys.clone()), keys)
+    // Every request reads its key: a key disabled through one instance is refused by the
+    // other at once (with the default cache, within two seconds).
+    let settings = certdesk::server::ServerSettings {
+        key_cache,
+        ..Default::default()
+    };
+    (
+        ApiServer::with_settings(orders, keys.clone(), settings),
+        keys,
+    )
 }
 
 /// An Alibaba request signed with ACS3-HMAC-SHA256 as the SDK signs it.
@@ -89,8 +102,9 @@ async fn two_instances_share_keys_records_and_nonces() {
     let server = pg_server::PgServer::start();
     let db = server.fresh_database().await;
     let ca = Arc::new(LocalCa::new("certdesk Test").unwrap());
-    let (one, keys_one) = instance(&server.url(&db), ca.clone()).await;
-    let (two, _) = instance(&server.url(&db), ca).await;
+    let zero = std::time::Duration::ZERO;
+    let (one, keys_one) = instance(&server.url(&db), ca.clone(), zero).await;
+    let (two, _) = instance(&server.url(&db), ca.clone(), zero).await;
     keys_one
         .import(
             "100012345678",
@@ -134,4 +148,24 @@ async fn two_instances_share_keys_records_and_nonces() {
         (refused.status, json(&refused.body)["Code"].as_str()),
         (404, Some("InvalidAccessKeyId.NotFound"))
     );
+
+    // An instance that caches keys refuses a disabled key once its cache entry is stale.
+    let (three, _) = instance(&server.url(&db), ca, std::time::Duration::from_millis(200)).await;
+    keys_one
+        .set_enabled("100012345678", "AKIDshared", true)
+        .await
+        .unwrap();
+    let ok = three
+        .answer(alibaba("ListCsr", "", "nonce-c1", b"shared-secret"))
+        .await;
+    assert_eq!(ok.status, 200);
+    keys_one
+        .set_enabled("100012345678", "AKIDshared", false)
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let stale = three
+        .answer(alibaba("ListCsr", "", "nonce-c2", b"shared-secret"))
+        .await;
+    assert_eq!(stale.status, 404);
 }

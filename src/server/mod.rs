@@ -150,6 +150,10 @@ pub struct ServerSettings {
     pub tencent_default_region: String,
     /// The region of every Alibaba request (CAS is served from one region).
     pub alibaba_region: String,
+    /// How long a key read from the store is used without reading it again: a disabled or
+    /// deleted key is refused at most this long after the change. Zero reads the store on
+    /// every request.
+    pub key_cache: Duration,
 }
 
 impl Default for ServerSettings {
@@ -164,6 +168,7 @@ impl Default for ServerSettings {
             alibaba_skew: Duration::from_secs(15 * 60),
             tencent_default_region: "ap-guangzhou".into(),
             alibaba_region: "cn-hangzhou".into(),
+            key_cache: Duration::from_secs(2),
         }
     }
 }
@@ -196,12 +201,18 @@ pub struct WireResponse {
     pub body: Vec<u8>,
 }
 
+/// The most keys the cache holds.
+const MAX_CACHED_KEYS: usize = 10_000;
+
+type KeyCache = std::collections::HashMap<String, (std::time::Instant, Arc<ResolvedKey>)>;
+
 struct Inner {
     orders: Arc<OrderService>,
     keys: AccessKeys,
     clock: Arc<dyn Clock>,
     settings: ServerSettings,
     permits: Arc<Semaphore>,
+    key_cache: std::sync::Mutex<KeyCache>,
 }
 
 /// The vendors' APIs over HTTP: [`answer`](Self::answer) takes a request off any transport;
@@ -399,6 +410,7 @@ impl ApiServer {
                 clock: Arc::new(SystemClock),
                 settings,
                 permits,
+                key_cache: std::sync::Mutex::new(KeyCache::new()),
             }),
         }
     }
@@ -411,6 +423,7 @@ impl ApiServer {
             clock: arc.clock.clone(),
             settings: arc.settings.clone(),
             permits: arc.permits.clone(),
+            key_cache: std::sync::Mutex::new(KeyCache::new()),
         });
         ApiServer {
             inner: Arc::new(Inner { clock, ..inner }),
@@ -524,10 +537,43 @@ impl ApiServer {
         })
     }
 
-    async fn resolve(&self, id: &str) -> Result<Option<ResolvedKey>, ()> {
-        self.inner.keys.resolve(id).await.map_err(|e| {
+    /// The key a request names: from the cache while it is fresh, else from the store (and
+    /// then cached). Unknown keys are not cached, so a flood of them fills nothing.
+    async fn resolve(&self, id: &str) -> Result<Option<Arc<ResolvedKey>>, ()> {
+        let ttl = self.inner.settings.key_cache;
+        if !ttl.is_zero() {
+            let cache = self
+                .inner
+                .key_cache
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            if let Some((at, key)) = cache.get(id)
+                && at.elapsed() < ttl
+            {
+                return Ok(Some(key.clone()));
+            }
+        }
+        let found = self.inner.keys.resolve(id).await.map_err(|e| {
             tracing::error!(error = %e, "the access key store failed");
-        })
+        })?;
+        let Some(key) = found.map(Arc::new) else {
+            return Ok(None);
+        };
+        if !ttl.is_zero() {
+            let mut cache = self
+                .inner
+                .key_cache
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            if cache.len() >= MAX_CACHED_KEYS {
+                cache.retain(|_, (at, _)| at.elapsed() < ttl);
+                if cache.len() >= MAX_CACHED_KEYS {
+                    cache.clear();
+                }
+            }
+            cache.insert(id.to_owned(), (std::time::Instant::now(), key.clone()));
+        }
+        Ok(Some(key))
     }
 
     async fn tencent(
