@@ -13,7 +13,6 @@ use certdesk::SecretText;
 use certdesk::backend::{AesGcmVault, LocalCa, PostgresStore};
 use certdesk::server::{ApiServer, WireRequest, sign};
 use certdesk::service::{AccessKeys, CsrService, OrderService};
-use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 
 fn hex(bytes: &[u8]) -> String {
@@ -60,13 +59,14 @@ fn alibaba(action: &str, query: &str, nonce: &str, secret: &[u8]) -> WireRequest
     .iter()
     .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
     .collect();
-    let names =
-        "host;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-signature-nonce;x-acs-version";
-    let draft = sign::parse_acs3(&format!(
-        "ACS3-HMAC-SHA256 Credential=AKIDshared,SignedHeaders={names},Signature={}",
-        "0".repeat(64)
-    ))
-    .unwrap();
+    let names = [
+        "host",
+        "x-acs-action",
+        "x-acs-content-sha256",
+        "x-acs-date",
+        "x-acs-signature-nonce",
+        "x-acs-version",
+    ];
     let req = sign::SignedRequest {
         method: "POST",
         path: "/",
@@ -74,16 +74,8 @@ fn alibaba(action: &str, query: &str, nonce: &str, secret: &[u8]) -> WireRequest
         headers: &headers,
         body: b"",
     };
-    let to_sign = sign::acs3_string_to_sign(&req, &draft).unwrap();
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret).unwrap();
-    mac.update(to_sign.as_bytes());
-    let signature = hex(&mac.finalize().into_bytes());
-    headers.push((
-        "Authorization".into(),
-        format!(
-            "ACS3-HMAC-SHA256 Credential=AKIDshared,SignedHeaders={names},Signature={signature}"
-        ),
-    ));
+    let auth = sign::acs3_authorization(&req, "AKIDshared", &names, secret).unwrap();
+    headers.push(("Authorization".into(), auth));
     WireRequest {
         method: "POST".into(),
         path: "/".into(),

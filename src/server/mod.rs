@@ -495,25 +495,18 @@ impl ApiServer {
         answer: Result<Value, VendorError>,
         request_id: &str,
     ) -> WireResponse {
-        match answer {
-            Ok(payload) => WireResponse {
-                status: 200,
-                content_type: match vendor {
-                    Vendor::Tencent => "application/json",
-                    Vendor::Alibaba => "application/json;charset=utf-8",
-                },
-                request_id: request_id.to_owned(),
-                body: success_body(vendor, payload, request_id).into_bytes(),
+        let (status, body) = match answer {
+            Ok(payload) => (200, success_body(vendor, payload, request_id)),
+            Err(e) => (e.http_status, e.response_body(request_id)),
+        };
+        WireResponse {
+            status,
+            content_type: match vendor {
+                Vendor::Tencent => "application/json",
+                Vendor::Alibaba => "application/json;charset=utf-8",
             },
-            Err(e) => WireResponse {
-                status: e.http_status,
-                content_type: match vendor {
-                    Vendor::Tencent => "application/json",
-                    Vendor::Alibaba => "application/json;charset=utf-8",
-                },
-                request_id: request_id.to_owned(),
-                body: e.response_body(request_id).into_bytes(),
-            },
+            request_id: request_id.to_owned(),
+            body: body.into_bytes(),
         }
     }
 
@@ -574,6 +567,26 @@ impl ApiServer {
             cache.insert(id.to_owned(), (std::time::Instant::now(), key.clone()));
         }
         Ok(Some(key))
+    }
+
+    /// The key an Alibaba request names, or Alibaba's refusal.
+    async fn alibaba_key(&self, id: &str) -> Result<Arc<ResolvedKey>, WireError> {
+        self.resolve(id)
+            .await
+            .map_err(|()| {
+                WireError::alibaba(
+                    "InternalError",
+                    500,
+                    "an internal error occurred; try again later",
+                )
+            })?
+            .ok_or_else(|| {
+                WireError::alibaba(
+                    "InvalidAccessKeyId.NotFound",
+                    404,
+                    "the AccessKeyId does not exist or is disabled",
+                )
+            })
     }
 
     async fn tencent(
@@ -795,48 +808,9 @@ impl ApiServer {
                 }
             }
             let date = signed.header("x-acs-date").unwrap_or_default();
-            let at = OffsetDateTime::parse(&date, &Rfc3339).map_err(|_| {
-                WireError::alibaba(
-                    "MissingParameter",
-                    400,
-                    "x-acs-date is missing or not a UTC time",
-                )
-            })?;
-            if skewed(now, at, settings.alibaba_skew) {
-                return Err(WireError::alibaba(
-                    "InvalidTimeStamp.Expired",
-                    400,
-                    format!(
-                        "x-acs-date {date} is more than {} minutes from the server's time",
-                        settings.alibaba_skew.as_secs() / 60
-                    ),
-                ));
-            }
-            let key = self
-                .resolve(&auth.access_key_id)
-                .await
-                .map_err(|()| {
-                    WireError::alibaba(
-                        "InternalError",
-                        500,
-                        "an internal error occurred; try again later",
-                    )
-                })?
-                .ok_or_else(|| {
-                    WireError::alibaba(
-                        "InvalidAccessKeyId.NotFound",
-                        404,
-                        "the AccessKeyId does not exist or is disabled",
-                    )
-                })?;
-            sign::verify_acs3(&signed, &auth, key.secret()).map_err(|e| match e {
-                SignError::Mismatch => WireError::alibaba(
-                    "SignatureDoesNotMatch",
-                    400,
-                    "the signature does not match the request",
-                ),
-                other => WireError::alibaba("IncompleteSignature", 400, other.to_string()),
-            })?;
+            let at = alibaba_time("x-acs-date", &date, now, settings.alibaba_skew)?;
+            let key = self.alibaba_key(&auth.access_key_id).await?;
+            sign::verify_acs3(&signed, &auth, key.secret()).map_err(alibaba_sign_error)?;
             let nonce = signed.header("x-acs-signature-nonce").unwrap_or_default();
             (key, (auth.access_key_id, nonce), at)
         } else {
@@ -854,50 +828,15 @@ impl ApiServer {
                     "SignatureMethod is not HMAC-SHA1",
                 ));
             }
-            let stamp = param("Timestamp").unwrap_or_default();
-            let at = OffsetDateTime::parse(&stamp, &Rfc3339).map_err(|_| {
-                WireError::alibaba(
-                    "MissingParameter",
-                    400,
-                    "Timestamp is missing or not a UTC time",
-                )
-            })?;
-            if skewed(now, at, settings.alibaba_skew) {
-                return Err(WireError::alibaba(
-                    "InvalidTimeStamp.Expired",
-                    400,
-                    format!(
-                        "Timestamp {stamp} is more than {} minutes from the server's time",
-                        settings.alibaba_skew.as_secs() / 60
-                    ),
-                ));
-            }
+            let at = alibaba_time(
+                "Timestamp",
+                &param("Timestamp").unwrap_or_default(),
+                now,
+                settings.alibaba_skew,
+            )?;
             let id = param("AccessKeyId").unwrap_or_default();
-            let key = self
-                .resolve(&id)
-                .await
-                .map_err(|()| {
-                    WireError::alibaba(
-                        "InternalError",
-                        500,
-                        "an internal error occurred; try again later",
-                    )
-                })?
-                .ok_or_else(|| {
-                    WireError::alibaba(
-                        "InvalidAccessKeyId.NotFound",
-                        404,
-                        "the AccessKeyId does not exist or is disabled",
-                    )
-                })?;
-            sign::verify_rpc(&req.method, &params, key.secret()).map_err(|e| match e {
-                SignError::Mismatch => WireError::alibaba(
-                    "SignatureDoesNotMatch",
-                    400,
-                    "the signature does not match the request",
-                ),
-                other => WireError::alibaba("IncompleteSignature", 400, other.to_string()),
-            })?;
+            let key = self.alibaba_key(&id).await?;
+            sign::verify_rpc(&req.method, &params, key.secret()).map_err(alibaba_sign_error)?;
             (key, (id, param("SignatureNonce").unwrap_or_default()), at)
         };
         let (key_id, nonce) = nonce;
@@ -1075,6 +1014,45 @@ fn into_axum(answer: WireResponse) -> axum::response::Response {
         }
         response
     }
+}
+
+/// A signature Alibaba's way refused.
+fn alibaba_sign_error(e: SignError) -> WireError {
+    match e {
+        SignError::Mismatch => WireError::alibaba(
+            "SignatureDoesNotMatch",
+            400,
+            "the signature does not match the request",
+        ),
+        other => WireError::alibaba("IncompleteSignature", 400, other.to_string()),
+    }
+}
+
+/// An Alibaba request's time (`x-acs-date` or `Timestamp`), within `skew` of `now`.
+fn alibaba_time(
+    field: &str,
+    text: &str,
+    now: OffsetDateTime,
+    skew: Duration,
+) -> Result<OffsetDateTime, WireError> {
+    let at = OffsetDateTime::parse(text, &Rfc3339).map_err(|_| {
+        WireError::alibaba(
+            "MissingParameter",
+            400,
+            format!("{field} is missing or not a UTC time"),
+        )
+    })?;
+    if skewed(now, at, skew) {
+        return Err(WireError::alibaba(
+            "InvalidTimeStamp.Expired",
+            400,
+            format!(
+                "{field} {text} is more than {} minutes from the server's time",
+                skew.as_secs() / 60
+            ),
+        ));
+    }
+    Ok(at)
 }
 
 fn is_tencent(req: &WireRequest) -> bool {

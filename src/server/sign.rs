@@ -69,6 +69,40 @@ fn hex_signature(text: &str) -> Result<Vec<u8>, SignError> {
         .ok_or_else(|| SignError::Malformed("the signature is not 64 hex digits".into()))
 }
 
+/// The `Credential`, `SignedHeaders` and `Signature` parts of an `Authorization` header after
+/// its scheme (`name=value`, comma separated, in any order; a repeated part keeps its last value).
+fn auth_parts(rest: &str) -> Result<[Option<&str>; 3], SignError> {
+    let bad = |why: &str| SignError::Malformed(why.to_owned());
+    let mut found = [None; 3];
+    for part in rest.split(',') {
+        let (k, v) = part
+            .trim()
+            .split_once('=')
+            .ok_or_else(|| bad("a part is not name=value"))?;
+        let slot = match k {
+            "Credential" => 0,
+            "SignedHeaders" => 1,
+            "Signature" => 2,
+            _ => return Err(bad("an unknown part")),
+        };
+        found[slot] = Some(v);
+    }
+    Ok(found)
+}
+
+/// `SignedHeaders`' names, lower case; none empty.
+fn header_names(signed: Option<&str>) -> Result<Vec<String>, SignError> {
+    let names: Vec<String> = signed
+        .ok_or_else(|| SignError::Malformed("no SignedHeaders".into()))?
+        .split(';')
+        .map(str::to_ascii_lowercase)
+        .collect();
+    if names.iter().any(String::is_empty) {
+        return Err(SignError::Malformed("an empty signed header name".into()));
+    }
+    Ok(names)
+}
+
 /// The parts of a TC3 `Authorization` header.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Tc3Authorization {
@@ -91,21 +125,7 @@ pub fn parse_tc3(authorization: &str) -> Result<Tc3Authorization, SignError> {
     let rest = authorization
         .strip_prefix("TC3-HMAC-SHA256 ")
         .ok_or_else(|| bad("it does not start with TC3-HMAC-SHA256"))?;
-    let mut credential = None;
-    let mut signed = None;
-    let mut signature = None;
-    for part in rest.split(',') {
-        let (k, v) = part
-            .trim()
-            .split_once('=')
-            .ok_or_else(|| bad("a part is not name=value"))?;
-        match k {
-            "Credential" => credential = Some(v),
-            "SignedHeaders" => signed = Some(v),
-            "Signature" => signature = Some(v),
-            _ => return Err(bad("an unknown part")),
-        }
-    }
+    let [credential, signed, signature] = auth_parts(rest)?;
     let credential = credential.ok_or_else(|| bad("no Credential"))?;
     let mut fields = credential.split('/');
     let (Some(id), Some(date), Some(service), Some("tc3_request"), None) = (
@@ -120,14 +140,7 @@ pub fn parse_tc3(authorization: &str) -> Result<Tc3Authorization, SignError> {
     if id.is_empty() {
         return Err(bad("no SecretId"));
     }
-    let signed_headers = signed
-        .ok_or_else(|| bad("no SignedHeaders"))?
-        .split(';')
-        .map(str::to_ascii_lowercase)
-        .collect::<Vec<_>>();
-    if signed_headers.iter().any(String::is_empty) {
-        return Err(bad("an empty signed header name"));
-    }
+    let signed_headers = header_names(signed)?;
     Ok(Tc3Authorization {
         secret_id: id.to_owned(),
         date: date.to_owned(),
@@ -258,30 +271,11 @@ pub fn parse_acs3(authorization: &str) -> Result<Acs3Authorization, SignError> {
     let rest = authorization
         .strip_prefix("ACS3-HMAC-SHA256 ")
         .ok_or_else(|| bad("it does not start with ACS3-HMAC-SHA256"))?;
-    let (mut id, mut signed, mut signature) = (None, None, None);
-    for part in rest.split(',') {
-        let (k, v) = part
-            .trim()
-            .split_once('=')
-            .ok_or_else(|| bad("a part is not name=value"))?;
-        match k {
-            "Credential" => id = Some(v),
-            "SignedHeaders" => signed = Some(v),
-            "Signature" => signature = Some(v),
-            _ => return Err(bad("an unknown part")),
-        }
-    }
+    let [id, signed, signature] = auth_parts(rest)?;
     let id = id
         .filter(|i| !i.is_empty())
         .ok_or_else(|| bad("no Credential"))?;
-    let signed_headers: Vec<String> = signed
-        .ok_or_else(|| bad("no SignedHeaders"))?
-        .split(';')
-        .map(str::to_ascii_lowercase)
-        .collect();
-    if signed_headers.iter().any(String::is_empty) {
-        return Err(bad("an empty signed header name"));
-    }
+    let signed_headers = header_names(signed)?;
     Ok(Acs3Authorization {
         access_key_id: id.to_owned(),
         signed_headers,
