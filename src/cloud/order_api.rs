@@ -885,6 +885,17 @@ fn certificate_extra(order: &Order) -> Value {
     })
 }
 
+/// What `DescribeCertificate` and `DescribeCertificateDetail` both show beyond the listing's
+/// fields: the order, the validation details, the submitted information, the extras.
+fn tencent_described(scope: &Scope, order: &Order, now: OffsetDateTime) -> Map<String, Value> {
+    let mut m = tencent_certificate(scope, order, now);
+    m.insert("OrderId".into(), order.id().into());
+    m.insert("DvAuthDetail".into(), dv_auth_detail(order));
+    m.insert("SubmittedData".into(), submitted_data(order));
+    m.insert("CertificateExtra".into(), certificate_extra(order));
+    m
+}
+
 /// `DescribeCertificate`.
 pub(crate) async fn tencent_describe_certificate(
     cx: &Cx<'_>,
@@ -899,12 +910,8 @@ pub(crate) async fn tencent_describe_certificate(
         .get(scope, &id)
         .await
         .map_err(|e| order_error(api, e))?;
-    let mut m = tencent_certificate(scope, &order, orders.now());
+    let mut m = tencent_described(scope, &order, orders.now());
     m.insert("PackageTypeName".into(), order.product().name().into());
-    m.insert("OrderId".into(), order.id().into());
-    m.insert("DvAuthDetail".into(), dv_auth_detail(&order));
-    m.insert("SubmittedData".into(), submitted_data(&order));
-    m.insert("CertificateExtra".into(), certificate_extra(&order));
     Ok(Value::Object(m))
 }
 
@@ -921,11 +928,7 @@ pub(crate) async fn tencent_describe_certificate_detail(
     let req: tencent::CertificateIdRequest = read(body)?;
     let id = certificate_id(&req.certificate_id);
     let order = orders.get(scope, &id).await.map_err(err)?;
-    let mut m = tencent_certificate(scope, &order, orders.now());
-    m.insert("OrderId".into(), order.id().into());
-    m.insert("DvAuthDetail".into(), dv_auth_detail(&order));
-    m.insert("SubmittedData".into(), submitted_data(&order));
-    m.insert("CertificateExtra".into(), certificate_extra(&order));
+    let mut m = tencent_described(scope, &order, orders.now());
     m.insert(
         "EncryptAlgorithm".into(),
         algorithm(order.csr().map(|c| c.key)).into(),
