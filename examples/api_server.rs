@@ -12,6 +12,11 @@
 //! It prints the DNS server's address, the CA root's file, the key pair it made when none was
 //! given, and `listening on ADDR` once it accepts connections; on SIGTERM or Ctrl-C it finishes
 //! the requests in flight and exits with status 0.
+//!
+//! Several instances on one PostgreSQL database are one service: give them the same
+//! `--postgres`, `--kek-file` and `--ca-dir` (the CA's keys and requests), point their
+//! `--resolver` at one instance's DNS server (automatic DNS validation then goes through that
+//! one), and give each `--rate-limit` its share of the account's rate.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -24,7 +29,7 @@ use certdesk::backend::{
     LoopbackDnsServer, OrderStore, PostgresStore, SqliteStore, ValidationFetcher,
 };
 use certdesk::server::ApiServer;
-use certdesk::service::{AccessKeys, CsrService, OrderService};
+use certdesk::service::{AccessKeys, CsrService, OrderService, RateLimit};
 use clap::Parser;
 
 #[derive(Parser)]
@@ -60,6 +65,17 @@ struct Args {
     /// The TLS certificate's private key (PEM).
     #[arg(long, requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+    /// The local CA's directory (made when missing; default: the database's path with
+    /// `.ca`). Instances that share it are one CA.
+    #[arg(long)]
+    ca_dir: Option<PathBuf>,
+    /// Look validation records up on this DNS server instead of this instance's own.
+    #[arg(long)]
+    resolver: Option<SocketAddr>,
+    /// Calls per second each account may make to each action on this instance (bursts as
+    /// large); with N instances, give each 1/N of the account's rate. Default: no limit.
+    #[arg(long)]
+    rate_limit: Option<u32>,
 }
 
 type Stores = (
@@ -142,7 +158,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     println!("DNS server: {}", dns.addr());
     let resolver = Arc::new(HickoryResolver::with_servers(
-        &[dns.addr()],
+        &[args.resolver.unwrap_or(dns.addr())],
         Duration::from_secs(2),
     )?);
     let fetcher = Arc::new(ValidationFetcher::with_resolver(
@@ -152,19 +168,27 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         },
         resolver.clone(),
     ));
-    let ca = Arc::new(LocalCa::new("certdesk Local CA")?);
-    let root = args.db.with_extension("root.pem");
+    let ca_dir = args
+        .ca_dir
+        .clone()
+        .unwrap_or_else(|| args.db.with_extension("ca"));
+    let ca = Arc::new(LocalCa::open_dir(&ca_dir, "certdesk Local CA", vault.clone()).await?);
+    let root = ca_dir.join("root.pem");
     std::fs::write(&root, ca.root_pem())?;
     println!("CA root: {}", root.display());
 
     let csrs = Arc::new(CsrService::new(csr_store, vault).with_orders(order_store.clone()));
-    let orders = Arc::new(
-        OrderService::builder(order_store, csrs, ca)
-            .resolver(resolver)
-            .fetcher(fetcher)
-            .dns_provider(dns.clone())
-            .build(),
-    );
+    let mut orders = OrderService::builder(order_store, csrs, ca)
+        .resolver(resolver)
+        .fetcher(fetcher)
+        .dns_provider(dns.clone());
+    if let Some(rate) = args.rate_limit {
+        orders = orders.rate_limit(RateLimit {
+            per_second: rate,
+            burst: rate,
+        });
+    }
+    let orders = Arc::new(orders.build());
     let server = ApiServer::new(orders, keys);
     let listener = tokio::net::TcpListener::bind(args.listen).await?;
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;

@@ -420,3 +420,88 @@ async fn a_submission_repeated_under_its_key_is_one_request() {
     };
     assert_ne!(ca.submit(other).await.unwrap(), ticket);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_directory_ca_is_one_ca_for_every_process_that_opens_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ca");
+    let vault = || -> Arc<dyn certdesk::backend::KeyVault> {
+        Arc::new(certdesk::backend::AesGcmVault::new("kek-1", [7; 32]))
+    };
+    // Two opened at once (as two processes starting together): one CA is made, and both are
+    // it.
+    let (one, two) = tokio::join!(
+        LocalCa::open_dir(&path, "certdesk Shared", vault()),
+        LocalCa::open_dir(&path, "certdesk Shared", vault())
+    );
+    let (one, two) = (one.unwrap(), two.unwrap());
+    assert_eq!(one.root_pem(), two.root_pem());
+    assert_eq!(one.intermediate_pem(), two.intermediate_pem());
+    let stored = std::fs::read_to_string(path.join("ca.json")).unwrap();
+    assert!(!stored.contains("PRIVATE KEY"), "the key is kept sealed");
+
+    // Submitted through one, repeated through the other, issued and revoked through either.
+    let first = request(
+        csr_pem(KeySpec::EcP256, "shared.example.com"),
+        &["shared.example.com"],
+    );
+    let (a, b) = tokio::join!(one.submit(first.clone()), two.submit(first.clone()));
+    let ticket = a.unwrap();
+    assert_eq!(b.unwrap(), ticket);
+    let log = std::fs::read_to_string(path.join("submissions.log")).unwrap();
+    let kinds: Vec<&str> = log
+        .lines()
+        .map(|l| l.rsplit('\t').next().unwrap())
+        .collect();
+    assert_eq!(kinds.iter().filter(|k| **k == "new").count(), 1, "{log}");
+    assert_eq!(kinds.len(), 2, "{log}");
+    let (s1, s2) = tokio::join!(one.status(&ticket), two.status(&ticket));
+    let (CaStatus::Issued(c1), CaStatus::Issued(c2)) = (s1.unwrap(), s2.unwrap()) else {
+        panic!("not issued");
+    };
+    assert_eq!(c1, c2, "one certificate, however many polls");
+    std::fs::write(dir.path().join("root.pem"), one.root_pem()).unwrap();
+    std::fs::write(dir.path().join("chain.pem"), two.intermediate_pem()).unwrap();
+    std::fs::write(dir.path().join("leaf.pem"), &c1.certificate_pem).unwrap();
+    let out = common::openssl_ok(
+        dir.path(),
+        &[
+            "verify",
+            "-CAfile",
+            "root.pem",
+            "-untrusted",
+            "chain.pem",
+            "leaf.pem",
+        ],
+    );
+    assert!(out.contains(": OK"), "{out}");
+    two.revoke(&ticket).await.unwrap();
+    assert_eq!(one.status(&ticket).await.unwrap(), CaStatus::Revoked);
+
+    // Opened again later, it is still the same CA, and keeps its requests.
+    drop((one, two));
+    let again = LocalCa::open_dir(&path, "another name", vault())
+        .await
+        .unwrap();
+    assert_eq!(again.status(&ticket).await.unwrap(), CaStatus::Revoked);
+    assert!(format!("{again:?}").contains("certdesk Shared"));
+
+    // A ticket that names a path, or one it never made, is a ticket it does not have.
+    for t in ["../ca.json", "../../etc/passwd", "", "order-1-000000000000"] {
+        assert!(
+            matches!(
+                again.status(t).await,
+                Err(certdesk::backend::CaError::UnknownTicket(_))
+            ),
+            "{t:?}"
+        );
+    }
+    // Under another key-encryption key, its key does not open.
+    let other: Arc<dyn certdesk::backend::KeyVault> =
+        Arc::new(certdesk::backend::AesGcmVault::new("kek-1", [8; 32]));
+    assert!(
+        LocalCa::open_dir(&path, "certdesk Shared", other)
+            .await
+            .is_err()
+    );
+}

@@ -19,7 +19,7 @@ codes! {
 
 /// What is sent to the CA once an order's domains are validated (and its organization, for
 /// OV and EV, is to be reviewed).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct IssueRequest {
     /// The order.
     pub order_id: String,
@@ -41,7 +41,7 @@ pub struct IssueRequest {
 }
 
 /// The organization an OV or EV certificate names.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct IssuedOrganization {
     /// O.
     pub name: String,

@@ -5,12 +5,16 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
+use base64ct::Encoding as _;
+use der::DecodePem;
 use der::asn1::{BitString, GeneralizedTime, Ia5String, OctetString, UtcTime};
 use der::{Decode, Encode};
+use serde::{Deserialize, Serialize};
 use sha2::Digest;
 use spki::{
     AlgorithmIdentifierOwned, DynSignatureAlgorithmIdentifier, EncodePublicKey,
@@ -33,7 +37,7 @@ use crate::backend::BackendError;
 use crate::backend::ca::{
     CaError, CaStatus, CertificateAuthority, IssueRequest, IssuedCertificate,
 };
-use crate::backend::{Clock, SystemClock};
+use crate::backend::{Clock, KeyVault, SealedKey, SystemClock};
 use crate::csr::Csr;
 use crate::key::{KeyKind, KeySpec, PrivateKey, SignatureAlgorithm};
 use crate::order::ValidationType;
@@ -240,40 +244,154 @@ fn ca_name(cn: &str, organization: &str) -> Result<Name, CaError> {
         .map_err(backend)
 }
 
+#[derive(Clone, Serialize, Deserialize)]
 struct Ticket {
     request: IssueRequest,
     polls_left: u32,
-    status: CaStatus,
+    status: StoredStatus,
+}
+
+/// [`CaStatus`] as a ticket keeps it (times as Unix seconds).
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+enum StoredStatus {
+    Reviewing,
+    Issued {
+        certificate_pem: String,
+        chain_pem: Vec<String>,
+        serial: String,
+        not_before: i64,
+        not_after: i64,
+    },
+    Refused {
+        reason: String,
+    },
+    Revoked,
+}
+
+impl StoredStatus {
+    fn of(status: CaStatus) -> StoredStatus {
+        match status {
+            CaStatus::Reviewing => StoredStatus::Reviewing,
+            CaStatus::Issued(c) => StoredStatus::Issued {
+                certificate_pem: c.certificate_pem,
+                chain_pem: c.chain_pem,
+                serial: c.serial,
+                not_before: c.not_before.unix_timestamp(),
+                not_after: c.not_after.unix_timestamp(),
+            },
+            CaStatus::Refused { reason } => StoredStatus::Refused { reason },
+            CaStatus::Revoked => StoredStatus::Revoked,
+        }
+    }
+
+    fn status(&self) -> Result<CaStatus, CaError> {
+        let at = |t: i64| {
+            time::OffsetDateTime::from_unix_timestamp(t)
+                .map_err(|_| backend(LedgerError(format!("a stored time {t} is out of range"))))
+        };
+        Ok(match self {
+            StoredStatus::Reviewing => CaStatus::Reviewing,
+            StoredStatus::Issued {
+                certificate_pem,
+                chain_pem,
+                serial,
+                not_before,
+                not_after,
+            } => CaStatus::Issued(IssuedCertificate {
+                certificate_pem: certificate_pem.clone(),
+                chain_pem: chain_pem.clone(),
+                serial: serial.clone(),
+                not_before: at(*not_before)?,
+                not_after: at(*not_after)?,
+            }),
+            StoredStatus::Refused { reason } => CaStatus::Refused {
+                reason: reason.clone(),
+            },
+            StoredStatus::Revoked => CaStatus::Revoked,
+        })
+    }
 }
 
 /// Decides whether the CA's review refuses a request: the reason, or `None` to issue.
 pub type ReviewRule = Box<dyn Fn(&IssueRequest) -> Option<String> + Send + Sync>;
 
-/// A certificate authority in this process: a root and an intermediate, both generated when it
-/// is made. Requests are reviewed for `review_polls` polls (none by default), then issued or
-/// refused by the review rule.
-pub struct LocalCa {
-    name: String,
-    root_pem: String,
+/// What signs: the intermediate and the clock it dates certificates by.
+struct Issuer {
     intermediate_name: Name,
     intermediate_key: PrivateKey,
     intermediate_pem: String,
     clock: Arc<dyn Clock>,
-    review_polls: u32,
-    review: Option<ReviewRule>,
-    tickets: Mutex<HashMap<String, Ticket>>,
+}
+
+/// How requests are decided: `polls` status polls under review, then the rule.
+#[derive(Clone)]
+struct Review {
+    polls: u32,
+    rule: Option<Arc<ReviewRule>>,
+}
+
+/// Where the CA keeps its requests.
+enum Ledger {
+    /// In this process.
+    Memory(Mutex<MemoryLedger>),
+    /// In a directory that several processes share (see [`LocalCa::open_dir`]).
+    Dir(Arc<PathBuf>),
+}
+
+#[derive(Default)]
+struct MemoryLedger {
+    tickets: HashMap<String, Ticket>,
     /// Idempotency key -> the ticket it was given.
-    submitted: Mutex<HashMap<String, String>>,
+    submitted: HashMap<String, String>,
+}
+
+/// A certificate authority: a root and an intermediate, both generated when it is first made.
+/// Requests are reviewed for `review_polls` polls (none by default), then issued or refused by
+/// the review rule.
+///
+/// [`LocalCa::new`] keeps its keys and requests in the process. [`LocalCa::open_dir`] keeps
+/// them in a directory (the intermediate key sealed by a [`KeyVault`]), so that several
+/// processes (instances of one service on one database) are one CA: a request submitted
+/// through one is followed, issued and revoked through any other.
+pub struct LocalCa {
+    name: String,
+    root_pem: String,
+    issuer: Arc<Issuer>,
+    review: Review,
+    ledger: Ledger,
 }
 
 impl fmt::Debug for LocalCa {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LocalCa")
-            .field("name", &self.name)
-            .field("review_polls", &self.review_polls)
-            .finish_non_exhaustive()
+        let mut d = f.debug_struct("LocalCa");
+        d.field("name", &self.name)
+            .field("review_polls", &self.review.polls);
+        if let Ledger::Dir(dir) = &self.ledger {
+            d.field("dir", dir);
+        }
+        d.finish_non_exhaustive()
     }
 }
+
+/// The context a directory CA's intermediate key is sealed under.
+const SEAL_CONTEXT: &[u8] = b"certdesk local CA: intermediate key";
+
+/// A directory CA's `ca.json`.
+#[derive(Serialize, Deserialize)]
+struct StoredCa {
+    name: String,
+    root_pem: String,
+    intermediate_pem: String,
+    kek_id: String,
+    nonce: String,
+    sealed_key: String,
+}
+
+/// A directory ledger's file that is not what the CA wrote.
+#[derive(Debug, thiserror::Error)]
+#[error("local CA directory: {0}")]
+struct LedgerError(String);
 
 impl LocalCa {
     /// A CA called `name` with ec-p256 keys on the system clock.
@@ -314,26 +432,121 @@ impl LocalCa {
         Ok(LocalCa {
             name: name.to_owned(),
             root_pem: pem_of(&root)?,
-            intermediate_name,
-            intermediate_pem: pem_of(&intermediate)?,
-            intermediate_key,
-            clock,
-            review_polls: 0,
-            review: None,
-            tickets: Mutex::new(HashMap::new()),
-            submitted: Mutex::new(HashMap::new()),
+            issuer: Arc::new(Issuer {
+                intermediate_name,
+                intermediate_pem: pem_of(&intermediate)?,
+                intermediate_key,
+                clock,
+            }),
+            review: Review {
+                polls: 0,
+                rule: None,
+            },
+            ledger: Ledger::Memory(Mutex::new(MemoryLedger::default())),
         })
+    }
+
+    /// The CA kept in `dir` (made, with the directory, on first use): `ca.json` holds the
+    /// certificates and the intermediate key sealed by `vault` (the root key is not kept),
+    /// `tickets/` the requests, `submitted/` the idempotency keys, and `submissions.log` one
+    /// line per submission received (order id, ticket, `new`, or `again` for an idempotency
+    /// key seen before). Every process that opens the same directory
+    /// with a vault holding the same key-encryption key is the same CA; an advisory file lock
+    /// (`lock`) makes each submission, poll and revocation whole across processes. A CA
+    /// already in `dir` keeps its own name. ec-p256 keys, the system clock.
+    pub async fn open_dir(
+        dir: impl AsRef<Path>,
+        name: &str,
+        vault: Arc<dyn KeyVault>,
+    ) -> Result<LocalCa, CaError> {
+        let dir = Arc::new(dir.as_ref().to_path_buf());
+        let d = dir.clone();
+        let (lock, stored) = blocking(move || {
+            for sub in ["tickets", "submitted"] {
+                std::fs::create_dir_all(d.join(sub)).map_err(backend)?;
+            }
+            let lock = lock_dir(&d)?;
+            let stored = match std::fs::read(d.join("ca.json")) {
+                Ok(bytes) => Some(
+                    serde_json::from_slice::<StoredCa>(&bytes)
+                        .map_err(|e| backend(LedgerError(format!("ca.json does not read: {e}"))))?,
+                ),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                Err(e) => return Err(backend(e)),
+            };
+            Ok((lock, stored))
+        })
+        .await?;
+        let ca = match stored {
+            Some(stored) => {
+                let b64 = |text: &str| {
+                    base64ct::Base64::decode_vec(text)
+                        .map_err(|_| backend(LedgerError("ca.json: bad base64".into())))
+                };
+                let sealed = SealedKey {
+                    kek_id: stored.kek_id,
+                    nonce: b64(&stored.nonce)?,
+                    ciphertext: b64(&stored.sealed_key)?,
+                };
+                let der = vault.open(&sealed, SEAL_CONTEXT).await.map_err(backend)?;
+                let intermediate_key = PrivateKey::from_pkcs8_der(&der).map_err(backend)?;
+                let intermediate_name = x509_cert::Certificate::from_pem(&stored.intermediate_pem)
+                    .map_err(backend)?
+                    .tbs_certificate()
+                    .subject()
+                    .clone();
+                LocalCa {
+                    name: stored.name,
+                    root_pem: stored.root_pem,
+                    issuer: Arc::new(Issuer {
+                        intermediate_name,
+                        intermediate_key,
+                        intermediate_pem: stored.intermediate_pem,
+                        clock: Arc::new(SystemClock),
+                    }),
+                    review: Review {
+                        polls: 0,
+                        rule: None,
+                    },
+                    ledger: Ledger::Dir(dir),
+                }
+            }
+            None => {
+                let mut ca = blocking({
+                    let name = name.to_owned();
+                    move || LocalCa::new(&name)
+                })
+                .await?;
+                let der = ca.issuer.intermediate_key.to_pkcs8_der().map_err(backend)?;
+                let sealed = vault.seal(&der, SEAL_CONTEXT).await.map_err(backend)?;
+                let stored = StoredCa {
+                    name: ca.name.clone(),
+                    root_pem: ca.root_pem.clone(),
+                    intermediate_pem: ca.issuer.intermediate_pem.clone(),
+                    kek_id: sealed.kek_id.clone(),
+                    nonce: base64ct::Base64::encode_string(&sealed.nonce),
+                    sealed_key: base64ct::Base64::encode_string(&sealed.ciphertext),
+                };
+                let json = serde_json::to_vec_pretty(&stored).map_err(backend)?;
+                let d = dir.clone();
+                blocking(move || write_atomically(&d, "ca.json", &json)).await?;
+                ca.ledger = Ledger::Dir(dir);
+                ca
+            }
+        };
+        drop(lock);
+        Ok(ca)
     }
 
     /// Keeps each request under review for `polls` status polls before deciding.
     pub fn with_review_polls(mut self, polls: u32) -> Self {
-        self.review_polls = polls;
+        self.review.polls = polls;
         self
     }
 
     /// Refuses the requests `rule` gives a reason for (an OV review that fails, say).
     pub fn with_review(mut self, rule: ReviewRule) -> Self {
-        self.review = Some(rule);
+        self.review.rule = Some(Arc::new(rule));
         self
     }
 
@@ -344,13 +557,15 @@ impl LocalCa {
 
     /// The intermediate certificate, PEM: what every issued chain holds.
     pub fn intermediate_pem(&self) -> &str {
-        &self.intermediate_pem
+        &self.issuer.intermediate_pem
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Ticket>> {
-        self.tickets.lock().unwrap_or_else(|p| p.into_inner())
+    fn memory(ledger: &Mutex<MemoryLedger>) -> std::sync::MutexGuard<'_, MemoryLedger> {
+        ledger.lock().unwrap_or_else(|p| p.into_inner())
     }
+}
 
+impl Issuer {
     fn issue(&self, request: &IssueRequest) -> Result<IssuedCertificate, CaError> {
         let csr = Csr::parse(request.csr_pem.as_bytes())
             .map_err(|e| CaError::Refused(format!("the CSR: {e}")))?;
@@ -425,51 +640,15 @@ impl LocalCa {
             not_after,
         })
     }
-}
 
-#[async_trait]
-impl CertificateAuthority for LocalCa {
-    async fn submit(&self, request: IssueRequest) -> Result<String, CaError> {
-        // A CSR that does not verify is refused at once, as a CA's API does.
-        Csr::parse(request.csr_pem.as_bytes())
-            .map_err(|e| CaError::Refused(format!("the CSR: {e}")))?;
-        if request.domains.is_empty() {
-            return Err(CaError::Refused("no domain to certify".into()));
-        }
-        // The key is looked up and the ticket recorded under one lock: two submissions with
-        // one key make one request.
-        let mut submitted = self.submitted.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(ticket) = submitted.get(&request.idempotency_key) {
-            return Ok(ticket.clone());
-        }
-        let ticket = format!(
-            "{}-{}",
-            request.order_id,
-            crate::hex::encode(&random_serial()?.as_bytes()[..6])
-        );
-        submitted.insert(request.idempotency_key.clone(), ticket.clone());
-        self.lock().insert(
-            ticket.clone(),
-            Ticket {
-                request,
-                polls_left: self.review_polls,
-                status: CaStatus::Reviewing,
-            },
-        );
-        Ok(ticket)
-    }
-
-    async fn status(&self, ticket: &str) -> Result<CaStatus, CaError> {
-        let mut tickets = self.lock();
-        let t = tickets
-            .get_mut(ticket)
-            .ok_or_else(|| CaError::UnknownTicket(ticket.to_owned()))?;
-        if t.status == CaStatus::Reviewing {
+    /// A poll: one review poll spent, or the decision made, and the ticket's status.
+    fn poll(&self, review: &Review, t: &mut Ticket) -> Result<CaStatus, CaError> {
+        if matches!(t.status, StoredStatus::Reviewing) {
             if t.polls_left > 0 {
                 t.polls_left -= 1;
                 return Ok(CaStatus::Reviewing);
             }
-            t.status = match self.review.as_ref().and_then(|rule| rule(&t.request)) {
+            let decided = match review.rule.as_ref().and_then(|rule| rule(&t.request)) {
                 Some(reason) => CaStatus::Refused { reason },
                 None => match self.issue(&t.request) {
                     Ok(cert) => CaStatus::Issued(cert),
@@ -477,24 +656,222 @@ impl CertificateAuthority for LocalCa {
                     Err(e) => return Err(e),
                 },
             };
+            t.status = StoredStatus::of(decided);
         }
-        Ok(t.status.clone())
+        t.status.status()
+    }
+}
+
+/// A revocation of the ticket's certificate (again: nothing to do).
+fn revoke_ticket(ticket: &str, t: &mut Ticket) -> Result<(), CaError> {
+    match t.status {
+        StoredStatus::Issued { .. } => {
+            t.status = StoredStatus::Revoked;
+            Ok(())
+        }
+        StoredStatus::Revoked => Ok(()),
+        _ => Err(CaError::Refused(format!(
+            "request {ticket} has no certificate to revoke"
+        ))),
+    }
+}
+
+/// A CSR the CA refuses at once, as a CA's API does (or none).
+fn refuse_at_once(request: &IssueRequest) -> Result<(), CaError> {
+    Csr::parse(request.csr_pem.as_bytes())
+        .map_err(|e| CaError::Refused(format!("the CSR: {e}")))?;
+    if request.domains.is_empty() {
+        return Err(CaError::Refused("no domain to certify".into()));
+    }
+    Ok(())
+}
+
+fn new_ticket_id(request: &IssueRequest) -> Result<String, CaError> {
+    Ok(format!(
+        "{}-{}",
+        request.order_id,
+        crate::hex::encode(&random_serial()?.as_bytes()[..6])
+    ))
+}
+
+/// Runs blocking file work (and lock waits) off the async runtime.
+async fn blocking<T: Send + 'static>(
+    job: impl FnOnce() -> Result<T, CaError> + Send + 'static,
+) -> Result<T, CaError> {
+    tokio::task::spawn_blocking(job)
+        .await
+        .map_err(|e| backend(LedgerError(format!("the CA's task failed: {e}"))))?
+}
+
+/// Takes the directory's lock (released when the file is dropped).
+fn lock_dir(dir: &Path) -> Result<std::fs::File, CaError> {
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join("lock"))
+        .map_err(backend)?;
+    file.lock().map_err(backend)?;
+    Ok(file)
+}
+
+/// Writes `name` whole or not at all: a temporary file renamed over it.
+fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), CaError> {
+    let tmp = dir.join(format!(
+        ".{name}.{}.tmp",
+        crate::hex::encode(&random_serial()?.as_bytes()[..8])
+    ));
+    std::fs::write(&tmp, bytes).map_err(backend)?;
+    std::fs::rename(&tmp, dir.join(name)).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        backend(e)
+    })
+}
+
+/// A ticket's file, for a ticket this CA could have made (an order id and hex): anything
+/// else (a path, say) is a ticket it does not have.
+fn ticket_file(dir: &Path, ticket: &str) -> Result<PathBuf, CaError> {
+    let well_formed = (1..=96).contains(&ticket.len())
+        && ticket
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    if !well_formed {
+        return Err(CaError::UnknownTicket(ticket.to_owned()));
+    }
+    Ok(dir.join("tickets").join(format!("{ticket}.json")))
+}
+
+fn read_ticket(dir: &Path, ticket: &str) -> Result<Ticket, CaError> {
+    match std::fs::read(ticket_file(dir, ticket)?) {
+        Ok(bytes) => serde_json::from_slice(&bytes)
+            .map_err(|e| backend(LedgerError(format!("ticket {ticket} does not read: {e}")))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Err(CaError::UnknownTicket(ticket.to_owned()))
+        }
+        Err(e) => Err(backend(e)),
+    }
+}
+
+fn write_ticket(dir: &Path, ticket: &str, t: &Ticket) -> Result<(), CaError> {
+    let json = serde_json::to_vec(t).map_err(backend)?;
+    write_atomically(&dir.join("tickets"), &format!("{ticket}.json"), &json)
+}
+
+fn dir_submit(dir: &Path, request: IssueRequest, polls: u32) -> Result<String, CaError> {
+    let _lock = lock_dir(dir)?;
+    let key = crate::hex::encode(&sha2::Sha256::digest(request.idempotency_key.as_bytes()));
+    let seen = dir.join("submitted").join(&key);
+    let order = request.order_id.clone();
+    let (ticket, made) = match std::fs::read_to_string(&seen) {
+        Ok(ticket) => (ticket, "again"),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let ticket = new_ticket_id(&request)?;
+            write_ticket(
+                dir,
+                &ticket,
+                &Ticket {
+                    request,
+                    polls_left: polls,
+                    status: StoredStatus::Reviewing,
+                },
+            )?;
+            write_atomically(&dir.join("submitted"), &key, ticket.as_bytes())?;
+            (ticket, "new")
+        }
+        Err(e) => return Err(backend(e)),
+    };
+    let mut log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join("submissions.log"))
+        .map_err(backend)?;
+    std::io::Write::write_all(&mut log, format!("{order}\t{ticket}\t{made}\n").as_bytes())
+        .map_err(backend)?;
+    Ok(ticket)
+}
+
+#[async_trait]
+impl CertificateAuthority for LocalCa {
+    async fn submit(&self, request: IssueRequest) -> Result<String, CaError> {
+        refuse_at_once(&request)?;
+        match &self.ledger {
+            Ledger::Memory(ledger) => {
+                // The key is looked up and the ticket recorded under one lock: two
+                // submissions with one key make one request.
+                let mut ledger = LocalCa::memory(ledger);
+                if let Some(ticket) = ledger.submitted.get(&request.idempotency_key) {
+                    return Ok(ticket.clone());
+                }
+                let ticket = new_ticket_id(&request)?;
+                ledger
+                    .submitted
+                    .insert(request.idempotency_key.clone(), ticket.clone());
+                ledger.tickets.insert(
+                    ticket.clone(),
+                    Ticket {
+                        request,
+                        polls_left: self.review.polls,
+                        status: StoredStatus::Reviewing,
+                    },
+                );
+                Ok(ticket)
+            }
+            Ledger::Dir(dir) => {
+                let (dir, polls) = (dir.clone(), self.review.polls);
+                blocking(move || dir_submit(&dir, request, polls)).await
+            }
+        }
+    }
+
+    async fn status(&self, ticket: &str) -> Result<CaStatus, CaError> {
+        match &self.ledger {
+            Ledger::Memory(ledger) => {
+                let mut ledger = LocalCa::memory(ledger);
+                let t = ledger
+                    .tickets
+                    .get_mut(ticket)
+                    .ok_or_else(|| CaError::UnknownTicket(ticket.to_owned()))?;
+                self.issuer.poll(&self.review, t)
+            }
+            Ledger::Dir(dir) => {
+                let (dir, issuer, review) = (dir.clone(), self.issuer.clone(), self.review.clone());
+                let ticket = ticket.to_owned();
+                blocking(move || {
+                    let _lock = lock_dir(&dir)?;
+                    let mut t = read_ticket(&dir, &ticket)?;
+                    let before = matches!(t.status, StoredStatus::Reviewing);
+                    let status = issuer.poll(&review, &mut t)?;
+                    if before {
+                        write_ticket(&dir, &ticket, &t)?;
+                    }
+                    Ok(status)
+                })
+                .await
+            }
+        }
     }
 
     async fn revoke(&self, ticket: &str) -> Result<(), CaError> {
-        let mut tickets = self.lock();
-        let t = tickets
-            .get_mut(ticket)
-            .ok_or_else(|| CaError::UnknownTicket(ticket.to_owned()))?;
-        match t.status {
-            CaStatus::Issued(_) => {
-                t.status = CaStatus::Revoked;
-                Ok(())
+        match &self.ledger {
+            Ledger::Memory(ledger) => {
+                let mut ledger = LocalCa::memory(ledger);
+                let t = ledger
+                    .tickets
+                    .get_mut(ticket)
+                    .ok_or_else(|| CaError::UnknownTicket(ticket.to_owned()))?;
+                revoke_ticket(ticket, t)
             }
-            CaStatus::Revoked => Ok(()),
-            _ => Err(CaError::Refused(format!(
-                "request {ticket} has no certificate to revoke"
-            ))),
+            Ledger::Dir(dir) => {
+                let dir = dir.clone();
+                let ticket = ticket.to_owned();
+                blocking(move || {
+                    let _lock = lock_dir(&dir)?;
+                    let mut t = read_ticket(&dir, &ticket)?;
+                    revoke_ticket(&ticket, &mut t)?;
+                    write_ticket(&dir, &ticket, &t)
+                })
+                .await
+            }
         }
     }
 }
