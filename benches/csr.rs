@@ -1,18 +1,20 @@
 //! certdesk next to OpenSSL (the `openssl` crate, same process, same run) and next to the bare
 //! RustCrypto primitives it is built on, so each report line reads as a ratio:
 //!
-//! - `keygen/<spec>/{certdesk,openssl}`: generate a key pair;
-//! - `csr_build/<spec>/{certdesk,openssl,bare_sign}`: encode and sign a CSR with a fixed key
-//!   (subject of four attributes, two DNS SANs) / only hash-and-sign its to-be-signed bytes;
-//! - `csr_parse/<spec>/{certdesk,openssl,bare_verify}`: read a DER CSR, verify it, describe it
-//!   / only hash-and-verify its signature with a ready key (`bare_verify`) or with the key
-//!   decoded from its SPKI first (`bare_decode_verify`).
+//! - `keygen/<spec>/{certdesk,certdesk_aws_lc,openssl}`: generate a key pair;
+//! - `csr_build/<spec>/{certdesk,certdesk_aws_lc,openssl,bare_sign,bare_sign_aws_lc}`: encode
+//!   and sign a CSR with a fixed key (subject of four attributes, two DNS SANs) / only
+//!   hash-and-sign its to-be-signed bytes;
+//! - `csr_parse/<spec>/{certdesk,certdesk_aws_lc,openssl,bare_verify}`: read a DER CSR, verify
+//!   it, describe it / only hash-and-verify its signature with a ready key (`bare_verify`) or
+//!   with the key decoded from its SPKI first (`bare_decode_verify`).
 //!
-//! Run with `cargo bench --bench csr`.
+//! `certdesk` is the pure-Rust backend; the `*_aws_lc` columns appear with the `aws-lc`
+//! feature: `cargo bench --bench csr --features aws-lc`.
 
 use std::hint::black_box;
 
-use certdesk::{Csr, CsrRequest, KeySpec, PrivateKey, Subject};
+use certdesk::{CryptoBackend, Csr, CsrRequest, KeySpec, ParseOptions, PrivateKey, Subject};
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use der::{Decode, Encode};
 use openssl::ec::{EcGroup, EcKey};
@@ -119,9 +121,11 @@ fn keygen(c: &mut Criterion) {
             _ => 100,
         };
         group.sample_size(samples);
-        group.bench_function(BenchmarkId::new(spec.name(), "certdesk"), |b| {
-            b.iter(|| PrivateKey::generate(black_box(spec)).unwrap())
-        });
+        for &backend in CryptoBackend::ALL {
+            group.bench_function(BenchmarkId::new(spec.name(), column(backend)), |b| {
+                b.iter(|| PrivateKey::generate_on(black_box(spec), backend).unwrap())
+            });
+        }
         group.bench_function(BenchmarkId::new(spec.name(), "openssl"), |b| {
             b.iter(|| openssl_key(black_box(spec)))
         });
@@ -138,20 +142,36 @@ fn tbs_of(der: &[u8]) -> Vec<u8> {
         .unwrap()
 }
 
+/// The column of certdesk on `backend`.
+fn column(backend: CryptoBackend) -> &'static str {
+    match backend {
+        CryptoBackend::RustCrypto => "certdesk",
+        _ => "certdesk_aws_lc",
+    }
+}
+
 fn csr_build(c: &mut Criterion) {
     let mut group = c.benchmark_group("csr_build");
-    for spec in BUILD_SPECS {
-        let key = PrivateKey::generate(spec).unwrap();
+    for spec in KeySpec::ALL {
+        let key = PrivateKey::generate_on(spec, CryptoBackend::RustCrypto).unwrap();
         let req = request(spec);
-        group.bench_function(BenchmarkId::new(spec.name(), "certdesk"), |b| {
-            b.iter(|| req.sign(black_box(&key)).unwrap())
-        });
+        for &backend in CryptoBackend::ALL {
+            let key = key.to_backend(backend).unwrap();
+            group.bench_function(BenchmarkId::new(spec.name(), column(backend)), |b| {
+                b.iter(|| req.sign(black_box(&key)).unwrap())
+            });
+        }
         let ossl = openssl_key(spec);
         group.bench_function(BenchmarkId::new(spec.name(), "openssl"), |b| {
             b.iter(|| openssl_build(black_box(&ossl), spec))
         });
         let tbs = tbs_of(req.sign(&key).unwrap().der());
         let pem = key.to_pkcs8_pem().unwrap();
+        #[cfg(feature = "aws-lc")]
+        bare_sign_aws_lc(&mut group, spec, &key, &tbs);
+        if !BUILD_SPECS.contains(&spec) {
+            continue;
+        }
         group.bench_function(BenchmarkId::new(spec.name(), "bare_sign"), |b| match spec {
             KeySpec::Rsa2048 => {
                 use pkcs8::DecodePrivateKey;
@@ -201,15 +221,57 @@ fn csr_build(c: &mut Criterion) {
     group.finish();
 }
 
+/// aws-lc alone signing the to-be-signed bytes (hashing included), from the key's PKCS#8.
+#[cfg(feature = "aws-lc")]
+fn bare_sign_aws_lc(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    spec: KeySpec,
+    key: &PrivateKey,
+    tbs: &[u8],
+) {
+    use aws_lc_rs::signature as lc;
+    let der = key.to_pkcs8_der().unwrap();
+    let rng = aws_lc_rs::rand::SystemRandom::new();
+    let id = BenchmarkId::new(spec.name(), "bare_sign_aws_lc");
+    let ec = |alg| lc::EcdsaKeyPair::from_pkcs8(alg, &der).unwrap();
+    match spec {
+        KeySpec::Rsa2048 | KeySpec::Rsa3072 | KeySpec::Rsa4096 => {
+            let k = lc::RsaKeyPair::from_pkcs8(&der).unwrap();
+            let mut sig = vec![0; k.public_modulus_len()];
+            group.bench_function(id, |b| {
+                b.iter(|| {
+                    k.sign(&lc::RSA_PKCS1_SHA256, &rng, black_box(tbs), &mut sig)
+                        .unwrap()
+                })
+            });
+        }
+        KeySpec::EcP256 | KeySpec::EcP384 | KeySpec::EcP521 => {
+            let k = ec(match spec {
+                KeySpec::EcP256 => &lc::ECDSA_P256_SHA256_ASN1_SIGNING,
+                KeySpec::EcP384 => &lc::ECDSA_P384_SHA384_ASN1_SIGNING,
+                _ => &lc::ECDSA_P521_SHA512_ASN1_SIGNING,
+            });
+            group.bench_function(id, |b| b.iter(|| k.sign(&rng, black_box(tbs)).unwrap()));
+        }
+        _ => {}
+    }
+}
+
 fn csr_parse(c: &mut Criterion) {
     let mut group = c.benchmark_group("csr_parse");
-    for spec in BUILD_SPECS {
+    for spec in KeySpec::ALL {
         let key = PrivateKey::generate(spec).unwrap();
         let csr = request(spec).sign(&key).unwrap();
         let der = csr.der().to_vec();
-        group.bench_function(BenchmarkId::new(spec.name(), "certdesk"), |b| {
-            b.iter(|| Csr::parse(black_box(&der)).unwrap())
-        });
+        for &backend in CryptoBackend::ALL {
+            let options = ParseOptions {
+                backend,
+                ..ParseOptions::default()
+            };
+            group.bench_function(BenchmarkId::new(spec.name(), column(backend)), |b| {
+                b.iter(|| Csr::parse_with(black_box(&der), &options).unwrap())
+            });
+        }
         // OpenSSL reads and verifies its own CSR of the same shape (for SM2 it checks with an
         // empty distinguishing ID, which costs the same).
         let ossl_der = openssl_build(&openssl_key(spec), spec).to_der().unwrap();
@@ -220,6 +282,9 @@ fn csr_parse(c: &mut Criterion) {
                 req.verify(&pk).unwrap()
             })
         });
+        if !BUILD_SPECS.contains(&spec) {
+            continue;
+        }
         let tbs = tbs_of(&der);
         let parsed = x509_cert::request::CertReq::from_der(&der).unwrap();
         let sig = parsed.signature.raw_bytes().to_vec();

@@ -178,9 +178,9 @@ pub use csr::{
 };
 pub use error::Error;
 pub use key::{
-    EcCurve, Fingerprint, KeyCode, KeyEncryption, KeyError, KeyKind, KeySpec, KeySpecCode,
-    KeySpecError, MAX_KEY_INPUT, Password, PrivateKey, PublicKey, SecretText, SignError,
-    SignatureAlgorithm, SignatureHash, Signer,
+    CryptoBackend, EcCurve, Fingerprint, KeyCode, KeyEncryption, KeyError, KeyKind, KeySpec,
+    KeySpecCode, KeySpecError, MAX_KEY_INPUT, Password, PrivateKey, PublicKey, SecretText,
+    SignError, SignatureAlgorithm, SignatureHash, Signer,
 };
 pub use san::{
     DomainName, EmailAddress, MAX_DOMAIN_LEN, MAX_LABEL_LEN, NameCode, NameError, NameKind,

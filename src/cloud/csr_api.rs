@@ -158,7 +158,13 @@ pub(crate) fn record_spec(record: &CsrRecord) -> Option<KeySpec> {
     })
 }
 
+/// The stored CSR, read only for what a record's form cannot say: a record with a form had its
+/// CSR made from that form (a field the form lacks, its CSR lacks too), so listings of
+/// generated records parse nothing; an uploaded CSR has no form.
 fn parse_stored(record: &CsrRecord) -> Option<Csr> {
+    if record.form.is_some() {
+        return None;
+    }
     record
         .csr_pem
         .as_deref()

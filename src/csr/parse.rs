@@ -20,7 +20,9 @@ use x509_cert::request::CertReq;
 use crate::csr::CsrError;
 use crate::csr::request::{DEFAULT_SM2_DISTID, MAX_SANS};
 use crate::key::public::{SpkiProblem, VerifyProblem};
-use crate::key::{Fingerprint, KeyKind, KeySpec, PrivateKey, PublicKey, SignatureAlgorithm};
+use crate::key::{
+    CryptoBackend, Fingerprint, KeyKind, KeySpec, PrivateKey, PublicKey, SignatureAlgorithm,
+};
 use crate::{oid, pem};
 
 /// The largest CSR input read by default, in bytes (a CSR with a thousand SANs is under 40 KiB).
@@ -33,6 +35,9 @@ pub struct ParseOptions {
     pub sm2_distid: String,
     /// Inputs larger than this are refused with `too_large` before any parsing.
     pub max_input: usize,
+    /// What verifies the signature (default: [`CryptoBackend::preferred`]). What is accepted
+    /// or refused does not depend on it.
+    pub backend: CryptoBackend,
 }
 
 impl Default for ParseOptions {
@@ -40,6 +45,7 @@ impl Default for ParseOptions {
         ParseOptions {
             sm2_distid: DEFAULT_SM2_DISTID.to_owned(),
             max_input: MAX_CSR_INPUT,
+            backend: CryptoBackend::preferred(),
         }
     }
 }
@@ -171,6 +177,7 @@ impl Csr {
                 tbs,
                 signature,
                 &options.sm2_distid,
+                options.backend,
             )
             .map_err(|p| match p {
                 VerifyProblem::UnsupportedAlgorithm(found) => {
@@ -193,17 +200,22 @@ impl Csr {
     /// more than the rest of the answer).
     pub(crate) fn parse_stored(input: &[u8]) -> Result<Csr, CsrError> {
         let der = extract_der(input, ParseOptions::default().max_input)?;
-        let public_key = {
-            let (request, _) = decode(&der)?;
-            public_key_of(&request)?
-        };
-        Csr::from_signed_der(der, public_key)
+        Csr::described(der, None)
     }
 
     /// Wraps a CSR this crate just signed with `public_key`, describing it without verifying
     /// (the signature was made a moment ago by the matching private key).
     pub(crate) fn from_signed_der(der: Vec<u8>, public_key: PublicKey) -> Result<Csr, CsrError> {
+        Csr::described(der, Some(public_key))
+    }
+
+    /// Decodes `der` once and describes it, with its public key read from it when not given.
+    fn described(der: Vec<u8>, public_key: Option<PublicKey>) -> Result<Csr, CsrError> {
         let (request, _) = decode(&der)?;
+        let public_key = match public_key {
+            Some(k) => k,
+            None => public_key_of(&request)?,
+        };
         let signature_algorithm = SignatureAlgorithm::from_identifier(
             &request.algorithm.owned_to_ref(),
         )

@@ -11,6 +11,11 @@ use rand_core::{CryptoRng, UnwrapErr};
 use signature::hazmat::PrehashSigner;
 use zeroize::Zeroizing;
 
+use crate::key::CryptoBackend;
+#[cfg(feature = "aws-lc")]
+use crate::key::EcCurve;
+#[cfg(feature = "aws-lc")]
+use crate::key::aws;
 use crate::key::public::{Fingerprint, PublicKey, SpkiProblem};
 use crate::key::sm2_sign::Sm2Signer;
 use crate::key::{KeyError, KeyKind, KeySpec, SignError, SignatureHash};
@@ -157,13 +162,20 @@ pub struct PrivateKey {
     public: PublicKey,
 }
 
-// Every variant's type zeroizes itself on drop; the assertion below keeps it so.
+// Every variant's type zeroizes itself on drop; the assertion below keeps it so (aws-lc's
+// keys are cleansed by aws-lc as they are freed).
 enum Secret {
     Rsa(Box<rsa::RsaPrivateKey>),
     P256(p256::ecdsa::SigningKey),
     P384(p384::ecdsa::SigningKey),
     P521(p521::ecdsa::SigningKey),
     Sm2(Box<Sm2Signer>),
+    /// An ECDSA key on aws-lc.
+    #[cfg(feature = "aws-lc")]
+    AwsEc(Box<aws::EcKey>),
+    /// An RSA key on the `rsa` crate (its encodings) that signs on aws-lc.
+    #[cfg(feature = "aws-lc")]
+    AwsRsa(Box<rsa::RsaPrivateKey>, Box<aws::RsaKey>),
 }
 
 /// The two DER forms an EC or SM2 private key comes in.
@@ -199,6 +211,73 @@ impl Secret {
         })
     }
 
+    /// The same key on `backend` (SM2 stays on RustCrypto, which alone has it).
+    fn on(self, backend: CryptoBackend) -> Result<Self, KeyError> {
+        match backend {
+            CryptoBackend::RustCrypto => self.on_rustcrypto(),
+            #[cfg(feature = "aws-lc")]
+            CryptoBackend::AwsLc => self.on_aws_lc(),
+        }
+    }
+
+    #[cfg(feature = "aws-lc")]
+    fn on_rustcrypto(self) -> Result<Self, KeyError> {
+        match self {
+            Secret::AwsRsa(key, _) => Ok(Secret::Rsa(key)),
+            Secret::AwsEc(key) => {
+                let der = key.to_pkcs8_der()?;
+                Secret::ec(curve_oid(key.curve()), &der, EcForm::Pkcs8)
+            }
+            other => Ok(other),
+        }
+    }
+
+    #[cfg(not(feature = "aws-lc"))]
+    fn on_rustcrypto(self) -> Result<Self, KeyError> {
+        Ok(self)
+    }
+
+    #[cfg(feature = "aws-lc")]
+    fn on_aws_lc(self) -> Result<Self, KeyError> {
+        fn parts<C>(curve: EcCurve, key: &ecdsa::SigningKey<C>) -> Result<Box<aws::EcKey>, KeyError>
+        where
+            C: ecdsa::EcdsaCurve + elliptic_curve::CurveArithmetic,
+            elliptic_curve::AffinePoint<C>:
+                elliptic_curve::sec1::FromSec1Point<C> + elliptic_curve::sec1::ToSec1Point<C>,
+            elliptic_curve::FieldBytesSize<C>: elliptic_curve::sec1::ModulusSize,
+            ecdsa::SignatureSize<C>: elliptic_curve::array::ArraySize,
+        {
+            let scalar = Zeroizing::new(key.to_bytes().to_vec());
+            let point = key.verifying_key().to_sec1_point(false);
+            Ok(Box::new(aws::EcKey::from_parts(
+                curve,
+                &scalar,
+                point.as_bytes(),
+            )?))
+        }
+        Ok(match self {
+            Secret::Rsa(key) => {
+                let der = key.to_pkcs8_der().map_err(|e| KeyError::Export {
+                    detail: e.to_string(),
+                })?;
+                let fast = aws::RsaKey::from_pkcs8(der.as_bytes())?;
+                Secret::AwsRsa(key, Box::new(fast))
+            }
+            Secret::P256(k) => Secret::AwsEc(parts(EcCurve::P256, &k)?),
+            Secret::P384(k) => Secret::AwsEc(parts(EcCurve::P384, &k)?),
+            Secret::P521(k) => Secret::AwsEc(parts(EcCurve::P521, &k)?),
+            other => other,
+        })
+    }
+
+    fn backend(&self) -> CryptoBackend {
+        match self {
+            #[cfg(feature = "aws-lc")]
+            Secret::AwsEc(_) | Secret::AwsRsa(..) => CryptoBackend::AwsLc,
+            _ => CryptoBackend::RustCrypto,
+        }
+    }
+
     fn sm2(secret: sm2::SecretKey) -> Result<Self, KeyError> {
         let signer = Sm2Signer::new(secret).map_err(|_| KeyError::Malformed {
             detail: "the SM2 private key is n - 1, which GB/T 32918 does not allow".into(),
@@ -224,16 +303,40 @@ const _: () = {
 };
 
 impl PrivateKey {
-    /// Generates a fresh key with the operating system's random source.
+    /// Generates a fresh key on the [preferred backend](CryptoBackend::preferred).
     pub fn generate(spec: KeySpec) -> Result<Self, KeyError> {
-        Self::generate_with_rng(spec, &mut UnwrapErr(getrandom::SysRng))
+        Self::generate_on(spec, CryptoBackend::preferred())
     }
 
-    /// Generates a fresh key with the caller's random source (for reproducible tests and benches).
+    /// Generates a fresh key on `backend`: ECDSA keys with aws-lc's own random source on
+    /// aws-lc, every other key with the operating system's random source on RustCrypto
+    /// (RSA keys are then moved to `backend`).
+    pub fn generate_on(spec: KeySpec, backend: CryptoBackend) -> Result<Self, KeyError> {
+        #[cfg(feature = "aws-lc")]
+        if let (CryptoBackend::AwsLc, KeyKind::Ec { curve }) = (backend, spec.kind()) {
+            return Self::from_secret_on(
+                Secret::AwsEc(Box::new(aws::EcKey::generate(curve)?)),
+                backend,
+            );
+        }
+        let secret = Self::generate_secret(spec, &mut UnwrapErr(getrandom::SysRng))?;
+        Self::from_secret_on(secret, backend)
+    }
+
+    /// Generates a fresh key with the caller's random source (for reproducible tests and
+    /// benches), on RustCrypto, then moved to the preferred backend.
     pub fn generate_with_rng<R: CryptoRng + ?Sized>(
         spec: KeySpec,
         rng: &mut R,
     ) -> Result<Self, KeyError> {
+        let secret = Self::generate_secret(spec, rng)?;
+        Self::from_secret(secret)
+    }
+
+    fn generate_secret<R: CryptoRng + ?Sized>(
+        spec: KeySpec,
+        rng: &mut R,
+    ) -> Result<Secret, KeyError> {
         let secret = match spec.kind() {
             KeyKind::Rsa { bits } => {
                 let key = rsa::RsaPrivateKey::new(rng, bits as usize).map_err(|e| {
@@ -256,11 +359,42 @@ impl PrivateKey {
             },
             KeyKind::Sm2 => Secret::sm2(sm2::SecretKey::generate_from_rng(rng))?,
         };
-        Self::from_secret(secret)
+        Ok(secret)
     }
 
+    /// The key on the preferred backend.
     fn from_secret(secret: Secret) -> Result<Self, KeyError> {
+        Self::from_secret_on(secret, CryptoBackend::preferred())
+    }
+
+    #[cfg(feature = "aws-lc")]
+    fn from_secret_rustcrypto(secret: Secret) -> Result<Self, KeyError> {
+        Self::from_secret_on(secret, CryptoBackend::RustCrypto)
+    }
+
+    fn from_secret_on(secret: Secret, backend: CryptoBackend) -> Result<Self, KeyError> {
+        let secret = secret.on(backend)?;
         let public = match &secret {
+            #[cfg(feature = "aws-lc")]
+            Secret::AwsRsa(k, _) => PublicKey::from_rsa(k.to_public_key()),
+            #[cfg(feature = "aws-lc")]
+            Secret::AwsEc(k) => {
+                let point = k.public_point();
+                let bad = |e: elliptic_curve::Error| KeyError::Malformed {
+                    detail: format!("aws-lc's public point: {e}"),
+                };
+                match k.curve() {
+                    EcCurve::P256 => {
+                        PublicKey::from_p256(p256::PublicKey::from_sec1_bytes(point).map_err(bad)?)
+                    }
+                    EcCurve::P384 => {
+                        PublicKey::from_p384(p384::PublicKey::from_sec1_bytes(point).map_err(bad)?)
+                    }
+                    EcCurve::P521 => {
+                        PublicKey::from_p521(p521::PublicKey::from_sec1_bytes(point).map_err(bad)?)
+                    }
+                }
+            }
             Secret::Rsa(k) => PublicKey::from_rsa(k.to_public_key()),
             Secret::P256(k) => PublicKey::from_p256(k.verifying_key().into()),
             Secret::P384(k) => PublicKey::from_p384(k.verifying_key().into()),
@@ -366,6 +500,14 @@ impl PrivateKey {
     }
 
     fn from_pkcs8_info(info: &PrivateKeyInfoRef<'_>, der: &[u8]) -> Result<Self, KeyError> {
+        Self::from_pkcs8_info_on(info, der, CryptoBackend::preferred())
+    }
+
+    fn from_pkcs8_info_on(
+        info: &PrivateKeyInfoRef<'_>,
+        der: &[u8],
+        backend: CryptoBackend,
+    ) -> Result<Self, KeyError> {
         let alg = &info.algorithm;
         let secret = if alg.oid == oid::RSA_ENCRYPTION {
             Secret::Rsa(Box::new(
@@ -387,7 +529,7 @@ impl PrivateKey {
                 found: oid::unsupported_key_name(&alg.oid),
             });
         };
-        Self::from_secret(secret)
+        Self::from_secret_on(secret, backend)
     }
 
     /// Reads a PKCS#1 `RSAPrivateKey` in DER (PEM label `RSA PRIVATE KEY`).
@@ -428,6 +570,19 @@ impl PrivateKey {
         })
     }
 
+    /// The backend that signs with this key.
+    pub fn backend(&self) -> CryptoBackend {
+        self.secret.backend()
+    }
+
+    /// The same key on `backend`, moved through its PKCS#8 encoding (an SM2 key stays on
+    /// RustCrypto).
+    pub fn to_backend(&self, backend: CryptoBackend) -> Result<PrivateKey, KeyError> {
+        let der = self.to_pkcs8_der()?;
+        let info = PrivateKeyInfoRef::from_der(&der).map_err(malformed)?;
+        Self::from_pkcs8_info_on(&info, &der, backend)
+    }
+
     /// The key's algorithm and size or curve.
     pub fn kind(&self) -> KeyKind {
         self.public.kind()
@@ -456,6 +611,10 @@ impl PrivateKey {
             Secret::P384(k) => k.to_pkcs8_der(),
             Secret::P521(k) => k.to_pkcs8_der(),
             Secret::Sm2(signer) => signer.secret().to_pkcs8_der(),
+            #[cfg(feature = "aws-lc")]
+            Secret::AwsRsa(k, _) => k.to_pkcs8_der(),
+            #[cfg(feature = "aws-lc")]
+            Secret::AwsEc(k) => return k.to_pkcs8_der(),
         }
         .map_err(|e| KeyError::Export {
             detail: e.to_string(),
@@ -519,8 +678,9 @@ impl PrivateKey {
         Ok(encrypted.as_bytes().to_vec())
     }
 
-    /// Signs `message`: RSA PKCS#1 v1.5 (blinded), deterministic ECDSA (RFC 6979), or
-    /// SM2-with-SM3 with the distinguishing ID `sm2_distid`. Signatures are DER
+    /// Signs `message`: RSA PKCS#1 v1.5 (blinded), ECDSA (deterministic, RFC 6979, on
+    /// RustCrypto; with a random nonce on aws-lc, for the curve's own hash), or SM2-with-SM3
+    /// with the distinguishing ID `sm2_distid`. Signatures are DER
     /// `SEQUENCE {r, s}` for ECDSA and SM2. A hash that does not pair with the key
     /// ([`KeySpec::allowed_hashes`]) is refused. This is the key's [`Signer`](crate::Signer)
     /// implementation.
@@ -539,15 +699,24 @@ impl PrivateKey {
         }
         let failed = |e: &dyn fmt::Display| SignError::new(e.to_string());
         let signed = match &self.secret {
-            Secret::Rsa(key) => {
-                let scheme = hash.pkcs1v15().ok_or_else(|| {
-                    SignError::new(format!("{} has no PKCS#1 v1.5 form", hash.name()))
-                })?;
-                let digest = hash.digest(message);
-                let mut rng = UnwrapErr(getrandom::SysRng);
-                key.sign_with_rng(&mut rng, scheme, &digest)
-                    .map_err(|e| failed(&e))?
-            }
+            Secret::Rsa(key) => sign_rsa(key, hash, message)?,
+            #[cfg(feature = "aws-lc")]
+            Secret::AwsRsa(key, fast) => match fast.sign(hash, message) {
+                Some(signed) => signed?,
+                None => sign_rsa(key, hash, message)?,
+            },
+            #[cfg(feature = "aws-lc")]
+            Secret::AwsEc(key) => match key.sign(hash, message) {
+                Some(signed) => signed?,
+                // A hash other than the curve's own: RustCrypto signs with the same key.
+                None => {
+                    let der = key.to_pkcs8_der().map_err(|e| failed(&e))?;
+                    let on_rustcrypto = Secret::ec(curve_oid(key.curve()), &der, EcForm::Pkcs8)
+                        .and_then(Self::from_secret_rustcrypto)
+                        .map_err(|e| failed(&e))?;
+                    return on_rustcrypto.sign(hash, message, sm2_distid);
+                }
+            },
             Secret::P256(key) => {
                 let sig: p256::ecdsa::Signature = key
                     .sign_prehash(&hash.digest(message))
@@ -575,6 +744,31 @@ impl PrivateKey {
             }
         };
         Ok(signed)
+    }
+}
+
+/// RSA PKCS#1 v1.5 on the `rsa` crate (blinded).
+fn sign_rsa(
+    key: &rsa::RsaPrivateKey,
+    hash: SignatureHash,
+    message: &[u8],
+) -> Result<Vec<u8>, SignError> {
+    let scheme = hash
+        .pkcs1v15()
+        .ok_or_else(|| SignError::new(format!("{} has no PKCS#1 v1.5 form", hash.name())))?;
+    let digest = hash.digest(message);
+    let mut rng = UnwrapErr(getrandom::SysRng);
+    key.sign_with_rng(&mut rng, scheme, &digest)
+        .map_err(|e| SignError::new(e.to_string()))
+}
+
+/// The named curve's OID.
+#[cfg(feature = "aws-lc")]
+fn curve_oid(curve: EcCurve) -> const_oid::ObjectIdentifier {
+    match curve {
+        EcCurve::P256 => oid::SECP256R1,
+        EcCurve::P384 => oid::SECP384R1,
+        EcCurve::P521 => oid::SECP521R1,
     }
 }
 

@@ -263,6 +263,7 @@ impl PublicKey {
         message: &[u8],
         signature: &[u8],
         sm2_distid: &str,
+        backend: crate::key::CryptoBackend,
     ) -> Result<SignatureAlgorithm, VerifyProblem> {
         let sig_alg = SignatureAlgorithm::from_identifier(algorithm)?;
         let mismatch = || {
@@ -274,6 +275,16 @@ impl PublicKey {
         };
         let invalid = |e: signature::Error| VerifyProblem::Invalid(e.to_string());
         let invalid_rsa = |e: rsa::Error| VerifyProblem::Invalid(e.to_string());
+        // aws-lc answers the pairs it has; a signature it does not accept is judged again by
+        // RustCrypto, so that what is refused, and why, never depends on the backend.
+        #[cfg(feature = "aws-lc")]
+        if backend == crate::key::CryptoBackend::AwsLc
+            && self.aws_lc_verifies(sig_alg, message, signature)
+        {
+            return Ok(sig_alg);
+        }
+        #[cfg(not(feature = "aws-lc"))]
+        let _ = backend;
         match (&self.inner, sig_alg) {
             (Inner::Rsa(key), SignatureAlgorithm::RsaPkcs1(hash)) => {
                 let scheme = hash.pkcs1v15().ok_or_else(mismatch)?;
@@ -347,6 +358,41 @@ impl PublicKey {
             _ => return Err(mismatch()),
         }
         Ok(sig_alg)
+    }
+}
+
+#[cfg(feature = "aws-lc")]
+impl PublicKey {
+    /// Whether aws-lc verifies the signature (false also when it has no algorithm for it).
+    fn aws_lc_verifies(
+        &self,
+        sig_alg: SignatureAlgorithm,
+        message: &[u8],
+        signature: &[u8],
+    ) -> bool {
+        use crate::key::aws::{VerifyKey, verify};
+        let (kind, hash) = match (&self.inner, sig_alg) {
+            (Inner::Rsa(key), SignatureAlgorithm::RsaPkcs1(hash)) => {
+                (VerifyKey::RsaPkcs1(key.n().bits() as usize), hash)
+            }
+            (Inner::P256(_), SignatureAlgorithm::Ecdsa(hash)) => {
+                (VerifyKey::Ec(EcCurve::P256), hash)
+            }
+            (Inner::P384(_), SignatureAlgorithm::Ecdsa(hash)) => {
+                (VerifyKey::Ec(EcCurve::P384), hash)
+            }
+            (Inner::P521(_), SignatureAlgorithm::Ecdsa(hash)) => {
+                (VerifyKey::Ec(EcCurve::P521), hash)
+            }
+            _ => return false,
+        };
+        let Ok(spki) = spki::SubjectPublicKeyInfoRef::from_der(&self.spki_der) else {
+            return false;
+        };
+        let Some(bits) = spki.subject_public_key.as_bytes() else {
+            return false;
+        };
+        verify(kind, hash, bits, message, signature) == Some(true)
     }
 }
 
