@@ -203,12 +203,6 @@ impl Csr {
         Csr::described(der, None)
     }
 
-    /// Wraps a CSR this crate just signed with `public_key`, describing it without verifying
-    /// (the signature was made a moment ago by the matching private key).
-    pub(crate) fn from_signed_der(der: Vec<u8>, public_key: PublicKey) -> Result<Csr, CsrError> {
-        Csr::described(der, Some(public_key))
-    }
-
     /// Decodes `der` once and describes it, with its public key read from it when not given.
     fn described(der: Vec<u8>, public_key: Option<PublicKey>) -> Result<Csr, CsrError> {
         let (request, _) = decode(&der)?;
@@ -216,18 +210,41 @@ impl Csr {
             Some(k) => k,
             None => public_key_of(&request)?,
         };
+        let (_, info) = Csr::describe_request(&request, &public_key)?;
+        drop(request);
+        Ok(Csr {
+            der,
+            public_key,
+            info,
+        })
+    }
+
+    /// A CSR this crate just built: `der` is `request` encoded, signed by `public_key`'s key.
+    pub(crate) fn from_request(
+        der: Vec<u8>,
+        request: &CertReq,
+        public_key: PublicKey,
+    ) -> Result<Csr, CsrError> {
+        let (_, info) = Csr::describe_request(request, &public_key)?;
+        Ok(Csr {
+            der,
+            public_key,
+            info,
+        })
+    }
+
+    fn describe_request(
+        request: &CertReq,
+        public_key: &PublicKey,
+    ) -> Result<(SignatureAlgorithm, CsrInfo), CsrError> {
         let signature_algorithm = SignatureAlgorithm::from_identifier(
             &request.algorithm.owned_to_ref(),
         )
         .map_err(|_| CsrError::UnsupportedSignature {
             found: request.algorithm.oid.to_string(),
         })?;
-        let info = describe(&request, &public_key, signature_algorithm)?;
-        Ok(Csr {
-            der,
-            public_key,
-            info,
-        })
+        let info = describe(request, public_key, signature_algorithm)?;
+        Ok((signature_algorithm, info))
     }
 
     /// What the CSR says.

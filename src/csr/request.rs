@@ -137,9 +137,24 @@ impl CsrRequest {
             algorithm,
             signature: BitString::from_bytes(&signature).map_err(encode)?,
         };
-        let der = request.to_der().map_err(encode)?;
-        Csr::from_signed_der(der, key.public_key().clone()).map_err(|e| RequestError::Signing {
-            detail: format!("reading back the CSR: {e}"),
+        // SEQUENCE { the to-be-signed bytes as they were signed, algorithm, signature }: the
+        // info is not encoded a second time, and the CSR is described from what is in hand
+        // rather than decoded again.
+        let algorithm_der = request.algorithm.to_der().map_err(encode)?;
+        let signature_der = request.signature.to_der().map_err(encode)?;
+        let body = der::Length::try_from(tbs.len() + algorithm_der.len() + signature_der.len())
+            .map_err(encode)?;
+        let mut der = Vec::with_capacity(tbs.len() + algorithm_der.len() + signature_der.len() + 6);
+        der::Header::new(der::Tag::Sequence, body)
+            .encode_to_vec(&mut der)
+            .map_err(encode)?;
+        der.extend_from_slice(&tbs);
+        der.extend_from_slice(&algorithm_der);
+        der.extend_from_slice(&signature_der);
+        Csr::from_request(der, &request, key.public_key().clone()).map_err(|e| {
+            RequestError::Signing {
+                detail: format!("describing the CSR: {e}"),
+            }
         })
     }
 
