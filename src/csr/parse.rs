@@ -107,6 +107,10 @@ impl fmt::Display for CsrSan {
 pub struct DistinguishedName(Vec<(String, String)>);
 
 impl DistinguishedName {
+    pub(crate) fn from_pairs<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> Self {
+        DistinguishedName(pairs.map(|(k, v)| (k.to_owned(), v.to_owned())).collect())
+    }
+
     /// The first value of the attribute with this short name (`CN`, `O`, `emailAddress`, ...).
     pub fn get(&self, short_name: &str) -> Option<&str> {
         self.0
@@ -210,7 +214,13 @@ impl Csr {
             Some(k) => k,
             None => public_key_of(&request)?,
         };
-        let (_, info) = Csr::describe_request(&request, &public_key)?;
+        let signature_algorithm = SignatureAlgorithm::from_identifier(
+            &request.algorithm.owned_to_ref(),
+        )
+        .map_err(|_| CsrError::UnsupportedSignature {
+            found: request.algorithm.oid.to_string(),
+        })?;
+        let info = describe(&request, &public_key, signature_algorithm)?;
         drop(request);
         Ok(Csr {
             der,
@@ -219,32 +229,13 @@ impl Csr {
         })
     }
 
-    /// A CSR this crate just built: `der` is `request` encoded, signed by `public_key`'s key.
-    pub(crate) fn from_request(
-        der: Vec<u8>,
-        request: &CertReq,
-        public_key: PublicKey,
-    ) -> Result<Csr, CsrError> {
-        let (_, info) = Csr::describe_request(request, &public_key)?;
-        Ok(Csr {
+    /// A CSR this crate just built: `der`, signed by `public_key`'s key, says `info`.
+    pub(crate) fn from_built(der: Vec<u8>, public_key: PublicKey, info: CsrInfo) -> Csr {
+        Csr {
             der,
             public_key,
             info,
-        })
-    }
-
-    fn describe_request(
-        request: &CertReq,
-        public_key: &PublicKey,
-    ) -> Result<(SignatureAlgorithm, CsrInfo), CsrError> {
-        let signature_algorithm = SignatureAlgorithm::from_identifier(
-            &request.algorithm.owned_to_ref(),
-        )
-        .map_err(|_| CsrError::UnsupportedSignature {
-            found: request.algorithm.oid.to_string(),
-        })?;
-        let info = describe(request, public_key, signature_algorithm)?;
-        Ok((signature_algorithm, info))
+        }
     }
 
     /// What the CSR says.
@@ -384,12 +375,7 @@ fn describe(
 fn read_name(name: &Name) -> DistinguishedName {
     let entries = name
         .iter()
-        .map(|atv| {
-            (
-                short_name(&atv.oid),
-                directory_string(&atv.value.to_der().unwrap_or_default()),
-            )
-        })
+        .map(|atv| (short_name(&atv.oid), directory_string(&atv.value)))
         .collect();
     DistinguishedName(entries)
 }
@@ -417,16 +403,22 @@ fn short_name(o: &const_oid::ObjectIdentifier) -> String {
 /// Decodes the DirectoryString forms and IA5String; anything else is shown as `#` + hex of its
 /// DER, as OpenSSL does. (UniversalString cannot reach here: the `der` crate has no tag for it,
 /// so a name holding one fails to decode and the CSR is reported malformed.)
-fn directory_string(der: &[u8]) -> String {
-    let decoded = AnyRef::from_der(der).ok().and_then(|any| match any.tag() {
+fn directory_string(value: &der::asn1::Any) -> String {
+    let any = AnyRef::from(value);
+    let decoded = match any.tag() {
         Tag::Utf8String => text::<Utf8StringRef<'_>>(any),
         Tag::PrintableString => text::<PrintableStringRef<'_>>(any),
         Tag::Ia5String => text::<Ia5StringRef<'_>>(any),
         Tag::TeletexString => text::<TeletexStringRef<'_>>(any),
         Tag::BmpString => text::<BmpString>(any),
         _ => None,
-    });
-    decoded.unwrap_or_else(|| format!("#{}", crate::hex::encode(der)))
+    };
+    decoded.unwrap_or_else(|| {
+        format!(
+            "#{}",
+            crate::hex::encode(&value.to_der().unwrap_or_default())
+        )
+    })
 }
 
 fn text<'a, T>(any: AnyRef<'a>) -> Option<String>
@@ -500,11 +492,12 @@ mod tests {
 
     #[test]
     fn every_directory_string_form_is_read_and_others_shown_as_hex() {
+        let any = |der: &[u8]| der::asn1::Any::from_der(der).unwrap();
         let bmp = BmpString::from_utf8("深圳").unwrap().to_der().unwrap();
-        assert_eq!(directory_string(&bmp), "深圳");
+        assert_eq!(directory_string(&any(&bmp)), "深圳");
         let teletex = TeletexStringRef::new("Shenzhen").unwrap().to_der().unwrap();
-        assert_eq!(directory_string(&teletex), "Shenzhen");
+        assert_eq!(directory_string(&any(&teletex)), "Shenzhen");
         // An INTEGER is no string: shown as OpenSSL would, # and hex of the DER.
-        assert_eq!(directory_string(&[0x02, 0x01, 0x05]), "#020105");
+        assert_eq!(directory_string(&any(&[0x02, 0x01, 0x05])), "#020105");
     }
 }

@@ -9,12 +9,11 @@ use x509_cert::ext::pkix::SubjectAltName;
 use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::request::{CertReq, CertReqInfo, ExtensionReq, Version};
 
-use crate::csr::Csr;
-use crate::csr::RequestError;
+use crate::csr::{Csr, CsrInfo, CsrSan, DistinguishedName, RequestError};
 use crate::key::{KeySpec, PrivateKey, SignatureAlgorithm, SignatureHash, Signer};
 use crate::oid;
 use crate::san::{DomainName, SanEntry, SanList};
-use crate::subject::Subject;
+use crate::subject::{Subject, SubjectField};
 
 /// The SM2 distinguishing ID used when none is set (GB/T 35276, GM/T 0009): `1234567812345678`.
 pub const DEFAULT_SM2_DISTID: &str = "1234567812345678";
@@ -151,11 +150,31 @@ impl CsrRequest {
         der.extend_from_slice(&tbs);
         der.extend_from_slice(&algorithm_der);
         der.extend_from_slice(&signature_der);
-        Csr::from_request(der, &request, key.public_key().clone()).map_err(|e| {
-            RequestError::Signing {
-                detail: format!("describing the CSR: {e}"),
-            }
-        })
+        // What the CSR says is what was asked for: described from the request itself (a test
+        // holds it equal to what reading the CSR back gives).
+        let public_key = key.public_key().clone();
+        let info = CsrInfo {
+            subject: DistinguishedName::from_pairs(
+                SubjectField::ALL
+                    .iter()
+                    .filter_map(|f| Some((f.short_name(), self.subject.get(*f)?))),
+            ),
+            sans: self
+                .sans
+                .iter()
+                .map(|entry| match entry {
+                    SanEntry::Dns(d) => CsrSan::Dns(d.as_str().to_owned()),
+                    SanEntry::Ip(ip) => CsrSan::Ip(*ip),
+                    SanEntry::Email(e) => CsrSan::Email(e.as_str().to_owned()),
+                })
+                .collect(),
+            key: public_key.kind(),
+            key_spec: public_key.key_spec(),
+            signature_algorithm: SignatureAlgorithm::for_key(kind, self.hash),
+            public_key_sha256: public_key.sha256(),
+        };
+        drop(request);
+        Ok(Csr::from_built(der, public_key, info))
     }
 
     fn san_extension(&self) -> der::Result<Extension> {

@@ -5,7 +5,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use der::asn1::{Any, Ia5StringRef, PrintableStringRef, Utf8StringRef};
-use der::{Decode, Encode};
+
 use serde::{Serialize, Serializer};
 use x509_cert::attr::AttributeTypeAndValue;
 use x509_cert::name::{Name, RdnSequence, RelativeDistinguishedName};
@@ -266,7 +266,10 @@ impl Subject {
             };
             rdns.push(RelativeDistinguishedName::try_from(vec![atv])?);
         }
-        Name::from_der(&rdns.to_der()?)
+        // Every value above is a PrintableString, UTF8String or IA5String of a checked
+        // field, as RFC 5280 asks: the sequence is the name, without encoding and decoding it
+        // again to have the `der` crate check so.
+        Ok(Name::hazmat_from_rdn_sequence(rdns))
     }
 }
 
