@@ -1,7 +1,8 @@
 //! certdesk next to OpenSSL (the `openssl` crate, same process, same run) and next to the bare
 //! RustCrypto primitives it is built on, so each report line reads as a ratio:
 //!
-//! - `keygen/<spec>/{certdesk,certdesk_aws_lc,openssl}`: generate a key pair;
+//! - `keygen/<spec>/{certdesk,certdesk_aws_lc,openssl}`: generate a key pair (and
+//!   `bare_aws_lc`: aws-lc's own RSA generation, which certdesk leaves to the `rsa` crate);
 //! - `csr_build/<spec>/{certdesk,certdesk_aws_lc,openssl,bare_sign,bare_sign_aws_lc}`: encode
 //!   and sign a CSR with a fixed key (subject of four attributes, two DNS SANs) / only
 //!   hash-and-sign its to-be-signed bytes;
@@ -129,6 +130,22 @@ fn keygen(c: &mut Criterion) {
         group.bench_function(BenchmarkId::new(spec.name(), "openssl"), |b| {
             b.iter(|| openssl_key(black_box(spec)))
         });
+        // aws-lc's own RSA generation, which certdesk does not use: the `rsa` crate is faster.
+        #[cfg(feature = "aws-lc")]
+        {
+            use aws_lc_rs::rsa::{KeyPair, KeySize};
+            let size = match spec {
+                KeySpec::Rsa2048 => Some(KeySize::Rsa2048),
+                KeySpec::Rsa3072 => Some(KeySize::Rsa3072),
+                KeySpec::Rsa4096 => Some(KeySize::Rsa4096),
+                _ => None,
+            };
+            if let Some(size) = size {
+                group.bench_function(BenchmarkId::new(spec.name(), "bare_aws_lc"), |b| {
+                    b.iter(|| KeyPair::generate(black_box(size)).unwrap())
+                });
+            }
+        }
     }
     group.finish();
 }

@@ -133,10 +133,12 @@
 //! | `dns` | | [`backend::HickoryResolver`] (DNS validation on hickory) and [`backend::LoopbackDnsServer`] for tests and demonstrations |
 //! | `http` | | [`backend::ValidationFetcher`] (file validation over HTTP and HTTPS, reserved addresses refused) and [`backend::LoopbackFileServer`]; implies `dns` |
 //! | `local-ca` | | [`backend::LocalCa`], a CA in the process that issues for every key spec |
+//! | `server` | | [`server`]: both vendors' APIs over HTTP with their signatures (axum), TLS |
+//! | `aws-lc` | | RSA and ECDSA signing and verification and ECDSA key generation on aws-lc's assembly ([`CryptoBackend::AwsLc`]); needs a C compiler |
 //! | `conformance` | | [`conformance`], the store test suite for embedders' own [`backend::CsrStore`]/[`backend::OrderStore`] implementations (not API-stable) |
 //!
 //! Without any feature the crate is the pure core (keys, CSRs, rules, orders), the traits and
-//! the in-memory store, with no database and no network code.
+//! the in-memory store, with no database and no network code, and pure Rust.
 //!
 //! ## Types from other crates
 //!
