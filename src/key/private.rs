@@ -247,7 +247,8 @@ impl Secret {
             elliptic_curve::FieldBytesSize<C>: elliptic_curve::sec1::ModulusSize,
             ecdsa::SignatureSize<C>: elliptic_curve::array::ArraySize,
         {
-            let scalar = Zeroizing::new(key.to_bytes().to_vec());
+            // The scalar is copied only into storage that is zeroized when dropped.
+            let scalar = Zeroizing::new(key.to_bytes());
             let point = key.verifying_key().to_sec1_point(false);
             Ok(Box::new(aws::EcKey::from_parts(
                 curve,
