@@ -306,8 +306,10 @@ async fn two_processes_are_one_service() {
             "CompleteCertificate" => {
                 assert_eq!(answer["CertificateId"], certificate.as_str(), "{answer}")
             }
-            // A check after the order went to the CA is told so.
             _ if answer["VerificationResults"][0]["LocalCheck"] == 1 => found += 1,
+            // A check after the certificate was issued has nothing left to check.
+            _ if answer["VerificationResults"] == json!([]) => {}
+            // A check while the order is at the CA is told so.
             _ => assert_eq!(
                 answer["Error"]["Code"], "FailedOperation.CertificateStatusNotAllowVerify",
                 "{answer}"

@@ -563,6 +563,41 @@ impl LocalCa {
     fn memory(ledger: &Mutex<MemoryLedger>) -> std::sync::MutexGuard<'_, MemoryLedger> {
         ledger.lock().unwrap_or_else(|p| p.into_inner())
     }
+
+    /// Runs `op` on the ticket under the ledger's lock; `op` says whether it changed the
+    /// ticket (a directory ledger then writes it back).
+    async fn on_ticket<T: Send + 'static>(
+        &self,
+        ticket: &str,
+        op: impl FnOnce(&Issuer, &Review, &str, &mut Ticket) -> Result<(T, bool), CaError>
+        + Send
+        + 'static,
+    ) -> Result<T, CaError> {
+        match &self.ledger {
+            Ledger::Memory(ledger) => {
+                let mut ledger = LocalCa::memory(ledger);
+                let t = ledger
+                    .tickets
+                    .get_mut(ticket)
+                    .ok_or_else(|| CaError::UnknownTicket(ticket.to_owned()))?;
+                Ok(op(&self.issuer, &self.review, ticket, t)?.0)
+            }
+            Ledger::Dir(dir) => {
+                let (dir, issuer, review) = (dir.clone(), self.issuer.clone(), self.review.clone());
+                let ticket = ticket.to_owned();
+                blocking(move || {
+                    let _lock = lock_dir(&dir)?;
+                    let mut t = read_ticket(&dir, &ticket)?;
+                    let (answer, changed) = op(&issuer, &review, &ticket, &mut t)?;
+                    if changed {
+                        write_ticket(&dir, &ticket, &t)?;
+                    }
+                    Ok(answer)
+                })
+                .await
+            }
+        }
+    }
 }
 
 impl Issuer {
@@ -824,54 +859,17 @@ impl CertificateAuthority for LocalCa {
     }
 
     async fn status(&self, ticket: &str) -> Result<CaStatus, CaError> {
-        match &self.ledger {
-            Ledger::Memory(ledger) => {
-                let mut ledger = LocalCa::memory(ledger);
-                let t = ledger
-                    .tickets
-                    .get_mut(ticket)
-                    .ok_or_else(|| CaError::UnknownTicket(ticket.to_owned()))?;
-                self.issuer.poll(&self.review, t)
-            }
-            Ledger::Dir(dir) => {
-                let (dir, issuer, review) = (dir.clone(), self.issuer.clone(), self.review.clone());
-                let ticket = ticket.to_owned();
-                blocking(move || {
-                    let _lock = lock_dir(&dir)?;
-                    let mut t = read_ticket(&dir, &ticket)?;
-                    let before = matches!(t.status, StoredStatus::Reviewing);
-                    let status = issuer.poll(&review, &mut t)?;
-                    if before {
-                        write_ticket(&dir, &ticket, &t)?;
-                    }
-                    Ok(status)
-                })
-                .await
-            }
-        }
+        self.on_ticket(ticket, |issuer, review, _, t| {
+            let reviewing = matches!(t.status, StoredStatus::Reviewing);
+            Ok((issuer.poll(review, t)?, reviewing))
+        })
+        .await
     }
 
     async fn revoke(&self, ticket: &str) -> Result<(), CaError> {
-        match &self.ledger {
-            Ledger::Memory(ledger) => {
-                let mut ledger = LocalCa::memory(ledger);
-                let t = ledger
-                    .tickets
-                    .get_mut(ticket)
-                    .ok_or_else(|| CaError::UnknownTicket(ticket.to_owned()))?;
-                revoke_ticket(ticket, t)
-            }
-            Ledger::Dir(dir) => {
-                let dir = dir.clone();
-                let ticket = ticket.to_owned();
-                blocking(move || {
-                    let _lock = lock_dir(&dir)?;
-                    let mut t = read_ticket(&dir, &ticket)?;
-                    revoke_ticket(&ticket, &mut t)?;
-                    write_ticket(&dir, &ticket, &t)
-                })
-                .await
-            }
-        }
+        self.on_ticket(ticket, |_, _, ticket, t| {
+            Ok((revoke_ticket(ticket, t)?, true))
+        })
+        .await
     }
 }

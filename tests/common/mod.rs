@@ -103,3 +103,19 @@ pub async fn server_cert(ca: &certdesk::backend::LocalCa, name: &str) -> (String
     let chain = format!("{}{}", cert.certificate_pem, cert.chain_pem.concat());
     (chain, key.to_pkcs8_pem().unwrap().to_string())
 }
+
+/// `openssl verify` of `leaf` against `root.pem` with `chain.pem` as the untrusted
+/// intermediates, all in `dir`: its output.
+pub fn openssl_verify_chain(dir: &Path, leaf: &str) -> String {
+    openssl_ok(
+        dir,
+        &[
+            "verify",
+            "-CAfile",
+            "root.pem",
+            "-untrusted",
+            "chain.pem",
+            leaf,
+        ],
+    )
+}
