@@ -224,12 +224,16 @@ impl Secret {
     fn on_rustcrypto(self) -> Result<Self, KeyError> {
         match self {
             Secret::AwsRsa(key, _) => Ok(Secret::Rsa(key)),
-            Secret::AwsEc(key) => {
-                let der = key.to_pkcs8_der()?;
-                Secret::ec(curve_oid(key.curve()), &der, EcForm::Pkcs8)
-            }
+            Secret::AwsEc(key) => Secret::ec_from_aws(&key),
             other => Ok(other),
         }
+    }
+
+    /// An aws-lc ECDSA key as RustCrypto holds it, read from its PKCS#8.
+    #[cfg(feature = "aws-lc")]
+    fn ec_from_aws(key: &aws::EcKey) -> Result<Self, KeyError> {
+        let der = key.to_pkcs8_der()?;
+        Secret::ec(curve_oid(key.curve()), &der, EcForm::Pkcs8)
     }
 
     #[cfg(not(feature = "aws-lc"))]
@@ -366,11 +370,6 @@ impl PrivateKey {
     /// The key on the preferred backend.
     fn from_secret(secret: Secret) -> Result<Self, KeyError> {
         Self::from_secret_on(secret, CryptoBackend::preferred())
-    }
-
-    #[cfg(feature = "aws-lc")]
-    fn from_secret_rustcrypto(secret: Secret) -> Result<Self, KeyError> {
-        Self::from_secret_on(secret, CryptoBackend::RustCrypto)
     }
 
     fn from_secret_on(secret: Secret, backend: CryptoBackend) -> Result<Self, KeyError> {
@@ -698,8 +697,20 @@ impl PrivateKey {
                 self.kind()
             )));
         }
+        self.secret.sign(hash, message, sm2_distid)
+    }
+}
+
+impl Secret {
+    /// Signs with a hash already checked against the key.
+    fn sign(
+        &self,
+        hash: SignatureHash,
+        message: &[u8],
+        sm2_distid: &[u8],
+    ) -> Result<Vec<u8>, SignError> {
         let failed = |e: &dyn fmt::Display| SignError::new(e.to_string());
-        let signed = match &self.secret {
+        let signed = match self {
             Secret::Rsa(key) => sign_rsa(key, hash, message)?,
             #[cfg(feature = "aws-lc")]
             Secret::AwsRsa(key, fast) => match fast.sign(hash, message) {
@@ -710,13 +721,9 @@ impl PrivateKey {
             Secret::AwsEc(key) => match key.sign(hash, message) {
                 Some(signed) => signed?,
                 // A hash other than the curve's own: RustCrypto signs with the same key.
-                None => {
-                    let der = key.to_pkcs8_der().map_err(|e| failed(&e))?;
-                    let on_rustcrypto = Secret::ec(curve_oid(key.curve()), &der, EcForm::Pkcs8)
-                        .and_then(Self::from_secret_rustcrypto)
-                        .map_err(|e| failed(&e))?;
-                    return on_rustcrypto.sign(hash, message, sm2_distid);
-                }
+                None => Secret::ec_from_aws(key)
+                    .map_err(|e| failed(&e))?
+                    .sign(hash, message, sm2_distid)?,
             },
             Secret::P256(key) => {
                 let sig: p256::ecdsa::Signature = key
