@@ -244,7 +244,7 @@ fn ca_name(cn: &str, organization: &str) -> Result<Name, CaError> {
         .map_err(backend)
 }
 
-#[derive(Clone, Serialize, Deserialize)]
+#[derive(Serialize, Deserialize)]
 struct Ticket {
     request: IssueRequest,
     polls_left: u32,
@@ -252,7 +252,7 @@ struct Ticket {
 }
 
 /// [`CaStatus`] as a ticket keeps it (times as Unix seconds).
-#[derive(Clone, Serialize, Deserialize)]
+#[derive(Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
 enum StoredStatus {
     Reviewing,
