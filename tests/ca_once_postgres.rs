@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use certdesk::backend::{
     AesGcmVault, CaError, CaStatus, CertificateAuthority, IssueRequest, LocalCa, OrderStore,
-    PostgresStore, Scope,
+    PostgresStore, Revocation, Scope,
 };
 use certdesk::order::{
     CheckOutcome, Command, CsrRef, DomainCheck, Order, OrderState, Product, ValidationMethod,
@@ -38,7 +38,7 @@ impl CertificateAuthority for CountingCa {
         self.inner.status(ticket).await
     }
 
-    async fn revoke(&self, ticket: &str) -> Result<(), CaError> {
+    async fn revoke(&self, ticket: &str) -> Result<Revocation, CaError> {
         self.inner.revoke(ticket).await
     }
 }

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use certdesk::backend::{
     CaStatus, CertificateAuthority, FixedClock, IssueRequest, IssuedOrganization, LocalCa,
+    Revocation,
 };
 use certdesk::order::ValidationType;
 use certdesk::{CsrRequest, KeySpec, Subject};
@@ -147,10 +148,10 @@ async fn reviews_take_polls_refusals_and_revocation() {
     assert_eq!(cert.not_before, datetime!(2026-11-23 07:55 UTC));
     // Polled again: the same certificate.
     assert_eq!(ca.status(&ok).await.unwrap(), CaStatus::Issued(cert));
-    ca.revoke(&ok).await.unwrap();
+    assert_eq!(ca.revoke(&ok).await.unwrap(), Revocation::Revoked);
     assert_eq!(ca.status(&ok).await.unwrap(), CaStatus::Revoked);
     // Revocation is idempotent (a caller whose first call failed on the way back retries).
-    ca.revoke(&ok).await.unwrap();
+    assert_eq!(ca.revoke(&ok).await.unwrap(), Revocation::Revoked);
     assert_eq!(ca.status(&ok).await.unwrap(), CaStatus::Revoked);
     // What was never issued cannot be revoked.
     let pending = ca
@@ -465,7 +466,7 @@ async fn a_directory_ca_is_one_ca_for_every_process_that_opens_it() {
     std::fs::write(dir.path().join("leaf.pem"), &c1.certificate_pem).unwrap();
     let out = common::openssl_verify_chain(dir.path(), "leaf.pem");
     assert!(out.contains(": OK"), "{out}");
-    two.revoke(&ticket).await.unwrap();
+    assert_eq!(two.revoke(&ticket).await.unwrap(), Revocation::Revoked);
     assert_eq!(one.status(&ticket).await.unwrap(), CaStatus::Revoked);
 
     // Opened again later, it is still the same CA, and keeps its requests.
@@ -494,4 +495,124 @@ async fn a_directory_ca_is_one_ca_for_every_process_that_opens_it() {
             .await
             .is_err()
     );
+}
+
+/// TXT records a test publishes (a resolver over a map).
+#[derive(Default)]
+struct Txt(std::sync::Mutex<std::collections::HashMap<String, Vec<String>>>);
+
+impl Txt {
+    fn publish(&self, name: &str, value: &str) {
+        self.0
+            .lock()
+            .unwrap()
+            .entry(name.to_owned())
+            .or_default()
+            .push(value.to_owned());
+    }
+}
+
+#[async_trait::async_trait]
+impl certdesk::backend::DnsResolver for Txt {
+    async fn txt(&self, name: &str) -> Result<Vec<String>, certdesk::backend::DnsError> {
+        self.0
+            .lock()
+            .unwrap()
+            .get(name)
+            .cloned()
+            .ok_or_else(|| certdesk::backend::DnsError::NoSuchName(name.to_owned()))
+    }
+    async fn cname_chain(&self, name: &str) -> Result<Vec<String>, certdesk::backend::DnsError> {
+        Err(certdesk::backend::DnsError::NoSuchName(name.to_owned()))
+    }
+    async fn ips(&self, name: &str) -> Result<Vec<std::net::IpAddr>, certdesk::backend::DnsError> {
+        Err(certdesk::backend::DnsError::NoSuchName(name.to_owned()))
+    }
+}
+
+#[tokio::test]
+async fn a_ca_that_validates_revocations_revokes_once_every_record_is_published() {
+    use certdesk::order::{Challenge, DnsRecordType};
+    let dns = Arc::new(Txt::default());
+    let dir = tempfile::tempdir().unwrap();
+    let vault = || -> Arc<dyn certdesk::backend::KeyVault> {
+        Arc::new(certdesk::backend::AesGcmVault::new("kek-1", [7; 32]))
+    };
+    // Two processes of one directory CA ask for the same records.
+    let one = LocalCa::open_dir(dir.path(), "certdesk Revoking", vault())
+        .await
+        .unwrap()
+        .with_revocation_validation(dns.clone());
+    let two = LocalCa::open_dir(dir.path(), "certdesk Revoking", vault())
+        .await
+        .unwrap()
+        .with_revocation_validation(dns.clone());
+    let ticket = one
+        .submit(request(
+            csr_pem(KeySpec::EcP256, "shop.example.com"),
+            &[
+                "shop.example.com",
+                "*.example.com",
+                "example.com",
+                "1.1.1.1",
+            ],
+        ))
+        .await
+        .unwrap();
+    let issued = one.status(&ticket).await.unwrap();
+    assert!(matches!(issued, CaStatus::Issued(_)), "{issued:?}");
+
+    let Revocation::ValidationRequired(asked) = one.revoke(&ticket).await.unwrap() else {
+        panic!("revoked without validation")
+    };
+    // One TXT record per domain name (a wildcard on its base, which `example.com` already
+    // has); none for the address.
+    let hosts: Vec<&str> = asked
+        .iter()
+        .map(|c| match c {
+            Challenge::Dns {
+                host, record_type, ..
+            } => {
+                assert_eq!(*record_type, DnsRecordType::Txt);
+                host.as_str()
+            }
+            Challenge::File { .. } => panic!("a file challenge: {c:?}"),
+        })
+        .collect();
+    assert_eq!(hosts, ["_revoke.shop.example.com", "_revoke.example.com"]);
+    // Asked again, through the other process: the same records, not revoked yet.
+    assert_eq!(
+        two.revoke(&ticket).await.unwrap(),
+        Revocation::ValidationRequired(asked.clone())
+    );
+    assert!(matches!(
+        two.status(&ticket).await.unwrap(),
+        CaStatus::Issued(_)
+    ));
+    // One record published, or the other with a wrong value: still not.
+    let Challenge::Dns { host, value, .. } = &asked[0] else {
+        unreachable!()
+    };
+    dns.publish(host, value);
+    let Challenge::Dns { host, value, .. } = &asked[1] else {
+        unreachable!()
+    };
+    dns.publish(host, "wrong");
+    assert!(matches!(
+        one.revoke(&ticket).await.unwrap(),
+        Revocation::ValidationRequired(_)
+    ));
+    // Both: revoked, and revoking again is revoked.
+    dns.publish(host, value);
+    assert_eq!(one.revoke(&ticket).await.unwrap(), Revocation::Revoked);
+    assert_eq!(two.status(&ticket).await.unwrap(), CaStatus::Revoked);
+    assert_eq!(two.revoke(&ticket).await.unwrap(), Revocation::Revoked);
+
+    // A certificate for an address alone has nothing to publish: revoked at once.
+    let ip = one
+        .submit(request(csr_pem(KeySpec::EcP256, "1.1.1.1"), &["1.1.1.1"]))
+        .await
+        .unwrap();
+    let _ = one.status(&ip).await.unwrap();
+    assert_eq!(one.revoke(&ip).await.unwrap(), Revocation::Revoked);
 }

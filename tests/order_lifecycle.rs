@@ -3,9 +3,10 @@
 
 use certdesk::KeyKind;
 use certdesk::order::{
-    AlgorithmStandard, Brand, CURRENT_VALIDATION_WINDOW, CertificateRef, Change, CheckOutcome,
-    Command, CsrRef, DomainCheck, DomainType, FailureReason, LetterRef, Order, OrderError,
-    OrderState, Product, Step, ValidationMethod, ValidationToken, ValidationType,
+    AlgorithmStandard, Brand, CURRENT_VALIDATION_WINDOW, CertificateRef, Challenge, Change,
+    CheckOutcome, Command, CsrRef, DnsRecordType, DomainCheck, DomainType, FailureReason,
+    LetterRef, Order, OrderError, OrderState, Product, Step, ValidationMethod, ValidationToken,
+    ValidationType,
 };
 use certdesk::policy::{Contact, LetterFormat, OrderInfo, Organization, Person};
 use time::macros::datetime;
@@ -608,6 +609,26 @@ fn cancel_refund_expire_revoke() {
     assert_eq!(tencent(&o), (9, None));
     ok(&mut o, Command::ConfirmRevocation, T0);
     assert_eq!(tencent(&o), (10, None));
+
+    // A CA that asks for validation before it revokes: the order stays revoking with what
+    // it asked for; asked the same again, nothing changes; revoked, nothing is asked.
+    let mut o = issued_dv(T0);
+    assert!(o.revocation_challenges().is_empty());
+    ok(&mut o, Command::RequestRevocation, T0);
+    let ask = Command::AskRevocationValidation {
+        challenges: vec![revocation_challenge()],
+    };
+    ok(&mut o, ask.clone(), T0);
+    assert_eq!(o.revocation_challenges(), [revocation_challenge()]);
+    assert_eq!(tencent(&o), (9, None));
+    let version = o.version();
+    assert!(o.apply(ask, T0).unwrap().is_empty());
+    assert_eq!(o.version(), version);
+    let replayed = Order::replay(o.header(), o.history());
+    assert_eq!(replayed, o);
+    ok(&mut o, Command::ConfirmRevocation, T0);
+    assert!(o.revocation_challenges().is_empty());
+    assert_eq!(tencent(&o), (10, None));
     assert_eq!(
         o.alibaba_status(T0).order_status.map(|s| s.as_str()),
         Some("REVOKED")
@@ -892,6 +913,9 @@ fn all_commands() -> Vec<Command> {
         },
         Command::Cancel,
         Command::RequestRevocation,
+        Command::AskRevocationValidation {
+            challenges: vec![revocation_challenge()],
+        },
         Command::ConfirmRevocation,
         Command::Refund,
         Command::Reissue {
@@ -915,7 +939,7 @@ fn allowed(state: &OrderState) -> &'static [&'static str] {
         } => &["upload_letter", "review_passed", "review_failed", "cancel"],
         OrderState::PendingIssuance => &["issue", "cancel"],
         OrderState::Issued => &["request_revocation", "reissue"],
-        OrderState::Revoking => &["confirm_revocation"],
+        OrderState::Revoking => &["confirm_revocation", "ask_revocation_validation"],
         OrderState::Cancelled | OrderState::Failed { .. } => &["refund"],
         _ => &[],
     }
@@ -1249,4 +1273,15 @@ fn public_ip_addresses_are_bound_by_the_products_that_take_them_and_validated_by
         T0,
     );
     assert_eq!(o.domains(), ["www.example.com", "2606:4700:4700::1111"]);
+}
+
+/// A record a CA asks for before it revokes.
+fn revocation_challenge() -> Challenge {
+    Challenge::Dns {
+        domain: "example.com".into(),
+        record_type: DnsRecordType::Txt,
+        host: "_revoke.example.com".into(),
+        value: "00112233445566778899aabbccddeeff".into(),
+        automatic: false,
+    }
 }

@@ -4,9 +4,9 @@
 
 use certdesk::KeyKind;
 use certdesk::order::{
-    AlgorithmStandard, Brand, CertificateRef, Change, CheckOutcome, Command, CsrRef, DomainCheck,
-    DomainType, LetterRef, Order, OrderState, Product, Step, ValidationMethod, ValidationToken,
-    ValidationType,
+    AlgorithmStandard, Brand, CertificateRef, Challenge, Change, CheckOutcome, Command, CsrRef,
+    DnsRecordType, DomainCheck, DomainType, LetterRef, Order, OrderState, Product, Step,
+    ValidationMethod, ValidationToken, ValidationType,
 };
 use certdesk::policy::{Contact, LetterFormat, OrderInfo, Organization, Person};
 use proptest::prelude::*;
@@ -166,6 +166,15 @@ fn command(order: &Order, kind: u8, x: u8) -> Command {
         9 if x.is_multiple_of(3) => Command::Cancel,
         9 => Command::Tick,
         10 | 11 => Command::Tick,
+        12 if x.is_multiple_of(3) => Command::AskRevocationValidation {
+            challenges: vec![Challenge::Dns {
+                domain: "example.com".into(),
+                record_type: DnsRecordType::Txt,
+                host: "_revoke.example.com".into(),
+                value: format!("{x:032x}"),
+                automatic: false,
+            }],
+        },
         12 => Command::RequestRevocation,
         13 => {
             if x.is_multiple_of(2) {
@@ -324,7 +333,7 @@ fn allowed(order: &Order) -> Vec<&'static str> {
         },
         OrderState::PendingIssuance => vec!["issue"],
         OrderState::Issued => vec!["request_revocation", "reissue"],
-        OrderState::Revoking => vec!["confirm_revocation"],
+        OrderState::Revoking => vec!["confirm_revocation", "ask_revocation_validation"],
         OrderState::Cancelled => vec!["refund"],
         OrderState::Failed { .. } if order.product().free => vec!["refund"],
         OrderState::Failed { .. } => vec!["refund", "resubmit"],

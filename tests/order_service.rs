@@ -747,7 +747,10 @@ impl certdesk::backend::CertificateAuthority for FlakyRevocation {
         self.inner.status(ticket).await
     }
 
-    async fn revoke(&self, ticket: &str) -> Result<(), certdesk::backend::CaError> {
+    async fn revoke(
+        &self,
+        ticket: &str,
+    ) -> Result<certdesk::backend::Revocation, certdesk::backend::CaError> {
         if self.down.load(std::sync::atomic::Ordering::SeqCst) {
             return Err(certdesk::backend::CaError::Backend(
                 certdesk::backend::BackendError::msg("the CA is down"),
@@ -788,9 +791,12 @@ async fn a_revocation_the_ca_failed_is_finished_by_calling_again() {
         .await
         .unwrap()
         .unwrap();
-    w.ca.revoke(&String::from_utf8(ticket).unwrap())
-        .await
-        .unwrap();
+    assert_eq!(
+        w.ca.revoke(&String::from_utf8(ticket).unwrap())
+            .await
+            .unwrap(),
+        certdesk::backend::Revocation::Revoked
+    );
     assert_eq!(
         orders.revoke(&me(), order.id()).await.unwrap_err().code(),
         "order.illegal_transition"
@@ -958,7 +964,10 @@ impl certdesk::backend::CertificateAuthority for CountingCa {
         self.inner.status(ticket).await
     }
 
-    async fn revoke(&self, ticket: &str) -> Result<(), certdesk::backend::CaError> {
+    async fn revoke(
+        &self,
+        ticket: &str,
+    ) -> Result<certdesk::backend::Revocation, certdesk::backend::CaError> {
         self.inner.revoke(ticket).await
     }
 }

@@ -30,6 +30,12 @@ struct World {
 }
 
 async fn world(free_product: Product) -> World {
+    world_with(free_product, false).await
+}
+
+/// A world whose CA asks for the domains to be validated again before it revokes
+/// (`revocation_validation`), looking the records up on the world's DNS server.
+async fn world_with(free_product: Product, revocation_validation: bool) -> World {
     let store = Arc::new(MemoryStore::new());
     let clock = Arc::new(FixedClock::new(time::OffsetDateTime::now_utc()));
     let csrs = Arc::new(
@@ -53,11 +59,13 @@ async fn world(free_product: Product) -> World {
         },
         resolver.clone(),
     ));
-    let ca = Arc::new(
-        LocalCa::with_keys("certdesk Test", certdesk::KeySpec::EcP256, clock.clone())
-            .unwrap()
-            .with_review_polls(1),
-    );
+    let mut ca = LocalCa::with_keys("certdesk Test", certdesk::KeySpec::EcP256, clock.clone())
+        .unwrap()
+        .with_review_polls(1);
+    if revocation_validation {
+        ca = ca.with_revocation_validation(resolver.clone());
+    }
+    let ca = Arc::new(ca);
     let orders = OrderService::builder(store, csrs, ca.clone())
         .resolver(resolver)
         .fetcher(fetcher)
@@ -972,4 +980,106 @@ async fn alibaba_paid_package_order_and_renewal_with_a_new_csr() {
     )
     .await;
     assert_eq!(listed["CertificateOrderList"][0]["Algorithm"], "ECC");
+}
+
+/// Issues a free certificate through Tencent's actions, validated by DNS (`DNS_AUTO`, or the
+/// record published here for `DNS`).
+async fn tencent_issued(w: &World, domain: &str, method: &str) -> String {
+    let applied = tencent(
+        w,
+        "ApplyCertificate",
+        json!({ "DomainName": domain, "DvAuthMethod": method }),
+    )
+    .await;
+    let id = applied["CertificateId"].as_str().unwrap().to_owned();
+    if method == "DNS" {
+        let described = tencent(w, "DescribeCertificate", json!({ "CertificateId": id })).await;
+        let auth = &described["DvAuthDetail"]["DvAuths"][0];
+        let name = format!(
+            "{}.{}",
+            auth["DvAuthKey"].as_str().unwrap(),
+            auth["DvAuthDomain"].as_str().unwrap()
+        );
+        let value = auth["DvAuthValue"].as_str().unwrap().to_owned();
+        let record = match auth["DvAuthVerifyType"].as_str().unwrap() {
+            "CNAME" => DnsRecord::Cname {
+                name,
+                target: value,
+            },
+            _ => DnsRecord::Txt { name, value },
+        };
+        w.dns.create(&me(), &record).await.unwrap();
+    }
+    let checked = tencent(
+        w,
+        "CheckCertificateDomainVerification",
+        json!({ "CertificateId": id }),
+    )
+    .await;
+    assert_eq!(
+        checked["VerificationResults"][0]["LocalCheck"], 1,
+        "{checked}"
+    );
+    tencent(w, "CompleteCertificate", json!({ "CertificateId": id })).await;
+    tencent(w, "CompleteCertificate", json!({ "CertificateId": id })).await;
+    assert_eq!(status(w, &id).await, 1);
+    id
+}
+
+#[tokio::test]
+async fn tencent_revocation_the_ca_validates_first_answers_revoke_domain_validate_auths() {
+    let w = world_with(Product::free_trustasia_dv(), true).await;
+    let id = tencent_issued(&w, "rv.example.com", "DNS").await;
+
+    // The CA asks for a record before it revokes: revoking (9) until it is published.
+    let revoking = tencent(&w, "RevokeCertificate", json!({ "CertificateId": id })).await;
+    let auths = revoking["RevokeDomainValidateAuths"].as_array().unwrap();
+    assert_eq!(auths.len(), 1, "{revoking}");
+    let auth = &auths[0];
+    assert_eq!(auth["DomainValidateAuthDomain"], "example.com");
+    assert_eq!(auth["DomainValidateAuthKey"], "_revoke.rv");
+    assert_eq!(auth["DomainValidateAuthPath"], "");
+    let value = auth["DomainValidateAuthValue"].as_str().unwrap().to_owned();
+    assert_eq!(value.len(), 32);
+    assert_eq!(status(&w, &id).await, 9);
+    // Asked again before it is published: the same record, still revoking.
+    let again = tencent(&w, "RevokeCertificate", json!({ "CertificateId": id })).await;
+    assert_eq!(again, revoking);
+    assert_eq!(status(&w, &id).await, 9);
+    // Not deletable while revoking.
+    assert_eq!(
+        tencent_error(&w, "DeleteCertificate", json!({ "CertificateId": id })).await,
+        "FailedOperation.CannotBeDeletedIssued"
+    );
+    w.dns
+        .create(
+            &me(),
+            &DnsRecord::Txt {
+                name: "_revoke.rv.example.com".into(),
+                value,
+            },
+        )
+        .await
+        .unwrap();
+    let revoked = tencent(&w, "RevokeCertificate", json!({ "CertificateId": id })).await;
+    assert_eq!(revoked["RevokeDomainValidateAuths"], json!([]));
+    assert_eq!(status(&w, &id).await, 10);
+
+    // Validated by DNS_AUTO: the records are published for the user, the CA asked again at
+    // once, and the records removed once it revoked.
+    let auto = tencent_issued(&w, "auto.example.com", "DNS_AUTO").await;
+    let revoked = tencent(&w, "RevokeCertificate", json!({ "CertificateId": auto })).await;
+    assert_eq!(revoked["RevokeDomainValidateAuths"], json!([]));
+    assert_eq!(status(&w, &auto).await, 10);
+    let resolver = HickoryResolver::with_servers(&[w.dns.addr()], Duration::from_secs(2)).unwrap();
+    let left = certdesk::backend::DnsResolver::txt(&resolver, "_revoke.auto.example.com").await;
+    assert!(left.is_err_and(|e| e.is_absent()), "the record was removed");
+
+    // Alibaba's revocation of the same kind: accepted, the order revoking until the record is
+    // there.
+    let ali = tencent_issued(&w, "ali.example.com", "DNS").await;
+    let ali_id: u64 = ali.parse().unwrap();
+    let answer = alibaba(&w, "RevokeCertificate", json!({ "CertificateId": ali_id })).await;
+    assert_eq!(answer, json!({}));
+    assert_eq!(status(&w, &ali).await, 9);
 }

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use crate::code::codes;
-use crate::order::ValidationType;
+use crate::order::{Challenge, ValidationType};
 
 codes! {
     /// The codes of [`CaError`].
@@ -84,6 +84,20 @@ pub enum CaStatus {
     Revoked,
 }
 
+/// What a CA answers a revocation request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+#[must_use]
+pub enum Revocation {
+    /// The certificate is revoked (now, or it was already).
+    Revoked,
+    /// Not yet: the CA revokes once control of the certificate's domains is shown again, as
+    /// some CAs ask of a subscriber who requests a revocation. Publish each challenge (a DNS
+    /// record or a file), then ask again; the CA answers with the same challenges until it
+    /// finds them.
+    ValidationRequired(Vec<Challenge>),
+}
+
 /// Why a CA call failed.
 #[derive(Clone, Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -125,7 +139,9 @@ pub trait CertificateAuthority: Send + Sync {
     async fn submit(&self, request: IssueRequest) -> Result<String, CaError>;
     /// Where the request is now.
     async fn status(&self, ticket: &str) -> Result<CaStatus, CaError>;
-    /// Revokes what the ticket issued. Idempotent: revoking what is already revoked succeeds
-    /// (a caller whose first call failed on the way back retries).
-    async fn revoke(&self, ticket: &str) -> Result<(), CaError>;
+    /// Revokes what the ticket issued, or answers what the CA wants to see first
+    /// ([`Revocation::ValidationRequired`]; asking again once it is published finishes the
+    /// revocation). Idempotent: revoking what is already revoked answers
+    /// [`Revocation::Revoked`] (a caller whose first call failed on the way back retries).
+    async fn revoke(&self, ticket: &str) -> Result<Revocation, CaError>;
 }

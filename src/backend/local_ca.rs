@@ -35,12 +35,12 @@ use x509_cert::time::{Time, Validity};
 
 use crate::backend::BackendError;
 use crate::backend::ca::{
-    CaError, CaStatus, CertificateAuthority, IssueRequest, IssuedCertificate,
+    CaError, CaStatus, CertificateAuthority, IssueRequest, IssuedCertificate, Revocation,
 };
-use crate::backend::{Clock, KeyVault, SealedKey, SystemClock};
+use crate::backend::{Clock, DnsResolver, KeyVault, SealedKey, SystemClock};
 use crate::csr::Csr;
 use crate::key::{KeyKind, KeySpec, PrivateKey, SignatureAlgorithm};
-use crate::order::ValidationType;
+use crate::order::{Challenge, DnsRecordType, ValidationType};
 use crate::san::DomainName;
 use crate::subject::Subject;
 
@@ -249,6 +249,10 @@ struct Ticket {
     request: IssueRequest,
     polls_left: u32,
     status: StoredStatus,
+    /// What the CA asked for before it revokes (made on the first revocation request when
+    /// revocations are validated).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    revocation: Vec<Challenge>,
 }
 
 /// [`CaStatus`] as a ticket keeps it (times as Unix seconds).
@@ -360,13 +364,16 @@ pub struct LocalCa {
     issuer: Arc<Issuer>,
     review: Review,
     ledger: Ledger,
+    /// Revocations wait for these DNS checks (see [`LocalCa::with_revocation_validation`]).
+    revocation_dns: Option<Arc<dyn DnsResolver>>,
 }
 
 impl fmt::Debug for LocalCa {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("LocalCa");
         d.field("name", &self.name)
-            .field("review_polls", &self.review.polls);
+            .field("review_polls", &self.review.polls)
+            .field("revocation_validation", &self.revocation_dns.is_some());
         if let Ledger::Dir(dir) = &self.ledger {
             d.field("dir", dir);
         }
@@ -443,6 +450,7 @@ impl LocalCa {
                 rule: None,
             },
             ledger: Ledger::Memory(Mutex::new(MemoryLedger::default())),
+            revocation_dns: None,
         })
     }
 
@@ -509,6 +517,7 @@ impl LocalCa {
                         rule: None,
                     },
                     ledger: Ledger::Dir(dir),
+                    revocation_dns: None,
                 }
             }
             None => {
@@ -547,6 +556,18 @@ impl LocalCa {
     /// Refuses the requests `rule` gives a reason for (an OV review that fails, say).
     pub fn with_review(mut self, rule: ReviewRule) -> Self {
         self.review.rule = Some(Arc::new(rule));
+        self
+    }
+
+    /// Revokes a certificate only once control of its domains is shown again, as some CAs ask
+    /// of a subscriber: the first revocation request answers
+    /// [`Revocation::ValidationRequired`] with one TXT record per domain
+    /// (`_revoke.<domain>`, a wildcard's on its base name, 128 random bits in hex; IP
+    /// addresses are not asked for), and a later request looks each record up through
+    /// `resolver` and revokes when every one is there. The challenges are kept with the
+    /// request, so every process of a directory CA asks for the same ones.
+    pub fn with_revocation_validation(mut self, resolver: Arc<dyn DnsResolver>) -> Self {
+        self.revocation_dns = Some(resolver);
         self
     }
 
@@ -597,6 +618,17 @@ impl LocalCa {
                 .await
             }
         }
+    }
+}
+
+impl LocalCa {
+    /// Revokes the ticket's certificate (no validation asked).
+    async fn revoke_now(&self, ticket: &str) -> Result<Revocation, CaError> {
+        self.on_ticket(ticket, |_, _, ticket, t| {
+            let changed = !matches!(t.status, StoredStatus::Revoked);
+            Ok((revoke_ticket(ticket, t)?, changed))
+        })
+        .await
     }
 }
 
@@ -698,17 +730,80 @@ impl Issuer {
 }
 
 /// A revocation of the ticket's certificate (again: nothing to do).
-fn revoke_ticket(ticket: &str, t: &mut Ticket) -> Result<(), CaError> {
+fn revoke_ticket(ticket: &str, t: &mut Ticket) -> Result<Revocation, CaError> {
     match t.status {
         StoredStatus::Issued { .. } => {
             t.status = StoredStatus::Revoked;
-            Ok(())
+            t.revocation.clear();
+            Ok(Revocation::Revoked)
         }
-        StoredStatus::Revoked => Ok(()),
+        StoredStatus::Revoked => Ok(Revocation::Revoked),
         _ => Err(CaError::Refused(format!(
             "request {ticket} has no certificate to revoke"
         ))),
     }
+}
+
+/// The DNS label of revocation challenges (apart from `_dnsauth`, which may hold the
+/// issuance's CNAME, beside which no TXT record may stand).
+const REVOKE_LABEL: &str = "_revoke";
+
+/// What a validated revocation waits for: `Revoked` when it is done, else the ticket's
+/// challenges (made on the first request) and whether they were made just now.
+fn revocation_challenges(
+    ticket: &str,
+    t: &mut Ticket,
+) -> Result<(Result<Vec<Challenge>, Revocation>, bool), CaError> {
+    match t.status {
+        StoredStatus::Revoked => return Ok((Err(Revocation::Revoked), false)),
+        StoredStatus::Issued { .. } => {}
+        _ => {
+            return Err(CaError::Refused(format!(
+                "request {ticket} has no certificate to revoke"
+            )));
+        }
+    }
+    if !t.revocation.is_empty() {
+        return Ok((Ok(t.revocation.clone()), false));
+    }
+    let mut challenges: Vec<Challenge> = Vec::new();
+    for domain in &t.request.domains {
+        if domain.parse::<std::net::IpAddr>().is_ok() {
+            continue;
+        }
+        let base = domain.strip_prefix("*.").unwrap_or(domain);
+        if challenges.iter().any(|c| c.domain() == base) {
+            continue;
+        }
+        let mut value = [0u8; 16];
+        getrandom::fill(&mut value).map_err(backend)?;
+        challenges.push(Challenge::Dns {
+            domain: base.to_owned(),
+            record_type: DnsRecordType::Txt,
+            host: format!("{REVOKE_LABEL}.{base}"),
+            value: crate::hex::encode(&value),
+            automatic: false,
+        });
+    }
+    if challenges.is_empty() {
+        // Nothing a DNS record can show (addresses only): revoked as asked.
+        return Ok((Err(revoke_ticket(ticket, t)?), true));
+    }
+    t.revocation = challenges.clone();
+    Ok((Ok(challenges), true))
+}
+
+/// Every DNS challenge's TXT record is published (a lookup that fails is not yet published).
+async fn published(resolver: &dyn DnsResolver, challenges: &[Challenge]) -> bool {
+    for c in challenges {
+        if let Challenge::Dns { host, value, .. } = c {
+            match resolver.txt(host).await {
+                Ok(values) if values.iter().any(|v| v == value) => {}
+                _ => return false,
+            }
+        }
+    }
+    true
 }
 
 /// A CSR the CA refuses at once, as a CA's API does (or none).
@@ -808,6 +903,7 @@ fn dir_submit(dir: &Path, request: IssueRequest, polls: u32) -> Result<String, C
                     request,
                     polls_left: polls,
                     status: StoredStatus::Reviewing,
+                    revocation: Vec::new(),
                 },
             )?;
             write_atomically(&dir.join("submitted"), &key, ticket.as_bytes())?;
@@ -847,6 +943,7 @@ impl CertificateAuthority for LocalCa {
                         request,
                         polls_left: self.review.polls,
                         status: StoredStatus::Reviewing,
+                        revocation: Vec::new(),
                     },
                 );
                 Ok(ticket)
@@ -866,10 +963,26 @@ impl CertificateAuthority for LocalCa {
         .await
     }
 
-    async fn revoke(&self, ticket: &str) -> Result<(), CaError> {
-        self.on_ticket(ticket, |_, _, ticket, t| {
-            Ok((revoke_ticket(ticket, t)?, true))
-        })
-        .await
+    async fn revoke(&self, ticket: &str) -> Result<Revocation, CaError> {
+        let Some(resolver) = &self.revocation_dns else {
+            return self.revoke_now(ticket).await;
+        };
+        let (asked, new) = self
+            .on_ticket(ticket, |_, _, ticket, t| {
+                let (asked, changed) = revocation_challenges(ticket, t)?;
+                Ok(((asked, changed), changed))
+            })
+            .await?;
+        let challenges = match asked {
+            Err(done) => return Ok(done),
+            // Made just now: nothing can have been published yet.
+            Ok(challenges) if new => return Ok(Revocation::ValidationRequired(challenges)),
+            Ok(challenges) => challenges,
+        };
+        // The lookups run outside the ledger's lock.
+        if !published(resolver.as_ref(), &challenges).await {
+            return Ok(Revocation::ValidationRequired(challenges));
+        }
+        self.revoke_now(ticket).await
     }
 }

@@ -55,7 +55,7 @@ codes! {
 
 pub use ca::{
     CaCode, CaError, CaStatus, CertificateAuthority, IssueRequest, IssuedCertificate,
-    IssuedOrganization,
+    IssuedOrganization, Revocation,
 };
 pub use dns::{DnsCode, DnsError, DnsProvider, DnsRecord, DnsResolver, MAX_CNAME_CHAIN};
 #[cfg(feature = "http")]

@@ -1195,7 +1195,27 @@ pub(crate) async fn tencent_replace_certificate(
     Ok(json!({ "CertificateId": id }))
 }
 
-/// `RevokeCertificate`: the CA revokes at once (no revocation validation is asked for).
+/// Tencent's `RevokeDomainValidateAuths`: what the CA asks for before it revokes, each as
+/// its `DvAuths` entry says it (the record's name under the primary domain, or the file).
+fn revoke_domain_validate_auths(order: &Order) -> Vec<Value> {
+    order
+        .revocation_challenges()
+        .iter()
+        .map(|c| {
+            let auth = dv_auth(c);
+            json!({
+                "DomainValidateAuthDomain": auth["DvAuthDomain"],
+                "DomainValidateAuthKey": auth["DvAuthKey"],
+                "DomainValidateAuthValue": auth["DvAuthValue"],
+                "DomainValidateAuthPath": auth["DvAuthPath"],
+            })
+        })
+        .collect()
+}
+
+/// `RevokeCertificate`: revoked, or (the CA asking for the domains to be validated again
+/// first) revoking with what to publish in `RevokeDomainValidateAuths`; calling it again once
+/// they are published finishes the revocation.
 pub(crate) async fn tencent_revoke_certificate(
     cx: &Cx<'_>,
     scope: &Scope,
@@ -1205,11 +1225,11 @@ pub(crate) async fn tencent_revoke_certificate(
     let orders = cx.orders()?;
     let req: tencent::RevokeCertificateRequest = read(body)?;
     let id = certificate_id(&req.certificate_id);
-    orders
+    let order = orders
         .revoke(scope, &id)
         .await
         .map_err(|e| order_error(api, e))?;
-    Ok(json!({ "RevokeDomainValidateAuths": [] }))
+    Ok(json!({ "RevokeDomainValidateAuths": revoke_domain_validate_auths(&order) }))
 }
 
 /// `DeleteCertificate`: an order without a valid certificate, not with the CA.

@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 use crate::code::codes;
 
 use crate::order::{
-    ApplicationDetails, CertificateRef, CsrRef, DomainCheck, FailureReason, LetterRef,
+    ApplicationDetails, CertificateRef, Challenge, CsrRef, DomainCheck, FailureReason, LetterRef,
     PriorValidation, ValidationMethod, ValidationToken,
 };
 use crate::policy::OrderInfo;
@@ -29,6 +29,7 @@ codes! {
         Tick = "tick",
         RequestRevocation = "request_revocation",
         ConfirmRevocation = "confirm_revocation",
+        AskRevocationValidation = "ask_revocation_validation",
         Refund = "refund",
         Reissue = "reissue",
         NextCertificate = "next_certificate",
@@ -124,6 +125,12 @@ pub enum Command {
     RequestRevocation,
     /// The CA revoked it.
     ConfirmRevocation,
+    /// The CA revokes only once control of the certificate's domains is shown again: these
+    /// are the records (or files) it wants. Asking again for the same ones changes nothing.
+    AskRevocationValidation {
+        /// What the CA asks for, one per domain.
+        challenges: Vec<Challenge>,
+    },
     /// Refund a cancelled or failed paid order.
     Refund,
     /// Reissue the certificate with a new CSR; within 3 days of issuance domain validation is
@@ -176,6 +183,7 @@ impl Command {
             Command::Tick => CommandName::Tick,
             Command::RequestRevocation => CommandName::RequestRevocation,
             Command::ConfirmRevocation => CommandName::ConfirmRevocation,
+            Command::AskRevocationValidation { .. } => CommandName::AskRevocationValidation,
             Command::Refund => CommandName::Refund,
             Command::Reissue { .. } => CommandName::Reissue,
             Command::NextCertificate { .. } => CommandName::NextCertificate,
@@ -193,7 +201,8 @@ impl Command {
             | Command::ReviewPassed
             | Command::ReviewFailed { .. }
             | Command::Issue { .. }
-            | Command::ConfirmRevocation => Actor::Ca,
+            | Command::ConfirmRevocation
+            | Command::AskRevocationValidation { .. } => Actor::Ca,
             Command::Tick
             | Command::RecordChecks { .. }
             | Command::NextCertificate { .. }
@@ -264,6 +273,11 @@ pub enum Change {
     CertificateExpired,
     /// Revocation was requested.
     RevocationRequested,
+    /// The CA asked for the domains to be validated again before it revokes.
+    RevocationValidationAsked {
+        /// What it asks for.
+        challenges: Vec<Challenge>,
+    },
     /// The certificate was revoked.
     Revoked,
     /// The order was refunded.

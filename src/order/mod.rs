@@ -284,6 +284,9 @@ pub struct Order {
     reissuing: bool,
     #[serde(default)]
     details: ApplicationDetails,
+    /// What the CA asked for before it revokes (empty unless it asked).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    revocation_challenges: Vec<Challenge>,
     history: Vec<Event>,
 }
 
@@ -315,6 +318,7 @@ impl Order {
             issued_at: None,
             reissuing: false,
             details: ApplicationDetails::default(),
+            revocation_challenges: Vec::new(),
             history: Vec::new(),
         }
     }
@@ -614,6 +618,13 @@ impl Order {
                 OrderState::Revoking => vec![Change::Revoked],
                 _ => return Err(self.illegal(command)),
             },
+            Command::AskRevocationValidation { challenges } => match self.state {
+                OrderState::Revoking if *challenges == self.revocation_challenges => Vec::new(),
+                OrderState::Revoking => vec![Change::RevocationValidationAsked {
+                    challenges: challenges.clone(),
+                }],
+                _ => return Err(self.illegal(command)),
+            },
             Command::Refund => match self.state {
                 OrderState::Cancelled | OrderState::Failed { .. } if self.product.free => {
                     return Err(OrderError::NotRefundable);
@@ -874,7 +885,13 @@ impl Order {
             }
             Change::CertificateExpired => self.state = OrderState::Expired,
             Change::RevocationRequested => self.state = OrderState::Revoking,
-            Change::Revoked => self.state = OrderState::Revoked,
+            Change::RevocationValidationAsked { challenges } => {
+                self.revocation_challenges = challenges.clone();
+            }
+            Change::Revoked => {
+                self.state = OrderState::Revoked;
+                self.revocation_challenges.clear();
+            }
             Change::Refunded => self.state = OrderState::Refunded,
             Change::DetailsSet { details } => self.details = (**details).clone(),
             Change::ReissueStarted {
@@ -895,6 +912,17 @@ impl Order {
                     self.validation_started_at = Some(at);
                 }
             }
+        }
+    }
+
+    /// What the CA asked for before it revokes the certificate: the records (or files) that
+    /// show control of its domains again. Empty unless the order is revoking and its CA asked
+    /// (its answer to the revocation was that validation is required).
+    pub fn revocation_challenges(&self) -> &[Challenge] {
+        if self.state == OrderState::Revoking {
+            &self.revocation_challenges
+        } else {
+            &[]
         }
     }
 

@@ -13,7 +13,7 @@ use crate::backend::DomainRegistry;
 use crate::backend::{
     CaStatus, CertificateAuthority, Clock, CsrRecord, CsrStatus, DnsProvider, DnsRecord,
     DnsResolver, HttpFetcher, IssueRequest, IssuedCertificate, IssuedOrganization, OrderStore,
-    Page, Paged, Scope, StoreError, SystemClock, Unconfigured,
+    Page, Paged, Revocation, Scope, StoreError, SystemClock, Unconfigured,
 };
 use crate::csr::Csr;
 use crate::key::{Password, PrivateKey};
@@ -275,6 +275,31 @@ fn csr_fits_domains(csr: &Csr, domains: &[String]) -> Result<(), ServiceError> {
 }
 
 /// The result of a check that did not answer in time: nothing was found.
+/// The DNS record a DNS challenge asks for (none for a file).
+fn dns_record(challenge: &Challenge) -> Option<DnsRecord> {
+    match challenge {
+        Challenge::Dns {
+            host,
+            value,
+            record_type: DnsRecordType::Txt,
+            ..
+        } => Some(DnsRecord::Txt {
+            name: host.clone(),
+            value: value.clone(),
+        }),
+        Challenge::Dns {
+            host,
+            value,
+            record_type: DnsRecordType::Cname,
+            ..
+        } => Some(DnsRecord::Cname {
+            name: host.clone(),
+            target: value.clone(),
+        }),
+        Challenge::File { .. } => None,
+    }
+}
+
 fn unanswered(challenge: &Challenge) -> DomainCheck {
     let outcome = match challenge {
         Challenge::Dns { .. } => CheckOutcome::NsNotFound,
@@ -1026,28 +1051,18 @@ impl OrderService {
             ));
         }
         let mut published = Vec::new();
-        for c in order.challenges().map_err(order_error)? {
-            if let Challenge::Dns {
-                host,
-                value,
-                record_type,
-                ..
-            } = c
-            {
-                let record = match record_type {
-                    DnsRecordType::Txt => DnsRecord::Txt { name: host, value },
-                    DnsRecordType::Cname => DnsRecord::Cname {
-                        name: host,
-                        target: value,
-                    },
-                };
-                // The provider refuses a zone the account does not own.
-                provider
-                    .create(scope, &record)
-                    .await
-                    .map_err(|e| ServiceError::Dns(Box::new(e)))?;
-                published.push(record);
-            }
+        for record in order
+            .challenges()
+            .map_err(order_error)?
+            .iter()
+            .filter_map(dns_record)
+        {
+            // The provider refuses a zone the account does not own.
+            provider
+                .create(scope, &record)
+                .await
+                .map_err(|e| ServiceError::Dns(Box::new(e)))?;
+            published.push(record);
         }
         Ok(published)
     }
@@ -1618,6 +1633,12 @@ impl OrderService {
 
     /// Revokes an issued certificate at the CA. When the CA call fails, the order stays
     /// revoking, and calling `revoke` again finishes it.
+    ///
+    /// A CA may revoke only once control of the domains is shown again
+    /// ([`Revocation::ValidationRequired`]): the order stays revoking with what the CA asked
+    /// for ([`Order::revocation_challenges`]); publish it and call `revoke` again. An order
+    /// validated by automatic DNS (`DNS_AUTO`) has the records published through the DNS
+    /// provider and the CA asked again at once, and they are removed once it is revoked.
     #[instrument(skip(self), fields(account = %scope.account))]
     pub async fn revoke(&self, scope: &Scope, id: &str) -> Result<Order, ServiceError> {
         self.admit(scope, "revoke")?;
@@ -1635,12 +1656,52 @@ impl OrderService {
             .ok_or_else(|| {
                 StoreError::Backend(BackendError::msg(format!("order {id} has no CA ticket")))
             })?;
-        self.ca
-            .revoke(&String::from_utf8_lossy(&ticket))
-            .await
-            .map_err(|e| ServiceError::Ca(Box::new(e)))?;
-        self.update(scope, id, |_| Ok(Some(Command::ConfirmRevocation)))
-            .await
+        let ticket = String::from_utf8_lossy(&ticket).into_owned();
+        let ca_revoke = || async {
+            self.ca
+                .revoke(&ticket)
+                .await
+                .map_err(|e| ServiceError::Ca(Box::new(e)))
+        };
+        let mut published = Vec::new();
+        let mut answer = ca_revoke().await?;
+        if let (Revocation::ValidationRequired(challenges), Some(provider)) =
+            (&answer, &self.dns_provider)
+            && revoking.method() == Some(ValidationMethod::DnsAuto)
+        {
+            for record in challenges.iter().filter_map(dns_record) {
+                // The provider refuses a zone the account does not own.
+                provider
+                    .create(scope, &record)
+                    .await
+                    .map_err(|e| ServiceError::Dns(Box::new(e)))?;
+                published.push(record);
+            }
+            answer = ca_revoke().await?;
+        }
+        match answer {
+            Revocation::ValidationRequired(challenges) => {
+                self.update(scope, id, |_| {
+                    Ok(Some(Command::AskRevocationValidation {
+                        challenges: challenges.clone(),
+                    }))
+                })
+                .await
+            }
+            _ => {
+                let order = self
+                    .update(scope, id, |_| Ok(Some(Command::ConfirmRevocation)))
+                    .await?;
+                if let Some(provider) = &self.dns_provider {
+                    for record in &published {
+                        if let Err(e) = provider.delete(scope, record).await {
+                            tracing::warn!(error = %e, "a revocation record stays published");
+                        }
+                    }
+                }
+                Ok(order)
+            }
+        }
     }
 
     /// The confirmation letter template of an order, filled with its details
