@@ -618,6 +618,14 @@ async fn tencent_cancel_resubmit_and_renewal() {
         "FailedOperation.RenewNotIssued"
     );
     w.clock.advance(time::Duration::days(70));
+    // Within 30 days of its end it is expiring and renewable; the paid one is neither.
+    let list = |body: Value| async { tencent(&w, "DescribeCertificates", body).await };
+    for filter in [json!({ "FilterExpiring": 1 }), json!({ "Renew": 1 })] {
+        let found = list(filter.clone()).await;
+        assert_eq!(found["TotalCount"], 1, "{filter}: {found}");
+        assert_eq!(found["Certificates"][0]["CertificateId"], free.as_str());
+    }
+    assert!(list(json!({})).await["TotalCount"].as_u64().unwrap() > 1);
     let renewal = tencent(&w, "ApplyCertificate", renew).await;
     let renewal = renewal["CertificateId"].as_str().unwrap();
     assert_ne!(renewal, free);
@@ -665,6 +673,19 @@ async fn tencent_cancel_resubmit_and_renewal() {
     .await;
     assert_eq!(resubmitted["CertificateId"], late.as_str());
     assert_eq!(status(&w, &late).await, 5);
+
+    // Past its end the free certificate reads as expired (3), whether or not anything has
+    // ticked the stored order, and is listed so.
+    w.clock.advance(time::Duration::days(30));
+    assert_eq!(status(&w, &free).await, 3);
+    let expired = tencent(
+        &w,
+        "DescribeCertificates",
+        json!({ "CertificateStatus": [3] }),
+    )
+    .await;
+    assert_eq!(expired["TotalCount"], 1, "{expired}");
+    assert_eq!(expired["Certificates"][0]["CertificateId"], free.as_str());
 }
 
 #[tokio::test]
@@ -900,6 +921,40 @@ async fn alibaba_cancel_is_pending_application_then_delete_gives_the_quota_back(
     )
     .await;
     assert_eq!(listed["ShowSize"], 10);
+
+    // An order whose validation window closed fails (verify_fail, CHECKED_FAIL); deleting it
+    // gives the quota back.
+    let created = alibaba(
+        &w,
+        "CreateCertificateRequest",
+        json!({ "Domain": "late.example.com", "ValidateType": "DNS", "Username": "Zhang San",
+                "Phone": "13800138000", "Email": "ops@example.com" }),
+    )
+    .await;
+    let late = created["OrderId"].as_u64().unwrap();
+    assert_eq!(
+        alibaba(&w, "DescribePackageState", json!({})).await["UsedCount"],
+        1
+    );
+    w.clock.advance(time::Duration::days(8));
+    let state = alibaba(&w, "DescribeCertificateState", json!({ "OrderId": late })).await;
+    assert_eq!(state["Type"], "verify_fail", "{state}");
+    let failed = alibaba(
+        &w,
+        "ListUserCertificateOrder",
+        json!({ "Status": "CHECKED_FAIL" }),
+    )
+    .await;
+    assert_eq!(failed["TotalCount"], 1);
+    assert_eq!(
+        failed["CertificateOrderList"][0]["OrderId"].as_u64(),
+        Some(late)
+    );
+    alibaba(&w, "DeleteCertificateRequest", json!({ "OrderId": late })).await;
+    assert_eq!(
+        alibaba(&w, "DescribePackageState", json!({})).await["UsedCount"],
+        0
+    );
 }
 
 #[tokio::test]
@@ -958,6 +1013,17 @@ async fn alibaba_paid_package_order_and_renewal_with_a_new_csr() {
     .unwrap_err();
     assert_eq!(e.code.as_str(), "OperationDenied");
     w.clock.advance(time::Duration::days(190));
+    let expiring = alibaba(
+        &w,
+        "ListUserCertificateOrder",
+        json!({ "Status": "WILLEXPIRED" }),
+    )
+    .await;
+    assert_eq!(expiring["TotalCount"], 1, "{expiring}");
+    assert_eq!(
+        expiring["CertificateOrderList"][0]["OrderId"].as_u64(),
+        Some(id)
+    );
     let csr = alibaba(
         &w,
         "CreateCsr",
@@ -980,6 +1046,35 @@ async fn alibaba_paid_package_order_and_renewal_with_a_new_csr() {
     )
     .await;
     assert_eq!(listed["CertificateOrderList"][0]["Algorithm"], "ECC");
+    // Past its end the first certificate is expired, not expiring.
+    w.clock.advance(time::Duration::days(60));
+    let expired = alibaba(
+        &w,
+        "ListUserCertificateOrder",
+        json!({ "Status": "EXPIRED" }),
+    )
+    .await;
+    let ids: Vec<u64> = expired["CertificateOrderList"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["OrderId"].as_u64().unwrap())
+        .collect();
+    assert!(ids.contains(&id), "{expired}");
+    let expiring = alibaba(
+        &w,
+        "ListUserCertificateOrder",
+        json!({ "Status": "WILLEXPIRED" }),
+    )
+    .await;
+    assert!(
+        !expiring["CertificateOrderList"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o["OrderId"].as_u64() == Some(id)),
+        "{expiring}"
+    );
 }
 
 /// Issues a free certificate through Tencent's actions, validated by DNS (`DNS_AUTO`, or the
@@ -1082,4 +1177,90 @@ async fn tencent_revocation_the_ca_validates_first_answers_revoke_domain_validat
     let answer = alibaba(&w, "RevokeCertificate", json!({ "CertificateId": ali_id })).await;
     assert_eq!(answer, json!({}));
     assert_eq!(status(&w, &ali).await, 9);
+}
+
+#[tokio::test]
+async fn free_quota_refusals_carry_each_vendors_code() {
+    let w = world(Product::free_trustasia_dv()).await;
+    // Tencent: 20 free certificates per primary domain; the 21st for it is refused with the
+    // primary-domain code, and past the account's own limit with its code.
+    let apply = |domain: String| {
+        let w = &w;
+        async move {
+            try_call(
+                w,
+                &me(),
+                Vendor::Tencent,
+                "ApplyCertificate",
+                json!({ "DomainName": domain, "DvAuthMethod": "DNS" }),
+            )
+            .await
+        }
+    };
+    for i in 0..20 {
+        apply(format!("h{i}.example.com")).await.unwrap();
+    }
+    let e = apply("h20.example.com".into()).await.unwrap_err();
+    assert_eq!(
+        (e.code.as_str(), e.http_status),
+        ("FailedOperation.MainDomainCertificateCountLimit", 200)
+    );
+    // Those 20 used the account's 20 for domains not registered with Tencent Cloud (the
+    // guide's individual allowance): another primary domain is refused for the account.
+    let e = apply("d.example.net".into()).await.unwrap_err();
+    assert_eq!(
+        (e.code.as_str(), e.http_status),
+        ("FailedOperation.ExceedsFreeLimit", 200)
+    );
+
+    // Alibaba: the package's count; past it, QuotaExceeded (403).
+    let other_account = other();
+    let package = call(
+        &w,
+        &other_account,
+        Vendor::Alibaba,
+        "DescribePackageState",
+        json!({}),
+    )
+    .await;
+    let total = package["TotalCount"].as_u64().unwrap();
+    assert!(total > 0);
+    let create = |i: u64| {
+        let w = &w;
+        let scope = other_account.clone();
+        async move {
+            try_call(
+                w,
+                &scope,
+                Vendor::Alibaba,
+                "CreateCertificateRequest",
+                json!({ "Domain": format!("a{i}.example{i}.cn"), "ValidateType": "DNS",
+                        "Username": "Li Si", "Phone": "13900139000",
+                        "Email": "ops@example.org" }),
+            )
+            .await
+        }
+    };
+    // The package counts the Tencent-registered pool too; domains registered elsewhere have
+    // the any-domain part of it (20 of 50 here): applications go through until then.
+    let mut created = 0;
+    let e = loop {
+        match create(created).await {
+            Ok(_) => created += 1,
+            Err(e) => break e,
+        }
+        assert!(created <= total, "more than the package's {total}");
+    };
+    assert_eq!(created, 20);
+    assert_eq!((e.code.as_str(), e.http_status), ("QuotaExceeded", 403));
+    let package = call(
+        &w,
+        &other_account,
+        Vendor::Alibaba,
+        "DescribePackageState",
+        json!({}),
+    )
+    .await;
+    assert_eq!(package["UsedCount"].as_u64(), Some(created));
+    assert_eq!(package["TotalCount"].as_u64(), Some(total));
 }

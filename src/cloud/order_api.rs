@@ -185,9 +185,10 @@ fn alibaba_tags(tags: &[alibaba::OrderTag]) -> Vec<OrderTag> {
         .collect()
 }
 
-/// Every order of the account the listing filters look at: the newest first, at most
-/// [`MAX_LIST_SCAN`].
+/// Every order of the account the listing filters look at, as it stands now
+/// ([`Order::as_of`]): the newest first, at most [`MAX_LIST_SCAN`].
 async fn scan(orders: &OrderService, scope: &Scope) -> Result<Vec<Order>, ServiceError> {
+    let now = orders.now();
     let mut all = Vec::new();
     let mut offset = 0;
     loop {
@@ -201,7 +202,7 @@ async fn scan(orders: &OrderService, scope: &Scope) -> Result<Vec<Order>, Servic
             )
             .await?;
         let got = page.items.len() as u64;
-        all.extend(page.items);
+        all.extend(page.items.iter().map(|o| o.as_of(now)));
         offset += got;
         if got == 0 || offset >= page.total || offset >= MAX_LIST_SCAN {
             break;
@@ -906,11 +907,13 @@ pub(crate) async fn tencent_describe_certificate(
     let orders = cx.orders()?;
     let req: tencent::CertificateIdRequest = read(body)?;
     let id = certificate_id(&req.certificate_id);
+    let now = orders.now();
     let order = orders
         .get(scope, &id)
         .await
-        .map_err(|e| order_error(api, e))?;
-    let mut m = tencent_described(scope, &order, orders.now());
+        .map_err(|e| order_error(api, e))?
+        .as_of(now);
+    let mut m = tencent_described(scope, &order, now);
     m.insert("PackageTypeName".into(), order.product().name().into());
     Ok(Value::Object(m))
 }
@@ -928,7 +931,8 @@ pub(crate) async fn tencent_describe_certificate_detail(
     let req: tencent::CertificateIdRequest = read(body)?;
     let id = certificate_id(&req.certificate_id);
     let order = orders.get(scope, &id).await.map_err(err)?;
-    let mut m = tencent_described(scope, &order, orders.now());
+    let now = orders.now();
+    let mut m = tencent_described(scope, &order.as_of(now), now);
     m.insert(
         "EncryptAlgorithm".into(),
         algorithm(order.csr().map(|c| c.key)).into(),

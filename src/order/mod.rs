@@ -915,6 +915,18 @@ impl Order {
         }
     }
 
+    /// The order as it stands at `now`: what a [`Command::Tick`] would change (a validation
+    /// window that closed, a certificate that ended) applied to a copy, without recording it.
+    /// What a read shows when nothing has ticked the stored order since.
+    pub fn as_of(&self, now: OffsetDateTime) -> Order {
+        let mut view = self.clone();
+        // A tick is never refused; were it, the order as stored is the answer.
+        if view.apply(Command::Tick, now).is_err() {
+            return self.clone();
+        }
+        view
+    }
+
     /// What the CA asked for before it revokes the certificate: the records (or files) that
     /// show control of its domains again. Empty unless the order is revoking and its CA asked
     /// (its answer to the revocation was that validation is required).
