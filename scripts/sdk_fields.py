@@ -13,6 +13,7 @@ against (tests/data/sdk/*.json).
     python3 -m venv target/sdk-ali && target/sdk-ali/bin/pip install alibabacloud-cas20200407==3.9.4
     target/sdk-ali/bin/python scripts/sdk_fields.py alibaba > tests/data/sdk/alibaba-cas-2020-04-07.json
 
+Tencent's dumps also list the SSL service's error codes (`errorcodes.py`) under "errors".
 Types are the SDK's: Tencent's docstring `:type X: T` (`str`, `int`, `bool`, `float`,
 `list of T`, a model name); Alibaba's `__init__` annotations (`str`, `int`, `bool`,
 `List[T]`, a model name). Nested models are listed under "models".
@@ -58,6 +59,12 @@ def tencent(sdk="tencentcloud-sdk-python-intl-en"):
         if name not in out["models"]:
             out["models"][name] = {}
             out["models"][name] = fields(getattr(models, name))
+    # The SSL service's error codes, as the SDK ships them.
+    from tencentcloud.ssl.v20191205 import errorcodes
+
+    out["errors"] = sorted(
+        v for k, v in vars(errorcodes).items() if k.isupper() and isinstance(v, str)
+    )
     return out
 
 

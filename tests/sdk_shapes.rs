@@ -183,3 +183,30 @@ fn every_sdk_request_field_of_every_action_is_read() {
             .any(|v| v.code == "json.unknown_parameter")
     );
 }
+
+/// Tencent Cloud API 3.0's common error codes (the gateway's, in no service's SDK table) that
+/// certdesk answers with.
+const TENCENT_COMMON_CODES: &[&str] = &["RequestLimitExceeded", "UnsupportedOperation"];
+
+#[test]
+fn every_tencent_error_code_is_in_the_sdks_table_or_a_common_code() {
+    let mut table = std::collections::BTreeSet::new();
+    for file in [
+        "tencent-ssl-2019-12-05.json",
+        "tencent-ssl-cn-2019-12-05.json",
+    ] {
+        let models = Models::load(file);
+        let errors = models.sdk["errors"]
+            .as_array()
+            .expect("the dump lists errors");
+        assert!(errors.len() > 80, "{file}: {} codes", errors.len());
+        table.extend(errors.iter().map(|e| e.as_str().unwrap().to_owned()));
+    }
+    for code in certdesk::cloud::TencentErrorCode::ALL {
+        let code = code.as_str();
+        assert!(
+            table.contains(code) || TENCENT_COMMON_CODES.contains(&code),
+            "{code} is neither the SSL service's (its SDK's errorcodes.py) nor a common code"
+        );
+    }
+}
