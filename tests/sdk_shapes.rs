@@ -1,7 +1,8 @@
 //! Every response certdesk gives a vendor action has the shape of the vendor's official SDK
 //! model: only fields the model has, each of the model's type (a string where the SDK says
 //! `str`, an integer for `int`, an array of the element model for `list of X`, ...; `null` where
-//! the vendor returns null). The models' fields are committed under `tests/data/sdk/`, made by
+//! the vendor returns null), and for Tencent every field of the model (`null` where there is no
+//! value, as Tencent's API answers). The models' fields are committed under `tests/data/sdk/`, made by
 //! `scripts/sdk_fields.py` from the installed SDKs (its docstring has the commands).
 
 use std::sync::Arc;
@@ -13,7 +14,7 @@ use serde_json::{Map, Value};
 
 mod common;
 
-use common::sdk::{Models, assert_shape};
+use common::sdk::{Models, assert_complete, assert_shape};
 
 fn service() -> CsrService {
     let store = Arc::new(MemoryStore::new());
@@ -42,31 +43,44 @@ async fn tencent_csr_responses_have_the_sdk_models_shape() {
     )
     .await;
     assert_shape(&models, "CreateCSR", &created);
+    assert_complete(&models, "CreateCSR", &created);
     let id = created["Id"].as_u64().unwrap();
     let draft = call(Api::TencentDescribeCsr, format!(r#"{{"CSRId": {id}}}"#)).await;
     assert_shape(&models, "DescribeCSR", &draft);
+    assert_complete(&models, "DescribeCSR", &draft);
     let modified = call(
         Api::TencentModifyCsr,
         format!(r#"{{"CSRId": {id}, "Generate": true}}"#),
     )
     .await;
     assert_shape(&models, "ModifyCSR", &modified);
+    assert_complete(&models, "ModifyCSR", &modified);
     let made = call(Api::TencentDescribeCsr, format!(r#"{{"CSRId": {id}}}"#)).await;
     assert_shape(&models, "DescribeCSR", &made);
+    assert_complete(&models, "DescribeCSR", &made);
     let set = call(Api::TencentDescribeCsrSet, "{}".into()).await;
     assert_shape(&models, "DescribeCSRSet", &set);
+    assert_complete(&models, "DescribeCSRSet", &set);
     let deleted = call(
         Api::TencentBatchDeleteCsr,
         format!(r#"{{"CSRIds": [{id}, 999]}}"#),
     )
     .await;
     assert_shape(&models, "BatchDeleteCSR", &deleted);
+    assert_complete(&models, "BatchDeleteCSR", &deleted);
 
     // The checker can fail: a field the SDK does not have, and a wrong type, are found.
     let mut found = Vec::new();
     let bad = serde_json::json!({"Id": "7", "Extra": 1});
     models.check("CreateCSR", &bad, models.response("CreateCSR"), &mut found);
     assert_eq!(found.len(), 2, "{found:?}");
+    // And a field the answer lacks.
+    let mut found = Vec::new();
+    models.complete("CreateCSR", &bad, models.response("CreateCSR"), &mut found);
+    assert!(
+        found.contains(&"CreateCSR.RequestId: missing".to_owned()),
+        "{found:?}"
+    );
 }
 
 #[tokio::test]

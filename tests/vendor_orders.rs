@@ -18,7 +18,7 @@ use certdesk::backend::{
 use certdesk::cloud::{Api, Vendor};
 use certdesk::order::Product;
 use certdesk::service::{CsrService, OrderService};
-use common::sdk::{Models, assert_shape};
+use common::sdk::{Models, assert_complete, assert_shape};
 use serde_json::{Value, json};
 
 struct World {
@@ -113,6 +113,10 @@ async fn try_call(
     if let Ok(payload) = &answer {
         let models = Models::for_action(vendor == Vendor::Tencent, action);
         assert_shape(&models, action, payload);
+        // Tencent answers every field of the model, `null` where there is no value.
+        if vendor == Vendor::Tencent {
+            assert_complete(&models, action, payload);
+        }
     }
     answer
 }
@@ -268,6 +272,18 @@ async fn tencent_free_dv_by_dns_to_a_verified_download_then_revoke_and_delete() 
             .contains("PRIVATE KEY")
     );
     assert_eq!(detail["CertFingerprint"].as_str().unwrap().len(), 40);
+    // The chain: the certificate, then the local CA's intermediate.
+    let chain = detail["CertChainInfo"].as_array().unwrap();
+    assert_eq!(chain.len(), 2, "{chain:?}");
+    assert_eq!(chain[0]["Fingerprint"], detail["CertFingerprint"]);
+    assert!(
+        chain[0]["Subject"]
+            .as_str()
+            .unwrap()
+            .contains("CN=shop.example.com")
+    );
+    assert_eq!(chain[0]["Issuer"], chain[1]["Subject"]);
+    assert_eq!(chain[0]["ValidTo"], detail["CertEndTime"]);
     let download = tencent(&w, "DownloadCertificate", json!({ "CertificateId": id })).await;
     let names = unzip_and_verify(&w, &download, "shop.example.com");
     for expected in [
@@ -291,9 +307,17 @@ async fn tencent_free_dv_by_dns_to_a_verified_download_then_revoke_and_delete() 
         tencent_error(&w, "DeleteCertificate", json!({ "CertificateId": id })).await,
         "FailedOperation.CannotBeDeletedIssued"
     );
+    let listed = tencent(&w, "DescribeCertificates", json!({ "CertIds": [id] })).await;
+    let entry = &listed["Certificates"][0];
+    assert_eq!(entry["SupportDownloadType"]["IIS"], true);
+    assert_eq!(entry["KeyPasswordCustomFlag"], false);
+    assert!(entry["ValidationPassedTime"].is_string());
+    assert!(entry["CertRevokedTime"].is_null());
     let revoked = tencent(&w, "RevokeCertificate", json!({ "CertificateId": id })).await;
     assert_eq!(revoked["RevokeDomainValidateAuths"], json!([]));
     assert_eq!(status(&w, &id).await, 10);
+    let listed = tencent(&w, "DescribeCertificates", json!({ "CertIds": [id] })).await;
+    assert!(listed["Certificates"][0]["CertRevokedTime"].is_string());
     let deleted = tencent(&w, "DeleteCertificate", json!({ "CertificateId": id })).await;
     assert_eq!(deleted["DeleteResult"], true);
     assert_eq!(
@@ -367,6 +391,7 @@ async fn tencent_paid_ov_with_letter_and_review_then_reissue_and_listing() {
     assert_eq!(described["Status"], 8, "letter pending: {described}");
     assert_eq!(described["SubmittedData"]["OrganizationName"], "Example Co");
     assert_eq!(described["SubmittedData"]["AdminFirstName"], "San");
+    assert_eq!(described["SubmittedData"]["OrganizationCountry"], "CN");
     assert_eq!(
         described["Tags"],
         json!([{ "TagKey": "team", "TagValue": "web" }])
@@ -1137,6 +1162,23 @@ async fn tencent_revocation_the_ca_validates_first_answers_revoke_domain_validat
     let value = auth["DomainValidateAuthValue"].as_str().unwrap().to_owned();
     assert_eq!(value.len(), 32);
     assert_eq!(status(&w, &id).await, 9);
+    // DescribeCertificate shows the same in `DvRevokeAuthDetail`.
+    let described = tencent(&w, "DescribeCertificate", json!({ "CertificateId": id })).await;
+    let shown = &described["DvRevokeAuthDetail"][0];
+    assert_eq!(
+        (
+            &shown["DvAuthDomain"],
+            &shown["DvAuthKey"],
+            &shown["DvAuthValue"],
+            &shown["DvAuthVerifyType"]
+        ),
+        (
+            &auth["DomainValidateAuthDomain"],
+            &auth["DomainValidateAuthKey"],
+            &auth["DomainValidateAuthValue"],
+            &json!("TXT")
+        )
+    );
     // Asked again before it is published: the same record, still revoking.
     let again = tencent(&w, "RevokeCertificate", json!({ "CertificateId": id })).await;
     assert_eq!(again, revoking);
@@ -1159,6 +1201,8 @@ async fn tencent_revocation_the_ca_validates_first_answers_revoke_domain_validat
     let revoked = tencent(&w, "RevokeCertificate", json!({ "CertificateId": id })).await;
     assert_eq!(revoked["RevokeDomainValidateAuths"], json!([]));
     assert_eq!(status(&w, &id).await, 10);
+    let described = tencent(&w, "DescribeCertificate", json!({ "CertificateId": id })).await;
+    assert!(described["DvRevokeAuthDetail"].is_null());
 
     // Validated by DNS_AUTO: the records are published for the user, the CA asked again at
     // once, and the records removed once it revoked.

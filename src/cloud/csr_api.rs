@@ -418,6 +418,8 @@ pub(crate) async fn tencent_describe_csr(
         "PrivateKey".into(),
         json!(key.as_ref().map(|k| k.pem.as_str())),
     );
+    // A key's password is never kept: the key comes as it was stored (encrypted under it).
+    m.insert("KeyPassword".into(), Value::Null);
     Ok(Value::Object(m))
 }
 

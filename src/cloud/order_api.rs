@@ -17,7 +17,7 @@ use crate::code::Code;
 use crate::csr::Csr;
 use crate::key::{KeyKind, KeySpec, Password};
 use crate::order::{
-    ApplicationDetails, Challenge, CheckOutcome, DomainType, Order, OrderError, OrderState,
+    ApplicationDetails, Challenge, Change, CheckOutcome, DomainType, Order, OrderError, OrderState,
     OrderTag, PersonName, Product, QuotaError, Step, ValidationMethod, ValidationType,
 };
 use crate::policy::{Contact, CsrForm, OrderInfo, Organization, ParamCode, Person, Violation};
@@ -250,9 +250,17 @@ fn online_key(product: &Product, named: Option<KeySpec>) -> KeySpec {
     })
 }
 
-fn online_form(common_name: &str, key: KeySpec, info: Option<&OrderInfo>) -> CsrForm {
+/// The form of a CSR made here for an order: its domain, key, the organization (OV and EV)
+/// and the organization's country.
+fn online_form(
+    common_name: &str,
+    key: KeySpec,
+    info: Option<&OrderInfo>,
+    country: Option<&str>,
+) -> CsrForm {
     CsrForm {
         common_name: Some(common_name.to_owned()),
+        country: info.and(country).map(str::to_owned),
         key: Some(key.name().to_owned()),
         organization: info.map(|i| i.organization.name.clone()),
         organizational_unit: info.map(|i| i.organization.department.clone()),
@@ -450,7 +458,12 @@ pub(crate) async fn tencent_submit_certificate_information(
     let source = match given(&req.csr_type).unwrap_or("online") {
         "parse" => pasted(given(&req.csr_content).unwrap_or_default()),
         _ => CsrSource::Generate {
-            form: online_form(&main, online_key(order.product(), None), info.as_ref()),
+            form: online_form(
+                &main,
+                online_key(order.product(), None),
+                info.as_ref(),
+                given(&req.organization_country),
+            ),
             password: req.key_password.clone().filter(|p| !p.is_empty()),
         },
     };
@@ -466,6 +479,7 @@ pub(crate) async fn tencent_submit_certificate_information(
         phone_area_code: given(&req.phone_area_code).map(str::to_owned),
         contact_email: given(&req.contact_email).map(str::to_owned),
         contact_phone: given(&req.contact_number).map(str::to_owned),
+        organization_country: given(&req.organization_country).map(str::to_owned),
         ..order.details().clone()
     };
     orders.set_details(scope, &id, details).await.map_err(err)?;
@@ -851,6 +865,7 @@ fn submitted_data(order: &Order) -> Value {
         "OrganizationAddress": org.map(|o| o.address.as_str()),
         "OrganizationCity": org.map(|o| o.city.as_str()),
         "OrganizationRegion": org.and_then(|o| o.province.as_deref()),
+        "OrganizationCountry": org.and(details.organization_country.as_deref()),
         "PostalCode": details.postal_code,
         "PhoneAreaCode": details.phone_area_code,
         "PhoneNumber": org.map(|o| o.phone.as_str()),
@@ -883,6 +898,10 @@ fn certificate_extra(order: &Order) -> Value {
         "OriginCertificateId": order.renewal_of().or(order.upgrade_of()),
         "SMCert": u8::from(order.product().standard == crate::order::AlgorithmStandard::Gm),
         "CompanyType": order.details().company_type.map(|c| c as i64),
+        // What renewed or replaced it is not tracked on the order.
+        "RenewOrder": null,
+        "ReplacedBy": null,
+        "ReplacedFor": null,
     })
 }
 
@@ -894,7 +913,54 @@ fn tencent_described(scope: &Scope, order: &Order, now: OffsetDateTime) -> Map<S
     m.insert("DvAuthDetail".into(), dv_auth_detail(order));
     m.insert("SubmittedData".into(), submitted_data(order));
     m.insert("CertificateExtra".into(), certificate_extra(order));
+    let revoke_auths: Vec<Value> = order.revocation_challenges().iter().map(dv_auth).collect();
+    m.insert(
+        "DvRevokeAuthDetail".into(),
+        if revoke_auths.is_empty() {
+            Value::Null
+        } else {
+            revoke_auths.into()
+        },
+    );
+    // The vulnerability scan is not offered.
+    for field in ["VulnerabilityStatus", "VulnerabilityReport"] {
+        m.insert(field.into(), Value::Null);
+    }
+    m.insert("IsVulnerability".into(), false.into());
     m
+}
+
+/// Tencent's `CertChainInfo`: each certificate of a PEM chain (leaf first) with its issuer,
+/// subject, SHA-1 fingerprint and validity.
+fn cert_chain_info(pem: &str) -> Vec<Value> {
+    use der::Decode;
+    use sha1::Digest;
+    let Ok(blocks) = crate::pem::blocks(pem) else {
+        return Vec::new();
+    };
+    blocks
+        .iter()
+        .filter_map(|block| {
+            let der = crate::pem::decode_body(block.body, 64 * 1024).ok()?;
+            let cert = x509_cert::Certificate::from_der(&der).ok()?;
+            let tbs = cert.tbs_certificate();
+            let validity = tbs.validity();
+            let time = |t: &x509_cert::time::Time| {
+                OffsetDateTime::from_unix_timestamp(
+                    i64::try_from(t.to_unix_duration().as_secs()).ok()?,
+                )
+                .ok()
+                .map(vendor_time)
+            };
+            Some(json!({
+                "Issuer": tbs.issuer().to_string(),
+                "Subject": tbs.subject().to_string(),
+                "Fingerprint": crate::hex::encode(&sha1::Sha1::digest(&*der)),
+                "ValidFrom": time(&validity.not_before),
+                "ValidTo": time(&validity.not_after),
+            }))
+        })
+        .collect()
 }
 
 /// `DescribeCertificate`.
@@ -915,6 +981,10 @@ pub(crate) async fn tencent_describe_certificate(
         .as_of(now);
     let mut m = tencent_described(scope, &order, now);
     m.insert("PackageTypeName".into(), order.product().name().into());
+    // Only CA certificates (`CertificateType` CA) have these; certdesk's are server ones.
+    for field in ["CACommonNames", "CAEncryptAlgorithms", "CAEndTimes"] {
+        m.insert(field.into(), Value::Null);
+    }
     Ok(Value::Object(m))
 }
 
@@ -938,9 +1008,24 @@ pub(crate) async fn tencent_describe_certificate_detail(
         algorithm(order.csr().map(|c| c.key)).into(),
     );
     m.insert("TypeName".into(), order.product().name().into());
+    // SM dual certificates (a separate encryption certificate) are not issued, and the root
+    // is the CA's own, not in the order.
+    for field in [
+        "CertFingerprint",
+        "CertificatePublicKey",
+        "CertificatePrivateKey",
+        "CertChainInfo",
+        "RootCert",
+        "EncryptCert",
+        "EncryptCertFingerprint",
+        "EncryptPrivateKey",
+    ] {
+        m.insert(field.into(), Value::Null);
+    }
     if order.state() == &OrderState::Issued {
         let (pem, key) = issued_pem(orders, scope, &id).await.map_err(err)?;
         m.insert("CertFingerprint".into(), json!(fingerprint(&pem)));
+        m.insert("CertChainInfo".into(), cert_chain_info(&pem).into());
         m.insert("CertificatePublicKey".into(), pem.into());
         m.insert(
             "CertificatePrivateKey".into(),
@@ -985,11 +1070,21 @@ pub(crate) async fn tencent_describe_certificates(
     let total = found.len();
     let offset = usize::try_from(req.offset.unwrap_or(0)).unwrap_or(usize::MAX);
     let limit = usize::try_from(req.limit()).unwrap_or(usize::MAX);
-    let page: Vec<Value> = found
+    let shown: Vec<&Order> = found.iter().skip(offset).take(limit).collect();
+    // Whether each issued certificate's key is under the user's own password (its download
+    // then has no IIS and Tomcat files): from its CSR record, unknown when that is gone.
+    let mut custom_password = Vec::with_capacity(shown.len());
+    for o in &shown {
+        let record = match (o.state(), o.csr().and_then(|c| c.id.parse::<u64>().ok())) {
+            (OrderState::Issued, Some(csr)) => orders.csrs().details(scope, csr).await.ok(),
+            _ => None,
+        };
+        custom_password.push(record.map(|r| r.key_password_set));
+    }
+    let page: Vec<Value> = shown
         .iter()
-        .skip(offset)
-        .take(limit)
-        .map(|o| {
+        .zip(custom_password)
+        .map(|(o, custom_password)| {
             let mut m = tencent_certificate(scope, o, now);
             m.insert("PackageTypeName".into(), o.product().name().into());
             m.insert("IsSM".into(), is_sm(o).into());
@@ -1007,10 +1102,75 @@ pub(crate) async fn tencent_describe_certificates(
                 "DVAuthDeadline".into(),
                 json!(o.validation_deadline().map(vendor_time)),
             );
+            listing_extras(&mut m, o, custom_password);
             Value::Object(m)
         })
         .collect();
     Ok(json!({ "TotalCount": total, "Certificates": page }))
+}
+
+/// When an event of the order's history happened last.
+fn last_at(order: &Order, matches: impl Fn(&Change) -> bool) -> Option<OffsetDateTime> {
+    order
+        .history()
+        .iter()
+        .rev()
+        .find(|e| matches(&e.change))
+        .map(|e| e.at)
+}
+
+/// The rest of a `DescribeCertificates` entry: what certdesk tracks, and `null`, `false` or
+/// empty for the console features it does not have (hosting, auto-renewal, bound cloud
+/// resources, the vulnerability scan, CA certificates, pre-audit, projects' own records).
+fn listing_extras(m: &mut Map<String, Value>, o: &Order, custom_password: Option<bool>) {
+    m.insert("CertificateExtra".into(), certificate_extra(o));
+    m.insert(
+        "ValidationPassedTime".into(),
+        json!(last_at(o, |c| matches!(c, Change::DomainsValidated { .. })).map(vendor_time)),
+    );
+    m.insert(
+        "CertRevokedTime".into(),
+        json!(last_at(o, |c| matches!(c, Change::Revoked)).map(vendor_time)),
+    );
+    let pfx = custom_password.map(|custom| !custom);
+    m.insert(
+        "SupportDownloadType".into(),
+        if o.state() == &OrderState::Issued {
+            json!({ "NGINX": true, "APACHE": true, "IIS": pfx, "TOMCAT": pfx,
+                    "JKS": false, "OTHER": false, "ROOT": false })
+        } else {
+            Value::Null
+        },
+    );
+    m.insert("KeyPasswordCustomFlag".into(), json!(custom_password));
+    m.insert("AutoRenewFlag".into(), 0.into());
+    m.insert("BoundResource".into(), json!([]));
+    for flag in [
+        "IsDNSPODResolve",
+        "IsIgnore",
+        "IsPackage",
+        "IsVulnerability",
+        "ReplaceOriCertIsDelete",
+    ] {
+        m.insert(flag.into(), false.into());
+    }
+    for field in [
+        "AwaitingValidationMsg",
+        "CACommonNames",
+        "CAEncryptAlgorithms",
+        "CAEndTimes",
+        "HasRenewOrder",
+        "HostingCompleteTime",
+        "HostingConfig",
+        "HostingRenewCertId",
+        "HostingResourceTypes",
+        "HostingStatus",
+        "PreAuditInfo",
+        "ProjectInfo",
+        "VulnerabilityStatus",
+    ] {
+        m.insert(field.into(), Value::Null);
+    }
 }
 
 fn is_sm(order: &Order) -> bool {
@@ -1190,7 +1350,12 @@ pub(crate) async fn tencent_replace_certificate(
             };
             let domain = order.domains().first().cloned().unwrap_or_default();
             CsrSource::Generate {
-                form: online_form(&domain, online_key(order.product(), named), order.info()),
+                form: online_form(
+                    &domain,
+                    online_key(order.product(), named),
+                    order.info(),
+                    order.details().organization_country.as_deref(),
+                ),
                 password: req.csrkey_password.clone().filter(|p| !p.is_empty()),
             }
         }
@@ -1250,7 +1415,8 @@ pub(crate) async fn tencent_delete_certificate(
         .delete(scope, &id)
         .await
         .map_err(|e| order_error(api, e))?;
-    Ok(json!({ "DeleteResult": true }))
+    // Deleted at once: no asynchronous task to follow.
+    Ok(json!({ "DeleteResult": true, "TaskId": null }))
 }
 
 /// `ModifyCertificateAlias`.
@@ -1406,7 +1572,7 @@ pub(crate) async fn alibaba_create_certificate_request(
     let req: alibaba::CreateCertificateRequest = read(body)?;
     let domain = given(&req.domain).unwrap_or_default().to_owned();
     let source = CsrSource::Generate {
-        form: online_form(&domain, KeySpec::Rsa2048, None),
+        form: online_form(&domain, KeySpec::Rsa2048, None, None),
         password: None,
     };
     let details = applicant_details(&req.username, &req.email, &req.phone, &req.tags);
@@ -1481,7 +1647,7 @@ pub(crate) async fn alibaba_create_certificate_for_package_request(
                 .collect();
             let main = domains.first().cloned().unwrap_or_default();
             let source = CsrSource::Generate {
-                form: online_form(&main, KeySpec::Rsa2048, None),
+                form: online_form(&main, KeySpec::Rsa2048, None, None),
                 password: None,
             };
             (domains, source)

@@ -72,6 +72,9 @@ pub struct ApplicationDetails {
     pub admin_name: Option<PersonName>,
     /// The contact's first and last names.
     pub contact_name: Option<PersonName>,
+    /// The organization's country, as submitted (`OrganizationCountry`; a CSR made here
+    /// names it in C).
+    pub organization_country: Option<String>,
 }
 
 impl ApplicationDetails {
@@ -152,6 +155,11 @@ impl ApplicationDetails {
                     "{code:?} is not a postal code: up to 20 letters, digits, spaces or hyphens"
                 ),
             ));
+        }
+        if let Some(country) = self.organization_country.as_deref()
+            && let Err(v) = crate::policy::check_country("organization_country", country)
+        {
+            found.push(v);
         }
         for (field, name) in [
             ("admin_name", &self.admin_name),

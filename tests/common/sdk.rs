@@ -75,6 +75,38 @@ impl Models {
         }
     }
 
+    /// Lists every field of `fields` that `value` lacks, in nested models too.
+    pub fn complete(
+        &self,
+        path: &str,
+        value: &Value,
+        fields: &Map<String, Value>,
+        found: &mut Vec<String>,
+    ) {
+        let Some(object) = value.as_object() else {
+            return;
+        };
+        for (key, typ) in fields {
+            let here = format!("{path}.{key}");
+            let Some(v) = object.get(key) else {
+                found.push(format!("{here}: missing"));
+                continue;
+            };
+            let typ = typ.as_str().unwrap_or("");
+            let inner = typ.strip_prefix("list of ").unwrap_or(typ);
+            if let Some(model) = self.model(inner) {
+                match v {
+                    Value::Array(items) => {
+                        for (i, item) in items.iter().enumerate() {
+                            self.complete(&format!("{here}[{i}]"), item, model, found);
+                        }
+                    }
+                    other => self.complete(&here, other, model, found),
+                }
+            }
+        }
+    }
+
     fn check_type(&self, path: &str, v: &Value, typ: &str, found: &mut Vec<String>) {
         if v.is_null() {
             return;
@@ -114,6 +146,15 @@ impl Models {
             found.push(format!("{path}: {v} is not {typ}"));
         }
     }
+}
+
+/// Asserts a response has every field of the action's response model (`null` where it has
+/// no value, as Tencent's API answers), nested models too; `RequestId` is the envelope's.
+pub fn assert_complete(models: &Models, action: &str, response: &Value) {
+    let mut found = Vec::new();
+    models.complete(action, response, models.response(action), &mut found);
+    found.retain(|f| f != &format!("{action}.RequestId: missing"));
+    assert!(found.is_empty(), "{action}:\n{}", found.join("\n"));
 }
 
 /// Asserts a response has the action's response model's shape.
