@@ -334,7 +334,7 @@ fn ov_information(id: &str) -> Value {
         "OrganizationName": "Example Co",
         "OrganizationDivision": "IT",
         "OrganizationAddress": "1 Example Road",
-        "OrganizationCountry": "CN",
+        "OrganizationCountry": "SG",
         "OrganizationCity": "Shenzhen",
         "OrganizationRegion": "Guangdong",
         "PostalCode": "518000",
@@ -391,7 +391,7 @@ async fn tencent_paid_ov_with_letter_and_review_then_reissue_and_listing() {
     assert_eq!(described["Status"], 8, "letter pending: {described}");
     assert_eq!(described["SubmittedData"]["OrganizationName"], "Example Co");
     assert_eq!(described["SubmittedData"]["AdminFirstName"], "San");
-    assert_eq!(described["SubmittedData"]["OrganizationCountry"], "CN");
+    assert_eq!(described["SubmittedData"]["OrganizationCountry"], "SG");
     assert_eq!(
         described["Tags"],
         json!([{ "TagKey": "team", "TagValue": "web" }])
@@ -423,6 +423,19 @@ async fn tencent_paid_ov_with_letter_and_review_then_reissue_and_listing() {
     assert_eq!(status(&w, &id).await, 1);
     let download = tencent(&w, "DownloadCertificate", json!({ "CertificateId": id })).await;
     unzip_and_verify(&w, &download, "ov.example.com");
+    // The CSR made for it names the organization and its country, and so does the
+    // certificate.
+    let detail = tencent(
+        &w,
+        "DescribeCertificateDetail",
+        json!({ "CertificateId": id }),
+    )
+    .await;
+    let subject = detail["CertChainInfo"][0]["Subject"].as_str().unwrap();
+    assert!(
+        subject.contains("O=Example Co") && subject.contains("C=SG"),
+        "{subject}"
+    );
 
     // Reissue with a new ECC key: within 3 days of issuance no validation; the CA issues anew.
     let before = tencent(
