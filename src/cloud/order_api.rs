@@ -1964,11 +1964,15 @@ pub(crate) async fn alibaba_describe_package_state(
     let req: alibaba::DescribePackageStateRequest = read(body)?;
     let code = given(&req.product_code).unwrap_or(catalog::ALIBABA_FREE_CODE);
     let ledger = orders.quota(scope).await.map_err(err)?;
+    let now = orders.now();
     let mut issued = 0u32;
     for d in ledger.deductions() {
         // An order of another region counts in the ledger; it is read in its own scope.
         if let Ok(o) = orders.get(scope, &d.order_id).await
-            && matches!(o.state(), OrderState::Issued | OrderState::Revoking)
+            && matches!(
+                o.as_of(now).state(),
+                OrderState::Issued | OrderState::Revoking
+            )
         {
             issued += 1;
         }
