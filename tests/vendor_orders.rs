@@ -144,6 +144,26 @@ async fn status(w: &World, id: &str) -> i64 {
         .unwrap()
 }
 
+/// The ids of the account's orders Alibaba's listing gives for `status`.
+async fn alibaba_listed(w: &World, status: &str) -> Vec<u64> {
+    let listed = alibaba(w, "ListUserCertificateOrder", json!({ "Status": status })).await;
+    let ids: Vec<u64> = listed["CertificateOrderList"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["OrderId"].as_u64().unwrap())
+        .collect();
+    assert_eq!(listed["TotalCount"], ids.len(), "{listed}");
+    ids
+}
+
+/// The account's free certificates counted (Alibaba's `DescribePackageState` `UsedCount`).
+async fn used(w: &World) -> u64 {
+    alibaba(w, "DescribePackageState", json!({})).await["UsedCount"]
+        .as_u64()
+        .unwrap()
+}
+
 /// Unzips a `DownloadCertificate` answer with Python's zipfile and checks the Nginx bundle
 /// with OpenSSL against the local CA's root.
 fn unzip_and_verify(w: &World, answer: &Value, domain: &str) -> Vec<String> {
@@ -761,17 +781,7 @@ async fn alibaba_free_dv_by_dns_polled_to_the_certificate_and_the_package_state(
         _ => DnsRecord::Txt { name: host, value },
     };
     w.dns.create(&me(), &record).await.unwrap();
-    let listed = alibaba(
-        &w,
-        "ListUserCertificateOrder",
-        json!({ "Status": "CHECKING" }),
-    )
-    .await;
-    assert_eq!(listed["TotalCount"], 1);
-    assert_eq!(
-        listed["CertificateOrderList"][0]["OrderId"].as_u64(),
-        Some(id)
-    );
+    assert_eq!(alibaba_listed(&w, "CHECKING").await, [id]);
     // Polling moves it on: validated, reviewed, issued.
     let mut state = Value::Null;
     for _ in 0..4 {
@@ -844,13 +854,7 @@ async fn alibaba_free_dv_by_dns_polled_to_the_certificate_and_the_package_state(
     .unwrap_err();
     assert_eq!((e.code.as_str(), e.http_status), ("OperationDenied", 403));
     alibaba(&w, "RevokeCertificate", json!({ "CertificateId": id })).await;
-    let revoked = alibaba(
-        &w,
-        "ListUserCertificateOrder",
-        json!({ "Status": "REVOKED" }),
-    )
-    .await;
-    assert_eq!(revoked["TotalCount"], 1);
+    assert_eq!(alibaba_listed(&w, "REVOKED").await, [id]);
     // Another account reaches none of it.
     let e = try_call(
         &w,
@@ -892,24 +896,14 @@ async fn alibaba_cancel_is_pending_application_then_delete_gives_the_quota_back(
             .starts_with("/.well-known/pki-validation/")
     );
     assert!(!state["Content"].as_str().unwrap().is_empty());
-    assert_eq!(
-        alibaba(&w, "DescribePackageState", json!({})).await["UsedCount"],
-        1
-    );
+    assert_eq!(used(&w).await, 1);
 
     // Cancel: back to pending application, the quota kept.
     alibaba(&w, "CancelOrderRequest", json!({ "OrderId": id })).await;
     let state = alibaba(&w, "DescribeCertificateState", json!({ "OrderId": id })).await;
     assert_eq!(state["Type"], "payed");
-    let pending = alibaba(&w, "ListUserCertificateOrder", json!({ "Status": "PAYED" })).await;
-    assert_eq!(
-        pending["CertificateOrderList"][0]["OrderId"].as_u64(),
-        Some(id)
-    );
-    assert_eq!(
-        alibaba(&w, "DescribePackageState", json!({})).await["UsedCount"],
-        1
-    );
+    assert_eq!(alibaba_listed(&w, "PAYED").await, [id]);
+    assert_eq!(used(&w).await, 1);
     // Cancelling again is refused: it is no longer validating.
     let e = try_call(
         &w,
@@ -923,10 +917,7 @@ async fn alibaba_cancel_is_pending_application_then_delete_gives_the_quota_back(
     assert_eq!(e.code.as_str(), "OperationDenied");
     // Delete: the quota comes back.
     alibaba(&w, "DeleteCertificateRequest", json!({ "OrderId": id })).await;
-    assert_eq!(
-        alibaba(&w, "DescribePackageState", json!({})).await["UsedCount"],
-        0
-    );
+    assert_eq!(used(&w).await, 0);
     let e = try_call(
         &w,
         &me(),
@@ -970,29 +961,13 @@ async fn alibaba_cancel_is_pending_application_then_delete_gives_the_quota_back(
     )
     .await;
     let late = created["OrderId"].as_u64().unwrap();
-    assert_eq!(
-        alibaba(&w, "DescribePackageState", json!({})).await["UsedCount"],
-        1
-    );
+    assert_eq!(used(&w).await, 1);
     w.clock.advance(time::Duration::days(8));
     let state = alibaba(&w, "DescribeCertificateState", json!({ "OrderId": late })).await;
     assert_eq!(state["Type"], "verify_fail", "{state}");
-    let failed = alibaba(
-        &w,
-        "ListUserCertificateOrder",
-        json!({ "Status": "CHECKED_FAIL" }),
-    )
-    .await;
-    assert_eq!(failed["TotalCount"], 1);
-    assert_eq!(
-        failed["CertificateOrderList"][0]["OrderId"].as_u64(),
-        Some(late)
-    );
+    assert_eq!(alibaba_listed(&w, "CHECKED_FAIL").await, [late]);
     alibaba(&w, "DeleteCertificateRequest", json!({ "OrderId": late })).await;
-    assert_eq!(
-        alibaba(&w, "DescribePackageState", json!({})).await["UsedCount"],
-        0
-    );
+    assert_eq!(used(&w).await, 0);
 }
 
 #[tokio::test]
@@ -1051,17 +1026,7 @@ async fn alibaba_paid_package_order_and_renewal_with_a_new_csr() {
     .unwrap_err();
     assert_eq!(e.code.as_str(), "OperationDenied");
     w.clock.advance(time::Duration::days(190));
-    let expiring = alibaba(
-        &w,
-        "ListUserCertificateOrder",
-        json!({ "Status": "WILLEXPIRED" }),
-    )
-    .await;
-    assert_eq!(expiring["TotalCount"], 1, "{expiring}");
-    assert_eq!(
-        expiring["CertificateOrderList"][0]["OrderId"].as_u64(),
-        Some(id)
-    );
+    assert_eq!(alibaba_listed(&w, "WILLEXPIRED").await, [id]);
     let csr = alibaba(
         &w,
         "CreateCsr",
@@ -1086,33 +1051,8 @@ async fn alibaba_paid_package_order_and_renewal_with_a_new_csr() {
     assert_eq!(listed["CertificateOrderList"][0]["Algorithm"], "ECC");
     // Past its end the first certificate is expired, not expiring.
     w.clock.advance(time::Duration::days(60));
-    let expired = alibaba(
-        &w,
-        "ListUserCertificateOrder",
-        json!({ "Status": "EXPIRED" }),
-    )
-    .await;
-    let ids: Vec<u64> = expired["CertificateOrderList"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|o| o["OrderId"].as_u64().unwrap())
-        .collect();
-    assert!(ids.contains(&id), "{expired}");
-    let expiring = alibaba(
-        &w,
-        "ListUserCertificateOrder",
-        json!({ "Status": "WILLEXPIRED" }),
-    )
-    .await;
-    assert!(
-        !expiring["CertificateOrderList"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|o| o["OrderId"].as_u64() == Some(id)),
-        "{expiring}"
-    );
+    assert!(alibaba_listed(&w, "EXPIRED").await.contains(&id));
+    assert!(!alibaba_listed(&w, "WILLEXPIRED").await.contains(&id));
 }
 
 /// Issues a free certificate through Tencent's actions, validated by DNS (`DNS_AUTO`, or the
@@ -1272,15 +1212,16 @@ async fn free_quota_refusals_carry_each_vendors_code() {
 
     // Alibaba: the package's count; past it, QuotaExceeded (403).
     let other_account = other();
-    let package = call(
-        &w,
-        &other_account,
-        Vendor::Alibaba,
-        "DescribePackageState",
-        json!({}),
-    )
-    .await;
-    let total = package["TotalCount"].as_u64().unwrap();
+    let package = || {
+        call(
+            &w,
+            &other_account,
+            Vendor::Alibaba,
+            "DescribePackageState",
+            json!({}),
+        )
+    };
+    let total = package().await["TotalCount"].as_u64().unwrap();
     assert!(total > 0);
     let create = |i: u64| {
         let w = &w;
@@ -1310,14 +1251,7 @@ async fn free_quota_refusals_carry_each_vendors_code() {
     };
     assert_eq!(created, 20);
     assert_eq!((e.code.as_str(), e.http_status), ("QuotaExceeded", 403));
-    let package = call(
-        &w,
-        &other_account,
-        Vendor::Alibaba,
-        "DescribePackageState",
-        json!({}),
-    )
-    .await;
+    let package = package().await;
     assert_eq!(package["UsedCount"].as_u64(), Some(created));
     assert_eq!(package["TotalCount"].as_u64(), Some(total));
 }

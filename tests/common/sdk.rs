@@ -53,8 +53,8 @@ impl Models {
         self.sdk["models"][name].as_object()
     }
 
-    /// Checks `value` against the fields of a model; returns every mismatch as `path: problem`.
-    /// Checks `value` against a model's fields.
+    /// Checks `value` against the fields of a model; adds every mismatch to `found` as
+    /// `path: problem`.
     pub fn check(
         &self,
         path: &str,
