@@ -304,6 +304,8 @@ async fn tencent_free_dv_by_dns_to_a_verified_download_then_revoke_and_delete() 
     );
     assert_eq!(chain[0]["Issuer"], chain[1]["Subject"]);
     assert_eq!(chain[0]["ValidTo"], detail["CertEndTime"]);
+    assert_eq!(detail["RootCert"]["Standard"], w.ca.root_pem());
+    assert!(detail["RootCert"]["Sign"].is_null());
     let download = tencent(&w, "DownloadCertificate", json!({ "CertificateId": id })).await;
     let names = unzip_and_verify(&w, &download, "shop.example.com");
     for expected in [

@@ -144,4 +144,10 @@ pub trait CertificateAuthority: Send + Sync {
     /// revocation). Idempotent: revoking what is already revoked answers
     /// [`Revocation::Revoked`] (a caller whose first call failed on the way back retries).
     async fn revoke(&self, ticket: &str) -> Result<Revocation, CaError>;
+    /// The root certificate the CA's chains lead to, PEM, when it is known (what a verifier
+    /// trusts; Tencent's `DescribeCertificateDetail` shows it as `RootCert`). `None` by
+    /// default.
+    fn root_pem(&self) -> Option<String> {
+        None
+    }
 }

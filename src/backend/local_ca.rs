@@ -985,4 +985,8 @@ impl CertificateAuthority for LocalCa {
         }
         self.revoke_now(ticket).await
     }
+
+    fn root_pem(&self) -> Option<String> {
+        Some(self.root_pem.clone())
+    }
 }

@@ -1008,8 +1008,8 @@ pub(crate) async fn tencent_describe_certificate_detail(
         algorithm(order.csr().map(|c| c.key)).into(),
     );
     m.insert("TypeName".into(), order.product().name().into());
-    // SM dual certificates (a separate encryption certificate) are not issued, and the root
-    // is the CA's own, not in the order.
+    // SM dual certificates (a separate encryption certificate) are not issued; the root is
+    // shown when the CA tells it.
     for field in [
         "CertFingerprint",
         "CertificatePublicKey",
@@ -1026,6 +1026,13 @@ pub(crate) async fn tencent_describe_certificate_detail(
         let (pem, key) = issued_pem(orders, scope, &id).await.map_err(err)?;
         m.insert("CertFingerprint".into(), json!(fingerprint(&pem)));
         m.insert("CertChainInfo".into(), cert_chain_info(&pem).into());
+        // The root, under the kind of certificate it is: SM2 roots sign SM certificates.
+        if let Some(root) = orders.ca_root_pem() {
+            let slot = if is_sm(&order) { "Sign" } else { "Standard" };
+            let mut roots = json!({ "Sign": null, "Encrypt": null, "Standard": null });
+            roots[slot] = root.into();
+            m.insert("RootCert".into(), roots);
+        }
         m.insert("CertificatePublicKey".into(), pem.into());
         m.insert(
             "CertificatePrivateKey".into(),

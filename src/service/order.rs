@@ -1621,6 +1621,12 @@ impl OrderService {
         &self.free_product
     }
 
+    /// The CA's root certificate, PEM, when the CA tells it
+    /// ([`CertificateAuthority::root_pem`]).
+    pub fn ca_root_pem(&self) -> Option<String> {
+        self.ca.root_pem()
+    }
+
     /// The service's clock.
     pub fn now(&self) -> time::OffsetDateTime {
         self.clock.now()
