@@ -23,10 +23,49 @@ use serde_json::{Value, json};
 
 struct World {
     orders: OrderService,
+    /// The DNS provider refuses revocation records while set.
+    refuse_revocation_records: Arc<std::sync::atomic::AtomicBool>,
     dns: Arc<LoopbackDnsServer>,
     clock: Arc<FixedClock>,
     ca: Arc<LocalCa>,
     _files: LoopbackFileServer,
+}
+
+/// The world's DNS provider: the loopback server, which can be made to refuse revocation
+/// records (as a provider refuses a zone it does not serve).
+struct Provider {
+    dns: Arc<LoopbackDnsServer>,
+    refuse_revocation_records: Arc<std::sync::atomic::AtomicBool>,
+}
+
+#[async_trait::async_trait]
+impl DnsProvider for Provider {
+    async fn create(
+        &self,
+        scope: &Scope,
+        record: &DnsRecord,
+    ) -> Result<(), certdesk::backend::DnsError> {
+        if record.name().starts_with("_revoke.")
+            && self
+                .refuse_revocation_records
+                .load(std::sync::atomic::Ordering::SeqCst)
+        {
+            return Err(certdesk::backend::DnsError::ZoneNotOwned {
+                name: record.name().to_owned(),
+            });
+        }
+        self.dns.create(scope, record).await
+    }
+    async fn delete(
+        &self,
+        scope: &Scope,
+        record: &DnsRecord,
+    ) -> Result<(), certdesk::backend::DnsError> {
+        self.dns.delete(scope, record).await
+    }
+    async fn serves(&self, scope: &Scope, name: &str) -> Result<bool, certdesk::backend::DnsError> {
+        self.dns.serves(scope, name).await
+    }
 }
 
 async fn world(free_product: Product) -> World {
@@ -66,15 +105,20 @@ async fn world_with(free_product: Product, revocation_validation: bool) -> World
         ca = ca.with_revocation_validation(resolver.clone());
     }
     let ca = Arc::new(ca);
+    let refuse_revocation_records = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let orders = OrderService::builder(store, csrs, ca.clone())
         .resolver(resolver)
         .fetcher(fetcher)
         .clock(clock.clone())
-        .dns_provider(dns.clone())
+        .dns_provider(Arc::new(Provider {
+            dns: dns.clone(),
+            refuse_revocation_records: refuse_revocation_records.clone(),
+        }))
         .free_product(free_product)
         .build();
     World {
         orders,
+        refuse_revocation_records,
         dns,
         clock,
         ca,
@@ -1168,6 +1212,16 @@ async fn tencent_revocation_the_ca_validates_first_answers_revoke_domain_validat
     let resolver = HickoryResolver::with_servers(&[w.dns.addr()], Duration::from_secs(2)).unwrap();
     let left = certdesk::backend::DnsResolver::txt(&resolver, "_revoke.auto.example.com").await;
     assert!(left.is_err_and(|e| e.is_absent()), "the record was removed");
+    // A record the provider refuses: the challenges are the user's, as without DNS_AUTO.
+    let refused = tencent_issued(&w, "refused.example.com", "DNS_AUTO").await;
+    w.refuse_revocation_records
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let revoking = tencent(&w, "RevokeCertificate", json!({ "CertificateId": refused })).await;
+    assert_eq!(
+        revoking["RevokeDomainValidateAuths"][0]["DomainValidateAuthKey"],
+        "_revoke.refused"
+    );
+    assert_eq!(status(&w, &refused).await, 9);
 
     // Alibaba's revocation of the same kind: accepted, the order revoking until the record is
     // there.

@@ -1644,7 +1644,8 @@ impl OrderService {
     /// ([`Revocation::ValidationRequired`]): the order stays revoking with what the CA asked
     /// for ([`Order::revocation_challenges`]); publish it and call `revoke` again. An order
     /// validated by automatic DNS (`DNS_AUTO`) has the records published through the DNS
-    /// provider and the CA asked again at once, and they are removed once it is revoked.
+    /// provider and the CA asked again at once, and they are removed once it is revoked (a
+    /// record the provider refuses leaves the challenges to the user, as without `DNS_AUTO`).
     #[instrument(skip(self), fields(account = %scope.account))]
     pub async fn revoke(&self, scope: &Scope, id: &str) -> Result<Order, ServiceError> {
         self.admit(scope, "revoke")?;
@@ -1675,15 +1676,20 @@ impl OrderService {
             (&answer, &self.dns_provider)
             && revoking.method() == Some(ValidationMethod::DnsAuto)
         {
+            let mut all_published = true;
             for record in challenges.iter().filter_map(dns_record) {
-                // The provider refuses a zone the account does not own.
-                provider
-                    .create(scope, &record)
-                    .await
-                    .map_err(|e| ServiceError::Dns(Box::new(e)))?;
+                // The provider refuses a zone the account does not own: the challenges are
+                // then the user's to publish, as without DNS_AUTO.
+                if let Err(e) = provider.create(scope, &record).await {
+                    tracing::warn!(error = %e, "a revocation record could not be published");
+                    all_published = false;
+                    break;
+                }
                 published.push(record);
             }
-            answer = ca_revoke().await?;
+            if all_published {
+                answer = ca_revoke().await?;
+            }
         }
         match answer {
             Revocation::ValidationRequired(challenges) => {
