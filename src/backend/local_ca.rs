@@ -748,14 +748,20 @@ fn revoke_ticket(ticket: &str, t: &mut Ticket) -> Result<Revocation, CaError> {
 /// issuance's CNAME, beside which no TXT record may stand).
 const REVOKE_LABEL: &str = "_revoke";
 
-/// What a validated revocation waits for: `Revoked` when it is done, else the ticket's
-/// challenges (made on the first request) and whether they were made just now.
-fn revocation_challenges(
-    ticket: &str,
-    t: &mut Ticket,
-) -> Result<(Result<Vec<Challenge>, Revocation>, bool), CaError> {
+/// Where a validated revocation stands.
+enum Asked {
+    /// Revoked (already, or now: nothing a DNS record can show).
+    Done,
+    /// The challenges, made by this request: nothing can have been published yet.
+    New(Vec<Challenge>),
+    /// The challenges made by an earlier request.
+    Pending(Vec<Challenge>),
+}
+
+/// What a validated revocation waits for; the challenges are made on the first request.
+fn revocation_challenges(ticket: &str, t: &mut Ticket) -> Result<Asked, CaError> {
     match t.status {
-        StoredStatus::Revoked => return Ok((Err(Revocation::Revoked), false)),
+        StoredStatus::Revoked => return Ok(Asked::Done),
         StoredStatus::Issued { .. } => {}
         _ => {
             return Err(CaError::Refused(format!(
@@ -764,7 +770,7 @@ fn revocation_challenges(
         }
     }
     if !t.revocation.is_empty() {
-        return Ok((Ok(t.revocation.clone()), false));
+        return Ok(Asked::Pending(t.revocation.clone()));
     }
     let mut challenges: Vec<Challenge> = Vec::new();
     for domain in &t.request.domains {
@@ -787,10 +793,10 @@ fn revocation_challenges(
     }
     if challenges.is_empty() {
         // Nothing a DNS record can show (addresses only): revoked as asked.
-        return Ok((Err(revoke_ticket(ticket, t)?), true));
+        return revoke_ticket(ticket, t).map(|_| Asked::Done);
     }
     t.revocation = challenges.clone();
-    Ok((Ok(challenges), true))
+    Ok(Asked::New(challenges))
 }
 
 /// Every DNS challenge's TXT record is published (a lookup that fails is not yet published).
@@ -967,17 +973,20 @@ impl CertificateAuthority for LocalCa {
         let Some(resolver) = &self.revocation_dns else {
             return self.revoke_now(ticket).await;
         };
-        let (asked, new) = self
+        let asked = self
             .on_ticket(ticket, |_, _, ticket, t| {
-                let (asked, changed) = revocation_challenges(ticket, t)?;
-                Ok(((asked, changed), changed))
+                let was_revoked = matches!(t.status, StoredStatus::Revoked);
+                let asked = revocation_challenges(ticket, t)?;
+                // Written back when challenges were made or the certificate revoked now.
+                let changed = matches!(asked, Asked::New(_))
+                    || (!was_revoked && matches!(t.status, StoredStatus::Revoked));
+                Ok((asked, changed))
             })
             .await?;
         let challenges = match asked {
-            Err(done) => return Ok(done),
-            // Made just now: nothing can have been published yet.
-            Ok(challenges) if new => return Ok(Revocation::ValidationRequired(challenges)),
-            Ok(challenges) => challenges,
+            Asked::Done => return Ok(Revocation::Revoked),
+            Asked::New(challenges) => return Ok(Revocation::ValidationRequired(challenges)),
+            Asked::Pending(challenges) => challenges,
         };
         // The lookups run outside the ledger's lock.
         if !published(resolver.as_ref(), &challenges).await {

@@ -931,7 +931,7 @@ fn tencent_described(scope: &Scope, order: &Order, now: OffsetDateTime) -> Map<S
 }
 
 /// Tencent's `CertChainInfo`: each certificate of a PEM chain (leaf first) with its issuer,
-/// subject, SHA-1 fingerprint and validity.
+/// subject, SHA-1 fingerprint (lowercase hex, as Tencent shows it) and validity.
 fn cert_chain_info(pem: &str) -> Vec<Value> {
     use der::Decode;
     use sha1::Digest;
@@ -1024,8 +1024,14 @@ pub(crate) async fn tencent_describe_certificate_detail(
     }
     if order.state() == &OrderState::Issued {
         let (pem, key) = issued_pem(orders, scope, &id).await.map_err(err)?;
-        m.insert("CertFingerprint".into(), json!(fingerprint(&pem)));
-        m.insert("CertChainInfo".into(), cert_chain_info(&pem).into());
+        let chain = cert_chain_info(&pem);
+        m.insert(
+            "CertFingerprint".into(),
+            chain
+                .first()
+                .map_or(Value::Null, |c| c["Fingerprint"].clone()),
+        );
+        m.insert("CertChainInfo".into(), chain.into());
         // The root, under the kind of certificate it is: SM2 roots sign SM certificates.
         if let Some(root) = orders.ca_root_pem() {
             let slot = if is_sm(&order) { "Sign" } else { "Standard" };
@@ -1040,15 +1046,6 @@ pub(crate) async fn tencent_describe_certificate_detail(
         );
     }
     Ok(Value::Object(m))
-}
-
-/// The SHA-1 fingerprint of the first certificate of a PEM text, lowercase hex (as Tencent
-/// shows it).
-fn fingerprint(pem: &str) -> Option<String> {
-    use sha1::Digest;
-    let block = crate::pem::blocks(pem).ok()?.into_iter().next()?;
-    let der = crate::pem::decode_body(block.body, 64 * 1024).ok()?;
-    Some(crate::hex::encode(&sha1::Sha1::digest(&*der)))
 }
 
 /// `DescribeCertificates`: a filtered page of the account's certificates.

@@ -274,32 +274,28 @@ fn csr_fits_domains(csr: &Csr, domains: &[String]) -> Result<(), ServiceError> {
     Ok(())
 }
 
-/// The result of a check that did not answer in time: nothing was found.
 /// The DNS record a DNS challenge asks for (none for a file).
 fn dns_record(challenge: &Challenge) -> Option<DnsRecord> {
-    match challenge {
-        Challenge::Dns {
-            host,
-            value,
-            record_type: DnsRecordType::Txt,
-            ..
-        } => Some(DnsRecord::Txt {
-            name: host.clone(),
-            value: value.clone(),
-        }),
-        Challenge::Dns {
-            host,
-            value,
-            record_type: DnsRecordType::Cname,
-            ..
-        } => Some(DnsRecord::Cname {
-            name: host.clone(),
-            target: value.clone(),
-        }),
-        Challenge::File { .. } => None,
-    }
+    let Challenge::Dns {
+        host,
+        value,
+        record_type,
+        ..
+    } = challenge
+    else {
+        return None;
+    };
+    let (name, value) = (host.clone(), value.clone());
+    Some(match record_type {
+        DnsRecordType::Txt => DnsRecord::Txt { name, value },
+        DnsRecordType::Cname => DnsRecord::Cname {
+            name,
+            target: value,
+        },
+    })
 }
 
+/// The result of a check that did not answer in time: nothing was found.
 fn unanswered(challenge: &Challenge) -> DomainCheck {
     let outcome = match challenge {
         Challenge::Dns { .. } => CheckOutcome::NsNotFound,
